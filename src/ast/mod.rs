@@ -1,0 +1,3 @@
+//! Plain data produced by `syntax`: one module per format, byte spans into the file text.
+
+pub mod sshd;

@@ -1,0 +1,475 @@
+//! Finding what to lint: walking paths (walkdir), detecting file kinds, inferring host roots,
+//! and reading files *inside* a host root without ever leaving it: absolute paths and symlink
+//! targets resolve against the root, FIFOs and devices are never opened, reads are bounded.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+
+/// Largest file sshlint reads (sshd configs are kilobytes; this bounds pathological input).
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+const MAX_SYMLINKS: usize = 40;
+
+/// What kind of file a path holds, as far as sshlint cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FileKind {
+    SshdConfig,
+    SshdDropIn,
+    Unknown,
+}
+
+impl FileKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::SshdConfig => "sshd_config",
+            FileKind::SshdDropIn => "sshd_config_dropin",
+            FileKind::Unknown => "unknown",
+        }
+    }
+}
+
+/// Classify by path: `sshd_config`, `sshd_config.d/*.conf`.
+pub fn kind_from_path(path: &Path) -> FileKind {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let parent = path.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()).unwrap_or("");
+    if name == "sshd_config" {
+        FileKind::SshdConfig
+    } else if parent == "sshd_config.d" && name.ends_with(".conf") {
+        FileKind::SshdDropIn
+    } else {
+        FileKind::Unknown
+    }
+}
+
+/// Classify by content when the path says nothing: an sshd config has directive lines whose
+/// first word is an sshd keyword.
+pub fn kind_from_content(bytes: &[u8]) -> FileKind {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)]);
+    let mut known = 0;
+    let mut lines = 0;
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        lines += 1;
+        let word = line.split([' ', '\t', '=']).next().unwrap_or("");
+        if crate::model::sshd::keywords::lookup(crate::model::sshd::version::Version::NEWEST, word).is_some() {
+            known += 1;
+        }
+    }
+    if lines > 0 && known * 2 > lines { FileKind::SshdConfig } else { FileKind::Unknown }
+}
+
+/// If `path` is `<root>/etc/ssh/sshd_config` or under `<root>/etc/ssh/`, the root.
+pub fn infer_root(path: &Path) -> Option<PathBuf> {
+    let comps: Vec<Component> = path.components().collect();
+    for i in (0..comps.len().saturating_sub(1)).rev() {
+        if comps[i].as_os_str() == "etc" && comps.get(i + 1).is_some_and(|c| c.as_os_str() == "ssh") {
+            let root: PathBuf = comps[..i].iter().collect();
+            return Some(if root.as_os_str().is_empty() { PathBuf::from(".") } else { root });
+        }
+    }
+    None
+}
+
+/// Why a file could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReadError {
+    NotFound,
+    IsDirectory,
+    /// A FIFO, socket or device: never opened.
+    NotRegular(&'static str),
+    PermissionDenied,
+    TooLarge(u64),
+    SymlinkLoop,
+    Other(String),
+}
+
+impl ReadError {
+    pub fn describe(&self) -> String {
+        match self {
+            ReadError::NotFound => "does not exist".into(),
+            ReadError::IsDirectory => "is a directory".into(),
+            ReadError::NotRegular(k) => format!("is a {k}, not a regular file"),
+            ReadError::PermissionDenied => "cannot be read (permission denied)".into(),
+            ReadError::TooLarge(n) => format!("is {n} bytes, more than sshlint reads ({MAX_FILE_BYTES})"),
+            ReadError::SymlinkLoop => "is a symlink loop".into(),
+            ReadError::Other(e) => e.clone(),
+        }
+    }
+}
+
+fn io_error(e: &std::io::Error) -> ReadError {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => ReadError::NotFound,
+        std::io::ErrorKind::PermissionDenied => ReadError::PermissionDenied,
+        _ if e.raw_os_error() == Some(40) => ReadError::SymlinkLoop,
+        _ if e.raw_os_error() == Some(20) => ReadError::NotFound,
+        _ => ReadError::Other(e.to_string()),
+    }
+}
+
+/// Read a regular file with a size bound; never opens FIFOs, sockets or devices.
+pub fn read_bounded(path: &Path) -> Result<Vec<u8>, ReadError> {
+    let meta = fs::metadata(path).map_err(|e| io_error(&e))?;
+    let ft = meta.file_type();
+    if ft.is_dir() {
+        return Err(ReadError::IsDirectory);
+    }
+    if !ft.is_file() {
+        use std::os::unix::fs::FileTypeExt;
+        let what = if ft.is_fifo() {
+            "FIFO"
+        } else if ft.is_socket() {
+            "socket"
+        } else if ft.is_char_device() {
+            "character device"
+        } else if ft.is_block_device() {
+            "block device"
+        } else {
+            "special file"
+        };
+        return Err(ReadError::NotRegular(what));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge(meta.len()));
+    }
+    let file = fs::File::open(path).map_err(|e| io_error(&e))?;
+    let mut buf = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf).map_err(|e| io_error(&e))?;
+    if buf.len() as u64 > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge(buf.len() as u64));
+    }
+    Ok(buf)
+}
+
+/// A directory standing for `/` of one audited machine. Paths given to it are absolute paths
+/// *on that machine* (`/etc/ssh/sshd_config`).
+#[derive(Clone, Debug)]
+pub struct HostRoot {
+    pub dir: PathBuf,
+}
+
+impl HostRoot {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        HostRoot { dir: dir.into() }
+    }
+
+    /// The real path of a host path, resolving symlinks inside the root: absolute targets are
+    /// re-rooted and `..` never climbs above the root.
+    pub fn resolve(&self, host_path: &str) -> Result<PathBuf, ReadError> {
+        let mut parts: Vec<String> = Vec::new();
+        let mut pending: Vec<String> = split_path(host_path).into_iter().rev().collect();
+        let mut links = 0usize;
+        while let Some(part) = pending.pop() {
+            match part.as_str() {
+                "." | "" => continue,
+                ".." => {
+                    parts.pop();
+                    continue;
+                }
+                _ => {}
+            }
+            let candidate = self.join(&parts).join(&part);
+            match fs::symlink_metadata(&candidate) {
+                Ok(m) if m.file_type().is_symlink() => {
+                    links += 1;
+                    if links > MAX_SYMLINKS {
+                        return Err(ReadError::SymlinkLoop);
+                    }
+                    let target = fs::read_link(&candidate).map_err(|e| io_error(&e))?;
+                    let target = target.to_string_lossy().into_owned();
+                    if target.starts_with('/') {
+                        parts.clear();
+                    }
+                    for p in split_path(&target).into_iter().rev() {
+                        pending.push(p);
+                    }
+                }
+                _ => parts.push(part),
+            }
+        }
+        Ok(self.join(&parts))
+    }
+
+    fn join(&self, parts: &[String]) -> PathBuf {
+        let mut p = self.dir.clone();
+        for part in parts {
+            p.push(part);
+        }
+        p
+    }
+
+    /// Read a host path (bounded, regular files only).
+    pub fn read(&self, host_path: &str) -> Result<Vec<u8>, ReadError> {
+        read_bounded(&self.resolve(host_path)?)
+    }
+
+    pub fn exists(&self, host_path: &str) -> bool {
+        self.resolve(host_path).is_ok_and(|p| p.exists())
+    }
+
+    pub fn is_dir(&self, host_path: &str) -> bool {
+        self.resolve(host_path).is_ok_and(|p| p.is_dir())
+    }
+
+    /// glob(3) with no flags, as sshd's Include uses it: `*`, `?` and `[...]` per path
+    /// component, leading dots only matched literally, results sorted in byte order.
+    /// Returns host paths.
+    pub fn glob(&self, pattern: &str) -> Vec<String> {
+        let comps = split_path(pattern);
+        let mut current = vec![String::new()];
+        for (i, comp) in comps.iter().enumerate() {
+            let last = i + 1 == comps.len();
+            let mut next = Vec::new();
+            for base in &current {
+                if !has_magic(comp) {
+                    let p = format!("{base}/{comp}");
+                    if last {
+                        if self.resolve(&p).is_ok_and(|r| fs::symlink_metadata(&r).is_ok()) {
+                            next.push(p);
+                        }
+                    } else {
+                        next.push(p);
+                    }
+                    continue;
+                }
+                let Ok(dir) = self.resolve(if base.is_empty() { "/" } else { base }) else { continue };
+                let Ok(entries) = fs::read_dir(&dir) else { continue };
+                let mut names: Vec<String> = entries
+                    .filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| glob_component(n.as_bytes(), comp.as_bytes()))
+                    .collect();
+                names.sort();
+                for n in names {
+                    let p = format!("{base}/{n}");
+                    if !last && !self.is_dir(&p) {
+                        continue;
+                    }
+                    next.push(p);
+                }
+            }
+            current = next;
+        }
+        current.sort();
+        current
+    }
+}
+
+fn split_path(p: &str) -> Vec<String> {
+    p.split('/').filter(|s| !s.is_empty()).map(str::to_string).collect()
+}
+
+fn has_magic(s: &str) -> bool {
+    s.contains(['*', '?', '['])
+}
+
+/// fnmatch for one path component (no FNM_PERIOD escape: a leading `.` must match literally).
+fn glob_component(name: &[u8], pat: &[u8]) -> bool {
+    if name.first() == Some(&b'.') && pat.first() != Some(&b'.') {
+        return false;
+    }
+    fnmatch(name, pat)
+}
+
+fn fnmatch(s: &[u8], p: &[u8]) -> bool {
+    let (mut si, mut pi) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while si < s.len() {
+        if pi < p.len() {
+            match p[pi] {
+                b'*' => {
+                    star = Some((pi, si));
+                    pi += 1;
+                    continue;
+                }
+                b'?' => {
+                    si += 1;
+                    pi += 1;
+                    continue;
+                }
+                b'[' => {
+                    if let Some((matched, len)) = bracket(&p[pi..], s[si]) {
+                        if matched {
+                            si += 1;
+                            pi += len;
+                            continue;
+                        }
+                    } else if s[si] == b'[' {
+                        si += 1;
+                        pi += 1;
+                        continue;
+                    }
+                }
+                b'\\' if pi + 1 < p.len() && p[pi + 1] == s[si] => {
+                    si += 1;
+                    pi += 2;
+                    continue;
+                }
+                c if c == s[si] => {
+                    si += 1;
+                    pi += 1;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        match star {
+            Some((sp, ss)) => {
+                pi = sp + 1;
+                si = ss + 1;
+                star = Some((sp, ss + 1));
+            }
+            None => return false,
+        }
+    }
+    p[pi..].iter().all(|&c| c == b'*')
+}
+
+/// A `[...]` class at the start of `p`: (matches c, length of the class).
+fn bracket(p: &[u8], c: u8) -> Option<(bool, usize)> {
+    let mut i = 1;
+    let negate = matches!(p.get(i), Some(b'!' | b'^'));
+    if negate {
+        i += 1;
+    }
+    let mut matched = false;
+    let mut first = true;
+    while i < p.len() {
+        if p[i] == b']' && !first {
+            return Some((matched != negate, i + 1));
+        }
+        first = false;
+        if i + 2 < p.len() && p[i + 1] == b'-' && p[i + 2] != b']' {
+            if p[i] <= c && c <= p[i + 2] {
+                matched = true;
+            }
+            i += 3;
+        } else {
+            if p[i] == c {
+                matched = true;
+            }
+            i += 1;
+        }
+    }
+    None
+}
+
+/// The sshd files found under the paths the user named.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    /// Host roots to audit, each with its main sshd_config.
+    pub hosts: Vec<PathBuf>,
+    /// Files linted on their own (not under any host root).
+    pub lone: Vec<PathBuf>,
+    /// Paths named explicitly that are not a kind sshlint knows, or that could not be read.
+    pub unknown: Vec<(PathBuf, String)>,
+}
+
+/// Walk the named paths. `root` forces one host root for everything.
+pub fn discover(paths: &[PathBuf], root: Option<&Path>) -> Discovery {
+    let mut d = Discovery::default();
+    if let Some(r) = root {
+        d.hosts.push(r.to_path_buf());
+        return d;
+    }
+    for path in paths {
+        let meta = match fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) => {
+                d.unknown.push((path.clone(), io_error(&e).describe()));
+                continue;
+            }
+        };
+        if meta.is_dir() {
+            walk_dir(path, &mut d);
+        } else {
+            match kind_from_path(path) {
+                FileKind::SshdConfig | FileKind::SshdDropIn => add_file(path, &mut d),
+                FileKind::Unknown => match read_bounded(path) {
+                    Ok(bytes) if kind_from_content(&bytes) == FileKind::SshdConfig => d.lone.push(path.clone()),
+                    Ok(_) => d.unknown.push((path.clone(), "is not a file kind sshlint knows".into())),
+                    Err(e) => d.unknown.push((path.clone(), e.describe())),
+                },
+            }
+        }
+    }
+    d.hosts.sort();
+    d.hosts.dedup();
+    d.lone.sort();
+    d.lone.dedup();
+    d
+}
+
+fn add_file(path: &Path, d: &mut Discovery) {
+    match infer_root(path) {
+        Some(root) => d.hosts.push(root),
+        None => d.lone.push(path.to_path_buf()),
+    }
+}
+
+fn walk_dir(dir: &Path, d: &mut Discovery) {
+    // A directory that is itself a host's /etc (e.g. `sshlint /etc`) or a root.
+    if dir.join("ssh").join("sshd_config").exists() && dir.file_name().is_some_and(|n| n == "etc") {
+        let root = dir.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
+        d.hosts.push(if root.as_os_str().is_empty() { PathBuf::from(".") } else { root });
+        return;
+    }
+    let walker = walkdir::WalkDir::new(dir).follow_links(false).max_depth(32).into_iter();
+    for entry in walker.filter_entry(|e| !is_skipped_dir(e)) {
+        let Ok(entry) = entry else { continue };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let path = entry.path();
+        match kind_from_path(path) {
+            FileKind::SshdConfig => add_file(path, d),
+            FileKind::SshdDropIn if infer_root(path).is_none() => d.lone.push(path.to_path_buf()),
+            _ => {}
+        }
+    }
+}
+
+fn is_skipped_dir(e: &walkdir::DirEntry) -> bool {
+    e.depth() > 0
+        && e.file_type().is_dir()
+        && matches!(e.file_name().to_str(), Some(".git" | "target" | "node_modules" | "proc" | "sys" | "dev"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_by_path() {
+        assert_eq!(kind_from_path(Path::new("/etc/ssh/sshd_config")), FileKind::SshdConfig);
+        assert_eq!(kind_from_path(Path::new("x/sshd_config.d/10-a.conf")), FileKind::SshdDropIn);
+        assert_eq!(kind_from_path(Path::new("x/ssh_config")), FileKind::Unknown);
+    }
+
+    #[test]
+    fn roots_from_paths() {
+        assert_eq!(infer_root(Path::new("hosts/web/etc/ssh/sshd_config")), Some(PathBuf::from("hosts/web")));
+        assert_eq!(infer_root(Path::new("/etc/ssh/sshd_config")), Some(PathBuf::from("/")));
+        assert_eq!(infer_root(Path::new("conf/sshd_config")), None);
+    }
+
+    #[test]
+    fn globbing_components() {
+        assert!(fnmatch(b"10-a.conf", b"*.conf"));
+        assert!(!glob_component(b".hidden.conf", b"*.conf"));
+        assert!(fnmatch(b"a1", b"a[0-9]"));
+        assert!(!fnmatch(b"ab", b"a[!b]"));
+    }
+
+    #[test]
+    fn resolve_stays_inside_root() {
+        let dir = std::env::temp_dir().join(format!("sshlint-resolve-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("etc/ssh")).expect("mkdir");
+        std::os::unix::fs::symlink("/../../../../etc/shadow", dir.join("etc/ssh/evil")).expect("symlink");
+        std::os::unix::fs::symlink("loop", dir.join("etc/ssh/loop")).expect("symlink");
+        let root = HostRoot::new(&dir);
+        assert_eq!(root.resolve("/etc/ssh/evil").expect("resolves"), dir.join("etc/shadow"));
+        assert_eq!(root.read("/etc/ssh/loop"), Err(ReadError::SymlinkLoop));
+        let _ = fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,5 @@
+//! What the programs would do: sshd's effective configuration per connection, the accounts
+//! of a host. Pure functions of parsed files and host facts; never prints.
+
+pub mod accounts;
+pub mod sshd;

@@ -1,0 +1,151 @@
+//! Reading an sshd configuration the way sshd reads it at startup: the main file, then every
+//! `Include` (relative paths under /etc/ssh, glob(3) in byte order, each glob evaluated once
+//! and cached by its pattern, as servconf.c does). Files are read once and tokenised once;
+//! the walk in [`super::eval`] replays them per connection.
+
+use crate::ast::sshd::ConfigAst;
+use crate::discover::{HostRoot, ReadError};
+use crate::source::{FileId, SourceFile, SourceMap};
+use crate::syntax;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// sshd's configuration directory (`SSHDIR`).
+pub const SSHDIR: &str = "/etc/ssh";
+
+/// One config file as loaded.
+#[derive(Debug)]
+pub struct LoadedFile {
+    /// Path as sshd sees it (`/etc/ssh/sshd_config.d/10-a.conf`), or the user's path for a
+    /// lone file.
+    pub host_path: String,
+    pub id: FileId,
+    pub ast: ConfigAst,
+}
+
+/// What an Include pattern matched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GlobResult {
+    /// Files, in the order sshd parses them (indexes into [`Loaded::files`]); an entry is
+    /// `Err` when the match could not be read (sshd exits).
+    Files(Vec<Result<usize, (String, ReadError)>>),
+    /// Nothing matched. `dir_exists` tells a glob over an existing directory (normal) from a
+    /// missing path (likely a typo).
+    NoMatch { dir_exists: bool },
+    /// No host root to resolve against: not checked.
+    NotChecked,
+}
+
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub files: Vec<LoadedFile>,
+    pub globs: HashMap<String, GlobResult>,
+    /// Index of the main file in `files`, if it could be read.
+    pub main: Option<usize>,
+    /// Why the main file could not be read.
+    pub main_error: Option<ReadError>,
+}
+
+impl Loaded {
+    pub fn file_index(&self, host_path: &str) -> Option<usize> {
+        self.files.iter().position(|f| f.host_path == host_path)
+    }
+}
+
+/// Where configuration files come from.
+pub enum Origin<'a> {
+    /// A host root: paths resolve inside it.
+    Root(&'a HostRoot),
+    /// A file outside any root: Include targets are not checked.
+    Lone,
+}
+
+/// Turn an Include argument into the pattern sshd globs.
+pub fn include_selector(arg: &str) -> String {
+    if arg.starts_with('/') || arg.starts_with('~') { arg.to_string() } else { format!("{SSHDIR}/{arg}") }
+}
+
+/// Load `main` (a host path under `origin`, or a real path for a lone file) and every file it
+/// includes, adding their text to `sources`.
+pub fn load(origin: &Origin, main: &str, main_real: Option<PathBuf>, sources: &mut SourceMap) -> Loaded {
+    let mut loaded = Loaded::default();
+    let bytes = match (origin, &main_real) {
+        (_, Some(real)) => crate::discover::read_bounded(real),
+        (Origin::Root(root), None) => root.read(main),
+        (Origin::Lone, None) => Err(ReadError::NotFound),
+    };
+    let bytes = match bytes {
+        Ok(b) => b,
+        Err(e) => {
+            loaded.main_error = Some(e);
+            return loaded;
+        }
+    };
+    let display = match (origin, &main_real) {
+        (_, Some(real)) => real.clone(),
+        (Origin::Root(root), None) => root.dir.join(main.trim_start_matches('/')),
+        (Origin::Lone, None) => PathBuf::from(main),
+    };
+    let idx = add_file(&mut loaded, sources, main.to_string(), display, bytes);
+    loaded.main = Some(idx);
+    let mut queue = vec![idx];
+    while let Some(i) = queue.pop() {
+        let selectors: Vec<String> = loaded.files[i]
+            .ast
+            .directives
+            .iter()
+            .filter(|d| d.keyword.text.eq_ignore_ascii_case("include"))
+            .filter_map(|d| d.args.as_ref().ok())
+            .flat_map(|args| args.iter().filter(|a| !a.text.is_empty()).map(|a| include_selector(&a.text)))
+            .collect();
+        for sel in selectors {
+            if loaded.globs.contains_key(&sel) {
+                continue;
+            }
+            let result = match origin {
+                Origin::Lone => GlobResult::NotChecked,
+                Origin::Root(root) => {
+                    let matches = if sel.starts_with('~') { Vec::new() } else { root.glob(&sel) };
+                    if matches.is_empty() {
+                        let dir = sel.rsplit_once('/').map_or("/", |(d, _)| if d.is_empty() { "/" } else { d });
+                        GlobResult::NoMatch { dir_exists: !sel.starts_with('~') && root.is_dir(dir) }
+                    } else {
+                        let mut files = Vec::new();
+                        for m in matches {
+                            if let Some(existing) = loaded.file_index(&m) {
+                                files.push(Ok(existing));
+                                continue;
+                            }
+                            match root.read(&m) {
+                                Ok(b) => {
+                                    let real = root.dir.join(m.trim_start_matches('/'));
+                                    let n = add_file(&mut loaded, sources, m.clone(), real, b);
+                                    queue.push(n);
+                                    files.push(Ok(n));
+                                }
+                                // glibc's fopen+getline reads a directory as empty.
+                                Err(ReadError::IsDirectory) => {
+                                    let real = root.dir.join(m.trim_start_matches('/'));
+                                    let n = add_file(&mut loaded, sources, m.clone(), real, Vec::new());
+                                    files.push(Ok(n));
+                                }
+                                Err(e) => files.push(Err((m, e))),
+                            }
+                        }
+                        GlobResult::Files(files)
+                    }
+                }
+            };
+            loaded.globs.insert(sel, result);
+        }
+    }
+    loaded
+}
+
+fn add_file(loaded: &mut Loaded, sources: &mut SourceMap, host_path: String, real: PathBuf, bytes: Vec<u8>) -> usize {
+    let file = SourceFile::new(real, bytes);
+    let ast = syntax::sshd::parse(&file.text);
+    let id = sources.add(file);
+    loaded.files.push(LoadedFile { host_path, id, ast });
+    loaded.files.len() - 1
+}

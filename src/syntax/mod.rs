@@ -1,0 +1,5 @@
+//! Parsers from bytes to AST. One module per format; nom for value grammars. Nothing here
+//! knows what a keyword means.
+
+pub mod sshd;
+pub mod values;
