@@ -7,6 +7,7 @@ pub mod ast;
 pub mod cli;
 pub mod diagnostic;
 pub mod discover;
+pub mod lint;
 pub mod model;
 pub mod platform;
 pub mod report;

@@ -1,3 +1,5 @@
+//! The `sshlint` binary: everything happens in the library's `cli` module.
+
 fn main() {
-    println!("Hello, world!");
+    std::process::exit(sshlint::cli::main());
 }

@@ -290,7 +290,8 @@ fn check_both(case: &Case, root: &Path, sshd: &SshdResult, found: &mut Vec<(Stri
 }
 
 /// Counts and reasons, printed in every mode so a run shows what the oracle decided.
-fn oracle_summary(label: &str, cases: &[Case], results: &[SshdResult]) -> String {
+fn oracle_summary(label: &str, cases: &[Case], oracle: &OracleRun) -> String {
+    let results = &oracle.results;
     let accepted = results.iter().filter(|r| r.accepted()).count();
     let mut by_status: BTreeMap<String, usize> = BTreeMap::new();
     let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
@@ -309,9 +310,10 @@ fn oracle_summary(label: &str, cases: &[Case], results: &[SshdResult]) -> String
     }
     let mut out = format!(
         "{label}: {} cases, sshd -t accepts {accepted} and refuses {} ({by_status:?}); \
-         {dumps} sshd -T dumps, {dump_failures} of them refused\n",
+         {dumps} sshd -T dumps, {dump_failures} of them refused; sshd ran for {:.1} s\n",
         cases.len(),
-        cases.len() - accepted
+        cases.len() - accepted,
+        oracle.elapsed.as_secs_f64()
     );
     let mut reasons: Vec<_> = reasons.into_iter().collect();
     reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -324,9 +326,17 @@ fn oracle_summary(label: &str, cases: &[Case], results: &[SshdResult]) -> String
 /// The distinctive part of sshd's complaint, with file names, line numbers and values blurred.
 fn reject_reason(stderr: &[u8]) -> String {
     let text = String::from_utf8_lossy(stderr);
+    // Skip the informational lines (deprecated/unsupported options) and the final count.
+    let informational = |l: &str| {
+        l.contains("terminating,")
+            || l.contains("Deprecated option")
+            || l.contains("Unsupported option")
+            || l.trim_start_matches('@').is_empty()
+    };
     let line = text
         .lines()
-        .find(|l| !l.contains("terminating,") && !l.trim().is_empty())
+        .find(|l| !l.trim().is_empty() && !informational(l))
+        .or_else(|| text.lines().find(|l| !l.trim().is_empty()))
         .unwrap_or("(no message)");
     let line = line.split_once(": line ").map_or(line, |(_, rest)| rest);
     let line = line.split_once(": ").map_or(line, |(_, rest)| rest);
@@ -464,7 +474,7 @@ fn corpus_sshd_validity() {
     let run = corpus_run();
     let run = run.as_ref().as_ref().unwrap_or_else(|e| panic!("corpus oracle: {e}"));
     let results = &run.oracle.results;
-    eprint!("{}", oracle_summary("corpus", &run.cases, results));
+    eprint!("{}", oracle_summary("corpus", &run.cases, &run.oracle));
     assert_mix("corpus", results, 40);
     let mut mismatches = Mismatches::new("corpus sshd -t vs sshlint fatal findings");
     if oracle_only() {
@@ -533,7 +543,7 @@ fn generated_configs_match_sshd() {
         .unwrap_or_else(|e| panic!("host keys: {e}"));
     let oracle = sshd::run_oracle(&cases, keys, "generated")
         .unwrap_or_else(|e| panic!("generated oracle: {e}"));
-    eprint!("{}", oracle_summary("generated", &cases, &oracle.results));
+    eprint!("{}", oracle_summary("generated", &cases, &oracle));
     assert_mix("generated", &oracle.results, count / 5);
     let mut mismatches = Mismatches::new(&format!("generated cases (seed {seed:#x})"));
     if oracle_only() {

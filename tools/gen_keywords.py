@@ -83,6 +83,7 @@ def main():
     for kw, kind, opt, scope, disp in tables[-1][1]:
         if opt and kind == "opt" and disp:
             display[opt] = disp
+    display["MACs"] = "MACs"  # sshd_config(5) spelling; the 10.x table says "Macs"
     names = sorted(opts)
     out = []
     w = out.append
@@ -100,6 +101,12 @@ def main():
     w("}")
     w("")
     w(f"pub const OPT_COUNT: usize = {len(names)};")
+    w("")
+    w("/// Every option, in declaration order (`ALL_OPTS[o as usize] == o`).")
+    w("pub const ALL_OPTS: [Opt; OPT_COUNT] = [")
+    for n in names:
+        w(f"    Opt::{n},")
+    w("];")
     w("")
     w("/// Canonical mixed-case spelling of each option (sshd_config(5)).")
     w("pub const CANONICAL: [&str; OPT_COUNT] = [")

@@ -1,1 +1,326 @@
-//! placeholder
+//! The command line: clap definitions, dispatch, printing and exit codes. The only layer that
+//! writes to stdout/stderr.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use crate::diagnostic::Severity;
+use crate::discover::{self, HostRoot};
+use crate::lint::{self, LintOptions, LintResult};
+use crate::model::sshd::host::SshdHost;
+use crate::model::sshd::matching::Connection;
+use crate::model::sshd::version::Version;
+use crate::report;
+use crate::rules::{self, CheckOptions, Selection};
+use crate::source::SourceMap;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "sshlint", version, about = "Will people still be able to SSH in, and will sshd even start?")]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    lint: LintArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print the effective sshd settings exactly like `sshd -T [-C SPEC]`.
+    Effective(EffectiveArgs),
+    /// List every rule.
+    Rules(RulesArgs),
+    /// Show a rule's documentation.
+    Explain {
+        /// A rule code (SSHD102) or name (user-locked-out).
+        code: String,
+    },
+}
+
+#[derive(Args, Debug, Default)]
+struct Common {
+    /// The directory that stands for `/` of the audited host.
+    #[arg(long, value_name = "DIR", global = true)]
+    root: Option<PathBuf>,
+    /// Target OpenSSH release (9.2 … 10.5; default: detected from the host root, else 10.5).
+    #[arg(long, value_name = "VERSION", global = true)]
+    openssh: Option<String>,
+}
+
+#[derive(Args, Debug, Default)]
+struct LintArgs {
+    /// Files and directories to lint (`-` reads standard input).
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    common: Common,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Exit 1 when a finding at or above this severity is reported.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    fail_on: FailOn,
+    /// Only these rules: codes, code prefixes, names or categories (`hardening`). Repeatable, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "CODE")]
+    select: Vec<String>,
+    /// Skip these rules (same forms as --select).
+    #[arg(long, value_delimiter = ',', value_name = "CODE")]
+    ignore: Vec<String>,
+    /// An account that must keep SSH access (repeatable).
+    #[arg(long = "user", value_name = "NAME")]
+    users: Vec<String>,
+    /// A source address or CIDR that must keep SSH access (repeatable).
+    #[arg(long = "from", value_name = "CIDR")]
+    from: Vec<String>,
+    /// What standard input holds when PATH is `-`.
+    #[arg(long, value_enum, default_value_t = StdinKind::Sshd)]
+    stdin_kind: StdinKind,
+    /// Colour: auto (terminal and no NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+}
+
+#[derive(Args, Debug)]
+struct EffectiveArgs {
+    /// Connection to evaluate Match blocks for, in sshd's -C syntax (user=,host=,addr=,laddr=,lport=,rdomain=).
+    #[arg(long = "match", value_name = "SPEC")]
+    spec: Option<String>,
+    /// The sshd_config to read (default: <root>/etc/ssh/sshd_config).
+    file: Option<PathBuf>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args, Debug)]
+struct RulesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+    format: RulesFormat,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+enum Format {
+    #[default]
+    Human,
+    Json,
+    Github,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum RulesFormat {
+    Text,
+    Markdown,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    #[default]
+    Error,
+    Warning,
+    Info,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+enum StdinKind {
+    #[default]
+    Sshd,
+    Iptables,
+    Ip6tables,
+    Nft,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+enum Color {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// Exit codes (a contract): 0 clean, 1 findings at or above --fail-on, 2 usage/config/IO.
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+
+/// Parse arguments and run; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match cli.command {
+        Some(Command::Effective(args)) => effective(args),
+        Some(Command::Rules(args)) => emit(&rules_text(args.format)),
+        Some(Command::Explain { code }) => explain(&code),
+        None => run_lint(cli.lint),
+    }
+}
+
+/// Write to stdout; a closed pipe is a normal end (exit 0).
+fn emit(text: &str) -> i32 {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => EXIT_OK,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) => {
+            eprintln!("sshlint: cannot write output: {e}");
+            EXIT_USAGE
+        }
+    }
+}
+
+fn usage(msg: &str) -> i32 {
+    eprintln!("sshlint: {msg}");
+    EXIT_USAGE
+}
+
+fn parse_version(v: Option<&str>) -> Result<Option<Version>, String> {
+    match v {
+        None => Ok(None),
+        Some(s) => Version::parse(s).map(Some).ok_or_else(|| {
+            let known = Version::ALL.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+            format!("unknown --openssh `{s}` (modelled: {known})")
+        }),
+    }
+}
+
+fn run_lint(args: LintArgs) -> i32 {
+    let version = match parse_version(args.common.openssh.as_deref()) {
+        Ok(v) => v,
+        Err(e) => return usage(&e),
+    };
+    for sel in args.select.iter().chain(&args.ignore) {
+        if !Selection::known_selector(sel) {
+            return usage(&format!("`{sel}` names no rule (see `sshlint rules`)"));
+        }
+    }
+    for cidr in &args.from {
+        if crate::rules::sshd::samples::from_addr(cidr).is_none() {
+            return usage(&format!("--from `{cidr}` is not an address or CIDR"));
+        }
+    }
+    if let Some(root) = &args.common.root
+        && !root.is_dir()
+    {
+        return usage(&format!("--root `{}` is not a directory", root.display()));
+    }
+    let opts = LintOptions {
+        root: args.common.root.clone(),
+        version,
+        selection: Selection { select: args.select.clone(), ignore: args.ignore.clone(), severities: Vec::new() },
+        check: CheckOptions { users: args.users.clone(), from: args.from.clone() },
+    };
+    let result = if args.paths.iter().any(|p| p.as_os_str() == "-") {
+        if args.stdin_kind != StdinKind::Sshd {
+            return usage("only `--stdin-kind sshd` is supported so far (firewall input arrives with the firewall rules)");
+        }
+        let mut buf = Vec::new();
+        if let Err(e) = std::io::stdin().take(discover::MAX_FILE_BYTES).read_to_end(&mut buf) {
+            return usage(&format!("cannot read standard input: {e}"));
+        }
+        lint::lint_stdin(buf, &opts)
+    } else {
+        let paths = if args.paths.is_empty() && args.common.root.is_none() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+        lint::lint_paths(&paths, &opts)
+    };
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
+    let text = match args.format {
+        Format::Human => report::human::render(&result, color),
+        Format::Json => report::json::render(&result),
+        Format::Github => report::github::render(&result),
+    };
+    let code = emit(&text);
+    if code != EXIT_OK {
+        return code;
+    }
+    exit_code(&result, args.fail_on)
+}
+
+fn exit_code(r: &LintResult, fail_on: FailOn) -> i32 {
+    let threshold = match fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Info => Severity::Info,
+    };
+    if r.max_severity().is_some_and(|s| s >= threshold) { EXIT_FINDINGS } else { EXIT_OK }
+}
+
+fn effective(args: EffectiveArgs) -> i32 {
+    let version = match parse_version(args.common.openssh.as_deref()) {
+        Ok(v) => v,
+        Err(e) => return usage(&e),
+    };
+    let root = args.common.root.clone().or_else(|| args.file.as_deref().and_then(discover::infer_root)).or_else(|| {
+        if args.file.is_none() { Some(PathBuf::from("/")) } else { None }
+    });
+    let mut sources = SourceMap::default();
+    let host = match (&root, &args.file) {
+        (Some(r), _) => {
+            let hr = HostRoot::new(r);
+            let v = version.or_else(|| lint::detect_version(&hr)).unwrap_or_default();
+            SshdHost::from_root(hr, v, &mut sources)
+        }
+        (None, Some(f)) => SshdHost::from_file(f, version.unwrap_or_default(), &mut sources),
+        (None, None) => return usage("no configuration to read"),
+    };
+    if let Some(e) = &host.loaded.main_error {
+        return usage(&format!("cannot read sshd_config: it {}", e.describe()));
+    }
+    let conn = match &args.spec {
+        None => None,
+        Some(spec) => match Connection::parse_spec(spec, &|n| host.facts.service_port(n)) {
+            Ok(mut c) => {
+                c.lport = c.lport.filter(|&p| p != 0);
+                Some(c)
+            }
+            Err(e) => return usage(&e),
+        },
+    };
+    if host.fatal() {
+        let opts = LintOptions::default();
+        let ctx = rules::Context { host: &host, sources: &sources, options: &opts.check };
+        let findings: Vec<_> = rules::check_host(&ctx, &Selection::default()).into_iter().filter(|f| f.fatal).collect();
+        let unit = lint::Unit { sources, findings, files: Vec::new(), is_host: true, version: Some(host.version()) };
+        eprint!("{}", report::human::render_unit(&unit, std::io::stderr().is_terminal()));
+        eprintln!("sshlint: sshd would refuse this configuration");
+        return EXIT_FINDINGS;
+    }
+    match host.dump(conn.as_ref()) {
+        Ok(text) => emit(&text),
+        Err(e) => {
+            eprintln!("sshlint: {e}");
+            EXIT_FINDINGS
+        }
+    }
+}
+
+fn rules_text(format: RulesFormat) -> String {
+    match format {
+        RulesFormat::Markdown => crate::rules::docs::markdown(),
+        RulesFormat::Text => {
+            let mut s = String::new();
+            for r in rules::all() {
+                let m = r.meta;
+                let opt = if m.opt_in { " (opt-in)" } else { "" };
+                s.push_str(&format!("{:<8} {:<40} {:<8} {:<11} {}{}\n", m.code, m.name, m.severity.as_str(), m.category.as_str(), m.summary(), opt));
+            }
+            s
+        }
+    }
+}
+
+fn explain(code: &str) -> i32 {
+    match rules::by_code(code) {
+        Some(r) => emit(&crate::rules::docs::explain(r.meta)),
+        None => usage(&format!("no rule `{code}` (see `sshlint rules`)")),
+    }
+}

@@ -1,1 +1,240 @@
-//! placeholder
+//! The rule catalogue and the checker. A rule is a file: its metadata (declared with
+//! [`declare_rule!`]) and a pure `check` over the model. The checker, here and only here,
+//! attaches codes, names and configured severities, and applies `--select`/`--ignore`.
+
+pub mod docs;
+pub mod meta;
+pub mod sshd;
+
+use crate::diagnostic::{Finding, Severity, Violation};
+use crate::model::sshd::host::SshdHost;
+use crate::source::SourceMap;
+
+/// Rule families, shown in `sshlint rules` and rules.md.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Category {
+    /// sshd refuses the configuration or ignores a line.
+    Validity,
+    /// Someone who must log in cannot.
+    Access,
+    /// Connections reset or dropped before login.
+    Connection,
+    /// Key exchange, ciphers, MACs, host keys.
+    Crypto,
+    /// Opt-in hardening baselines (CIS, dev-sec).
+    Hardening,
+    /// sshlint's own findings about its input.
+    Meta,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Validity => "validity",
+            Category::Access => "access",
+            Category::Connection => "connection",
+            Category::Crypto => "crypto",
+            Category::Hardening => "hardening",
+            Category::Meta => "meta",
+        }
+    }
+}
+
+/// Everything users read about a rule; the only rule prose in the code base.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub category: Category,
+    pub severity: Severity,
+    /// Off unless selected (`--select hardening` or the code).
+    pub opt_in: bool,
+    pub since: &'static str,
+    pub sources: &'static [&'static str],
+    /// Markdown: `## What it does`, `## Why is this bad?`, `## Example`, `Use instead:`,
+    /// `## References`.
+    pub doc: &'static str,
+}
+
+impl RuleMeta {
+    /// The first sentence of "What it does".
+    pub fn summary(&self) -> &'static str {
+        let body = self.doc.split("## What it does").nth(1).unwrap_or(self.doc);
+        let para = body.trim_start().split("\n\n").next().unwrap_or("").trim();
+        para.split_once(". ").map_or(para.trim_end_matches('.'), |(s, _)| s)
+    }
+}
+
+/// Declare a rule's metadata. Doc comments become the rule's documentation.
+#[macro_export]
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        pub static $ident:ident = {
+            code: $code:literal,
+            name: $name:literal,
+            category: $cat:ident,
+            severity: $sev:ident,
+            $(opt_in: $opt_in:literal,)?
+            since: $since:literal,
+            sources: [$($src:literal),* $(,)?] $(,)?
+        }
+    ) => {
+        pub static $ident: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
+            code: $code,
+            name: $name,
+            category: $crate::rules::Category::$cat,
+            severity: $crate::diagnostic::Severity::$sev,
+            opt_in: false $(|| $opt_in)?,
+            since: $since,
+            sources: &[$($src),*],
+            doc: concat!($($doc, "\n"),*),
+        };
+    };
+}
+
+/// What rules see: one host's model plus what the user said must keep working.
+pub struct Context<'a> {
+    pub host: &'a SshdHost,
+    pub sources: &'a SourceMap,
+    pub options: &'a CheckOptions,
+}
+
+/// User requirements that rules check against.
+#[derive(Clone, Debug, Default)]
+pub struct CheckOptions {
+    /// Accounts that must keep SSH access (`--user`).
+    pub users: Vec<String>,
+    /// Sources that must keep SSH access (`--from`).
+    pub from: Vec<String>,
+}
+
+pub type CheckFn = fn(&Context, &mut Vec<Violation>);
+
+/// A rule: metadata plus its check (`None` for rules whose findings the pipeline produces,
+/// like unreadable files).
+pub struct Rule {
+    pub meta: &'static RuleMeta,
+    pub check: Option<CheckFn>,
+}
+
+/// Every rule, in code order.
+pub fn all() -> &'static [Rule] {
+    sshd::RULES
+}
+
+pub fn by_code(code: &str) -> Option<&'static Rule> {
+    all().iter().find(|r| r.meta.code.eq_ignore_ascii_case(code) || r.meta.name == code)
+}
+
+/// Which rules run and at what severity.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Codes, code prefixes (`SSHD1`), names, categories (`hardening`) or `all`.
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    /// Per-code severity overrides.
+    pub severities: Vec<(String, Severity)>,
+}
+
+fn selector_matches(sel: &str, meta: &RuleMeta) -> bool {
+    let s = sel.trim();
+    s.eq_ignore_ascii_case("all")
+        || meta.code.to_ascii_uppercase().starts_with(&s.to_ascii_uppercase()) && !s.is_empty()
+        || meta.name == s
+        || meta.category.as_str() == s.to_ascii_lowercase()
+}
+
+impl Selection {
+    pub fn enabled(&self, meta: &RuleMeta) -> bool {
+        if self.ignore.iter().any(|s| selector_matches(s, meta)) {
+            return false;
+        }
+        if meta.opt_in {
+            return self.select.iter().any(|s| !s.eq_ignore_ascii_case("all") && selector_matches(s, meta));
+        }
+        self.select.is_empty() || self.select.iter().any(|s| selector_matches(s, meta))
+    }
+
+    /// Whether a selector names at least one rule (for usage errors).
+    pub fn known_selector(sel: &str) -> bool {
+        all().iter().any(|r| selector_matches(sel, r.meta))
+    }
+}
+
+/// Turn a rule's violation into a finding: the one place codes and severities are attached.
+pub fn finding(meta: &'static RuleMeta, v: Violation, selection: &Selection) -> Finding {
+    let configured = selection.severities.iter().find(|(c, _)| c.eq_ignore_ascii_case(meta.code)).map(|&(_, s)| s);
+    Finding {
+        code: meta.code,
+        name: meta.name,
+        severity: configured.or(v.severity).unwrap_or(meta.severity),
+        location: v.location,
+        message: v.message,
+        help: v.help,
+        related: v.related,
+        fatal: v.fatal,
+    }
+}
+
+/// Run every enabled rule over one host.
+pub fn check_host(ctx: &Context, selection: &Selection) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for rule in all() {
+        let Some(check) = rule.check else { continue };
+        if !selection.enabled(rule.meta) {
+            continue;
+        }
+        let mut vs = Vec::new();
+        check(ctx, &mut vs);
+        out.extend(vs.into_iter().map(|v| finding(rule.meta, v, selection)));
+    }
+    out
+}
+
+#[cfg(test)]
+pub mod testing {
+    //! Helpers for rule unit tests: lint a config given as text.
+    use super::*;
+    use crate::model::sshd::version::Version;
+
+    pub fn run(rule: &'static RuleMeta, config: &str) -> Vec<Finding> {
+        run_with(rule, config, &CheckOptions::default())
+    }
+
+    pub fn run_with(rule: &'static RuleMeta, config: &str, options: &CheckOptions) -> Vec<Finding> {
+        let mut sources = SourceMap::default();
+        let host = SshdHost::from_text("sshd_config".into(), config.as_bytes().to_vec(), Version::new(9, 2), &mut sources);
+        let ctx = Context { host: &host, sources: &sources, options };
+        let sel = Selection { select: vec![rule.code.to_string()], ..Default::default() };
+        check_host(&ctx, &sel)
+    }
+
+    /// Lint a host root tree written from `(path, content)` pairs.
+    pub fn run_tree(rule: &'static RuleMeta, files: &[(&str, &str)], options: &CheckOptions) -> Vec<Finding> {
+        let dir = tempdir();
+        for (p, c) in files {
+            let path = dir.join(p.trim_start_matches('/'));
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).expect("mkdir");
+            }
+            std::fs::write(&path, c).expect("write");
+        }
+        let mut sources = SourceMap::default();
+        let host = SshdHost::from_root(crate::discover::HostRoot::new(&dir), Version::new(9, 2), &mut sources);
+        let ctx = Context { host: &host, sources: &sources, options };
+        let sel = Selection { select: vec![rule.code.to_string()], ..Default::default() };
+        let out = check_host(&ctx, &sel);
+        let _ = std::fs::remove_dir_all(&dir);
+        out
+    }
+
+    fn tempdir() -> std::path::PathBuf {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let d = std::env::temp_dir().join(format!("sshlint-rule-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).expect("tempdir");
+        d
+    }
+}

@@ -114,7 +114,7 @@ const KEYWORDS: &[Keyword] = &[
     kw("VersionAddendum", G, &["none", "hello world", "Corp # c"], &[]),
     kw("Subsystem", G, &["sftp /usr/lib/openssh/sftp-server", "sftp internal-sftp", "sftp internal-sftp -l INFO"], &["sftp"]),
     kw("AuthorizedKeysFile", M, &[".ssh/authorized_keys", "none", ".ssh/authorized_keys .ssh/authorized_keys2", "%h/.ssh/keys", "/etc/ssh/keys/%u"], &[]),
-    kw("AuthorizedKeysCommand", M, &["/usr/bin/sss_ssh_authorizedkeys %u", "none", "/bin/echo hi # trailing"], &["relative/cmd"]),
+    kw("AuthorizedKeysCommand", M, &["none"], &["relative/cmd"]),
     kw("AuthorizedKeysCommandUser", M, &["nobody"], &[]),
     kw("AuthorizedPrincipalsFile", M, &["none", "/etc/ssh/principals/%u"], &[]),
     kw("TrustedUserCAKeys", M, &["/etc/ssh/user_ca.pub", "none"], &[]),

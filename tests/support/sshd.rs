@@ -2,12 +2,13 @@
 //! `fixtures/differential/sshd/` or generated), host-key generation, and one shell script per
 //! worker that, inside a private mount namespace (`unshare -m`), bind-mounts each case's
 //! `etc/ssh`, `etc/passwd`, `etc/group` and `etc/services` over the machine's and runs
-//! `sshd -t` and `sshd -T [-C spec]`. The machine's own files are never written: the mounts exist
+//! `sshd -t` and `sshd -T [-C spec]`; `etc/hosts` is mounted too, since sshd resolves host names
+//! in `ListenAddress`. The machine's own files are never written: the mounts exist
 //! only inside the namespace, and the script refuses to run outside one.
 //!
 //! Fixture layout (`fixtures/differential/sshd/<case>/`):
 //! - `etc/…` (and any other directory): the host root, e.g. `etc/ssh/sshd_config`, drop-ins,
-//!   included files, optional `etc/passwd`, `etc/group`, `etc/services`;
+//!   included files, optional `etc/passwd`, `etc/group`, `etc/services`, `etc/hosts`;
 //! - `specs`: one `sshd -C` spec per line, an empty line meaning plain `sshd -T`, `#` comments
 //!   (no file: plain `sshd -T` only);
 //! - `README`: optional one-line description;
@@ -18,8 +19,9 @@
 //! - `expected/`: what sshd said (written by `SSHLINT_BLESS=1`, for review only: the tests always
 //!   compare with the live sshd).
 //!
-//! Cases without their own `etc/passwd`, `etc/group` or `etc/services` get the small defaults
-//! below, so that sshd and sshlint see the same accounts and service names on every machine.
+//! Cases without their own `etc/passwd`, `etc/group`, `etc/services` or `etc/hosts` get the small
+//! defaults below, so that sshd and sshlint see the same accounts, service and host names on
+//! every machine.
 
 use super::{Output, TempDir, crate_root, env_flag, run_with_limit, shared};
 use std::collections::BTreeMap;
@@ -28,7 +30,7 @@ use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use std::{fs, io, thread};
 
 pub const SSHD: &str = "/usr/sbin/sshd";
@@ -69,11 +71,20 @@ submission\t587/tcp
 imaps\t\t993/tcp
 ";
 
-/// The account files that are mounted over the machine's when a case runs.
-const MOUNTED_FILES: [(&str, &str); 3] = [
+/// Every name maps to one address: with several, getaddrinfo's order depends on the machine's
+/// own network configuration (RFC 6724 sorting), which would make sshd's output vary.
+pub const DEFAULT_HOSTS: &str = "\
+127.0.0.1\tlocalhost
+::1\t\tip6-localhost ip6-loopback
+192.0.2.44\tsshgw.example
+";
+
+/// The name-service files mounted over the machine's (after `etc/ssh`) when a case runs.
+const MOUNTED_FILES: [(&str, &str); 4] = [
     ("etc/passwd", DEFAULT_PASSWD),
     ("etc/group", DEFAULT_GROUP),
     ("etc/services", DEFAULT_SERVICES),
+    ("etc/hosts", DEFAULT_HOSTS),
 ];
 
 /// Why the oracle cannot run here, or `None` when it can. Computed once per process.
@@ -101,8 +112,9 @@ fn probe_oracle() -> Option<String> {
             "not running as root (sshd is run inside `unshare -m`, which needs root)".into(),
         );
     }
-    for file in ["/etc/ssh", "/etc/passwd", "/etc/group", "/etc/services"] {
-        if !Path::new(file).exists() {
+    let mounted = MOUNTED_FILES.iter().map(|(path, _)| format!("/{path}"));
+    for file in std::iter::once("/etc/ssh".to_string()).chain(mounted) {
+        if !Path::new(&file).exists() {
             let hint = if file == "/etc/services" {
                 " (apt-get install netbase)"
             } else {
@@ -506,6 +518,8 @@ pub struct OracleRun {
     work: TempDir,
     pub roots: Vec<PathBuf>,
     pub results: Vec<SshdResult>,
+    /// Wall-clock time of writing the roots and running sshd.
+    pub elapsed: Duration,
 }
 
 impl OracleRun {
@@ -527,7 +541,11 @@ if [ "$(readlink /proc/self/ns/mnt)" = "$1" ]; then
     exit 97
 fi
 mkdir -p /run/sshd
+# sshd resolves a relative HostKey against its working directory; a daemon runs in /.
+cd / || exit 98
 conf=/etc/ssh/sshd_config
+mounts="@MOUNTS@"
+all_mounted="@ALL_MOUNTED@"
 run() { # OUT-PREFIX SSHD-ARGS...
     p=$1; shift
     timeout 20 /usr/sbin/sshd "$@" >"$p.out" 2>"$p.err" </dev/null
@@ -535,12 +553,12 @@ run() { # OUT-PREFIX SSHD-ARGS...
 }
 case_() { # ROOT OUT SPEC...
     r=$1; o=$2; shift 2
-    m=0
-    mount --bind "$r/etc/ssh" /etc/ssh && m=1 &&
-    mount --bind "$r/etc/passwd" /etc/passwd && m=2 &&
-    mount --bind "$r/etc/group" /etc/group && m=3 &&
-    mount --bind "$r/etc/services" /etc/services && m=4
-    if [ "$m" = 4 ]; then
+    mounted=""
+    for f in $mounts; do
+        mount --bind "$r$f" "$f" || break
+        mounted="$f $mounted"
+    done
+    if [ "$mounted" = "$all_mounted" ]; then
         run "$o/t" -t -f "$conf"
         if [ "$(cat "$o/t.rc")" = 0 ]; then
             n=0
@@ -554,12 +572,11 @@ case_() { # ROOT OUT SPEC...
             done
         fi
     else
-        echo "mount failed after $m mounts" >"$o/error"
+        echo "mount --bind $r$f $f failed" >"$o/error"
     fi
-    [ "$m" -ge 4 ] && umount /etc/services
-    [ "$m" -ge 3 ] && umount /etc/group
-    [ "$m" -ge 2 ] && umount /etc/passwd
-    [ "$m" -ge 1 ] && umount /etc/ssh
+    for f in $mounted; do
+        umount "$f"
+    done
     return 0
 }
 "#;
@@ -567,6 +584,7 @@ case_() { # ROOT OUT SPEC...
 /// Writes every case under a fresh work directory and runs sshd on all of them, split over
 /// as many private mount namespaces as there are cores (at most 4).
 pub fn run_oracle(cases: &[Case], keys: &HostKeys, label: &str) -> Result<OracleRun, String> {
+    let start = Instant::now();
     let work = TempDir::new(label).map_err(|e| format!("temp dir: {e}"))?;
     let mut roots = Vec::with_capacity(cases.len());
     let mut outs = Vec::with_capacity(cases.len());
@@ -591,9 +609,18 @@ pub fn run_oracle(cases: &[Case], keys: &HostKeys, label: &str) -> Result<Oracle
         .map_or(2, |n| n.get())
         .clamp(1, 4)
         .min(cases.len().max(1));
+    let mounts: Vec<String> = std::iter::once("etc/ssh")
+        .chain(MOUNTED_FILES.iter().map(|(path, _)| *path))
+        .map(|path| format!("/{path}"))
+        .collect();
+    // The script records mounts most recent first, so it can undo them in reverse.
+    let all_mounted: String = mounts.iter().rev().map(|m| format!("{m} ")).collect();
+    let head = SCRIPT_HEAD
+        .replace("@MOUNTS@", &mounts.join(" "))
+        .replace("@ALL_MOUNTED@", &all_mounted);
     let mut scripts = Vec::new();
     for w in 0..workers {
-        let mut script = String::from(SCRIPT_HEAD);
+        let mut script = head.clone();
         for i in (w..cases.len()).step_by(workers) {
             let _ = write!(
                 script,
@@ -659,6 +686,7 @@ pub fn run_oracle(cases: &[Case], keys: &HostKeys, label: &str) -> Result<Oracle
         work,
         roots,
         results,
+        elapsed: start.elapsed(),
     })
 }
 

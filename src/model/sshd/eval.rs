@@ -1284,7 +1284,6 @@ impl<'a, 'c> Walker<'a, 'c> {
             self.s.set_with(Opt::ListenAddress, Setting { val: Val::Listen(list.0), at: list.1 });
             *stored = true;
         }
-        self.record(Opt::ListenAddress, file, d, args, active, *stored);
         Handled::Consumed(if rdomain.is_some() { 3 } else { 1 })
     }
 
@@ -1319,7 +1318,6 @@ impl<'a, 'c> Walker<'a, 'c> {
         } else if active {
             self.shadow_first_line(Opt::AuthenticationMethods, at);
         }
-        self.record(Opt::AuthenticationMethods, file, d, args, active, *stored);
         Handled::Consumed(args.len())
     }
 
@@ -1330,7 +1328,6 @@ impl<'a, 'c> Walker<'a, 'c> {
             return Handled::Failed;
         };
         if !active {
-            self.record(Opt::Subsystem, file, d, args, active, false);
             return Handled::Consumed(2.min(args.len()));
         }
         let mut list = match self.s.get(Opt::Subsystem) {
@@ -1359,7 +1356,6 @@ impl<'a, 'c> Walker<'a, 'c> {
         list.1.push(at);
         self.s.set_with(Opt::Subsystem, Setting { val: Val::Subsystems(list.0), at: list.1 });
         *stored = true;
-        self.record(Opt::Subsystem, file, d, args, active, true);
         Handled::Consumed(args.len())
     }
 

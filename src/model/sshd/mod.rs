@@ -10,3 +10,6 @@ pub mod matching;
 pub mod settings;
 pub mod load;
 pub mod eval;
+pub mod effective;
+pub mod dump;
+pub mod host;

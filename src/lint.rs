@@ -1,0 +1,168 @@
+//! One lint run: discover what to read, model each host (in parallel), run the rules, and
+//! collect findings with the sources they point into. Never prints.
+
+use crate::diagnostic::{Finding, Severity, Violation};
+use crate::discover::{self, FileKind, HostRoot};
+use crate::model::sshd::host::SshdHost;
+use crate::model::sshd::version::Version;
+use crate::rules::{self, CheckOptions, Context, Selection};
+use crate::source::{FileId, Location, SourceFile, SourceMap};
+use std::path::{Path, PathBuf};
+
+/// Settings for a run.
+#[derive(Clone, Debug, Default)]
+pub struct LintOptions {
+    pub root: Option<PathBuf>,
+    /// Target release; `None` = detect from the host root, else the newest modelled.
+    pub version: Option<Version>,
+    pub selection: Selection,
+    pub check: CheckOptions,
+}
+
+/// What one host (or lone file) produced.
+#[derive(Debug, Default)]
+pub struct Unit {
+    pub sources: SourceMap,
+    pub findings: Vec<Finding>,
+    /// Every file read, with its kind.
+    pub files: Vec<(FileId, FileKind)>,
+    pub is_host: bool,
+    pub version: Option<Version>,
+}
+
+/// Everything a run found.
+#[derive(Debug, Default)]
+pub struct LintResult {
+    pub units: Vec<Unit>,
+}
+
+impl LintResult {
+    pub fn findings(&self) -> impl Iterator<Item = (&Unit, &Finding)> {
+        self.units.iter().flat_map(|u| u.findings.iter().map(move |f| (u, f)))
+    }
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings().filter(|(_, f)| f.severity == severity).count()
+    }
+    pub fn max_severity(&self) -> Option<Severity> {
+        self.findings().map(|(_, f)| f.severity).max()
+    }
+    pub fn hosts(&self) -> usize {
+        self.units.iter().filter(|u| u.is_host).count()
+    }
+    pub fn file_count(&self) -> usize {
+        self.units.iter().map(|u| u.files.len()).sum()
+    }
+}
+
+/// The release a host root runs, from its package database (Debian/Ubuntu dpkg status).
+pub fn detect_version(root: &HostRoot) -> Option<Version> {
+    let status = root.read("/var/lib/dpkg/status").ok()?;
+    let text = String::from_utf8_lossy(&status);
+    for para in text.split("\n\n") {
+        if !para.lines().any(|l| l == "Package: openssh-server") {
+            continue;
+        }
+        let ver = para.lines().find_map(|l| l.strip_prefix("Version: "))?;
+        let upstream = ver.split_once(':').map_or(ver, |(_, v)| v);
+        let (maj, rest) = upstream.split_once('.')?;
+        let min: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let found = Version::new(maj.parse().ok()?, min.parse().ok()?);
+        return Some(Version::ALL.iter().rev().find(|v| **v <= found).copied().unwrap_or(Version::ALL[0]));
+    }
+    None
+}
+
+fn version_for(opts: &LintOptions, root: Option<&HostRoot>) -> Version {
+    opts.version.or_else(|| root.and_then(detect_version)).unwrap_or_default()
+}
+
+/// Lint paths (files and directories), using all cores across host roots.
+pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> LintResult {
+    let found = discover::discover(paths, opts.root.as_deref());
+    let mut jobs: Vec<Job> = Vec::new();
+    jobs.extend(found.hosts.into_iter().map(Job::Host));
+    jobs.extend(found.lone.into_iter().map(Job::Lone));
+    jobs.extend(found.unknown.into_iter().map(|(p, why)| Job::Unknown(p, why)));
+    let units = run_parallel(&jobs, opts);
+    LintResult { units }
+}
+
+/// Lint text from standard input as an sshd_config.
+pub fn lint_stdin(bytes: Vec<u8>, opts: &LintOptions) -> LintResult {
+    let mut sources = SourceMap::default();
+    let version = version_for(opts, None);
+    let host = SshdHost::from_text(PathBuf::from("<stdin>"), bytes, version, &mut sources);
+    LintResult { units: vec![check_unit(host, sources, opts, false)] }
+}
+
+enum Job {
+    Host(PathBuf),
+    Lone(PathBuf),
+    Unknown(PathBuf, String),
+}
+
+fn run_parallel(jobs: &[Job], opts: &LintOptions) -> Vec<Unit> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(jobs.len().max(1));
+    if threads <= 1 || jobs.len() < 4 {
+        return jobs.iter().map(|j| run_job(j, opts)).collect();
+    }
+    let chunk = jobs.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = jobs.chunks(chunk).map(|c| s.spawn(move || c.iter().map(|j| run_job(j, opts)).collect::<Vec<_>>())).collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    })
+}
+
+fn run_job(job: &Job, opts: &LintOptions) -> Unit {
+    let mut sources = SourceMap::default();
+    match job {
+        Job::Host(dir) => {
+            let root = HostRoot::new(dir);
+            let version = version_for(opts, Some(&root));
+            let host = SshdHost::from_root(root, version, &mut sources);
+            if let Some(e) = &host.loaded.main_error {
+                let path = dir.join("etc/ssh/sshd_config");
+                return unreadable(sources, &path, &format!("`{}` {}", path.display(), e.describe()), opts);
+            }
+            check_unit(host, sources, opts, true)
+        }
+        Job::Lone(path) => {
+            let version = version_for(opts, None);
+            let host = SshdHost::from_file(path, version, &mut sources);
+            if let Some(e) = &host.loaded.main_error {
+                return unreadable(sources, path, &format!("`{}` {}", path.display(), e.describe()), opts);
+            }
+            check_unit(host, sources, opts, false)
+        }
+        Job::Unknown(path, why) => unreadable(sources, path, &format!("`{}` {why}", path.display()), opts),
+    }
+}
+
+fn unreadable(mut sources: SourceMap, path: &Path, message: &str, opts: &LintOptions) -> Unit {
+    let id = sources.add(SourceFile::new(path.to_path_buf(), Vec::new()));
+    let mut findings = Vec::new();
+    let meta = &rules::meta::unreadable_file::RULE;
+    if opts.selection.enabled(meta) {
+        let v = Violation::new(Location { file: id, span: Default::default() }, message.to_string())
+            .help("check the path and permissions (run as root to audit a live /etc)");
+        findings.push(rules::finding(meta, v, &opts.selection));
+    }
+    Unit { sources, findings, files: vec![(id, FileKind::Unknown)], is_host: false, version: None }
+}
+
+fn check_unit(host: SshdHost, sources: SourceMap, opts: &LintOptions, is_host: bool) -> Unit {
+    let ctx = Context { host: &host, sources: &sources, options: &opts.check };
+    let mut findings = rules::check_host(&ctx, &opts.selection);
+    findings.sort_by_key(|f| (f.location.file, f.location.span.start, f.code));
+    let main = host.loaded.main;
+    let files = host
+        .loaded
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.id, if Some(i) == main { FileKind::SshdConfig } else { FileKind::SshdDropIn }))
+        .collect();
+    let version = Some(host.version());
+    drop(ctx);
+    Unit { sources, findings, files, is_host, version }
+}

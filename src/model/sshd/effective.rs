@@ -1,0 +1,127 @@
+//! The configuration sshd uses for one connection: global values, overridden by every value
+//! the matching Match blocks set (`copy_set_server_options`), with compiled-in defaults for
+//! the rest. Lists from Match blocks replace global lists; Subsystems merge by name (9.5+).
+
+use super::algorithms::{self, AlgClass};
+use super::eval::{self, HostFacts, Startup};
+use super::keywords::Opt;
+use super::load::Loaded;
+use super::matching::Connection;
+use super::settings::{self, Setting, Settings, Val};
+use super::version::Version;
+use crate::source::Location;
+
+/// Effective settings for one evaluation.
+#[derive(Clone, Debug)]
+pub struct Effective {
+    pub version: Version,
+    pub set: Settings,
+}
+
+/// The global configuration (what `sshd -T` prints without `-C`, minus Match all effects that
+/// the blank test connection applies).
+pub fn global(startup: &Startup, version: Version) -> Effective {
+    Effective { version, set: startup.settings.clone() }
+}
+
+/// The configuration for `conn`, or the fatal message sshd's test mode stops with.
+pub fn for_connection(loaded: &Loaded, host: &HostFacts, startup: &Startup, conn: &Connection) -> Result<Effective, String> {
+    let matched = eval::connection_pass(loaded, host, conn)?;
+    let mut set = startup.settings.clone();
+    copy_set(&mut set, matched, host.version);
+    Ok(Effective { version: host.version, set })
+}
+
+/// `copy_set_server_options`: every option a matching block set wins over the global one.
+fn copy_set(dst: &mut Settings, src: Settings, v: Version) {
+    for (i, s) in src.iter() {
+        let opt = opt_from_index(i);
+        match (opt, &s.val) {
+            (Opt::Subsystem, Val::Subsystems(new)) if v.at_least(9, 5) => {
+                let mut merged = match dst.get(opt) {
+                    Some(Setting { val: Val::Subsystems(l), at }) => (l.clone(), at.clone()),
+                    _ => (Vec::new(), Vec::new()),
+                };
+                for (sub, loc) in new.iter().zip(&s.at) {
+                    match merged.0.iter().position(|x| x.name == sub.name) {
+                        Some(p) => {
+                            merged.0[p] = sub.clone();
+                            merged.1[p] = *loc;
+                        }
+                        None => {
+                            merged.0.push(sub.clone());
+                            merged.1.push(*loc);
+                        }
+                    }
+                }
+                dst.set_with(opt, Setting { val: Val::Subsystems(merged.0), at: merged.1 });
+            }
+            _ => dst.set_with(opt, s.clone()),
+        }
+    }
+}
+
+fn opt_from_index(i: usize) -> Opt {
+    super::keyword_data::ALL_OPTS[i]
+}
+
+impl Effective {
+    /// The stored or default value.
+    pub fn value(&self, opt: Opt) -> Option<Val> {
+        self.set.get(opt).map(|s| s.val.clone()).or_else(|| settings::default_value(opt, self.version))
+    }
+    /// Where the value was set, `None` for a default.
+    pub fn origin(&self, opt: Opt) -> Option<Location> {
+        self.set.get(opt).and_then(|s| s.at.first().copied())
+    }
+    pub fn num(&self, opt: Opt) -> i64 {
+        match self.value(opt) {
+            Some(Val::Num(n)) => n,
+            _ => 0,
+        }
+    }
+    pub fn flag(&self, opt: Opt) -> bool {
+        self.num(opt) != 0
+    }
+    pub fn nums(&self, opt: Opt) -> Vec<i64> {
+        match self.value(opt) {
+            Some(Val::Nums(n)) => n,
+            _ => Vec::new(),
+        }
+    }
+    pub fn list(&self, opt: Opt) -> Vec<String> {
+        match self.value(opt) {
+            Some(Val::List(l)) => l,
+            _ => Vec::new(),
+        }
+    }
+    pub fn text(&self, opt: Opt) -> Option<String> {
+        match self.value(opt) {
+            Some(Val::Text(t)) => Some(t),
+            _ => None,
+        }
+    }
+    /// An algorithm list after `+`/`-`/`^` assembly against the release's defaults.
+    pub fn algorithms(&self, opt: Opt) -> Vec<String> {
+        let class = match opt {
+            Opt::Ciphers => AlgClass::Cipher,
+            Opt::MACs => AlgClass::Mac,
+            Opt::KexAlgorithms => AlgClass::Kex,
+            Opt::CASignatureAlgorithms => AlgClass::CaSig,
+            Opt::GSSAPIKexAlgorithms => AlgClass::GssKex,
+            _ => AlgClass::Key,
+        };
+        let spec = self.text(opt).unwrap_or_default();
+        algorithms::assemble(class, self.version, &spec)
+            .unwrap_or_else(|_| algorithms::server_default(class, self.version).iter().map(|s| s.to_string()).collect())
+    }
+    /// The ports sshd listens on (Port lines, or 22).
+    pub fn ports(&self) -> Vec<u16> {
+        self.nums(Opt::Port).into_iter().filter_map(|p| u16::try_from(p).ok()).collect()
+    }
+    /// `AuthenticationMethods` lists (empty = `any`).
+    pub fn auth_methods(&self) -> Vec<String> {
+        let l = self.list(Opt::AuthenticationMethods);
+        if l.len() == 1 && l[0] == "any" { Vec::new() } else { l }
+    }
+}

@@ -1,0 +1,243 @@
+//! One host's sshd, assembled: its configuration loaded from the host root (or a lone file),
+//! the host facts sshd consults (accounts, services, /etc/hosts), the startup pass, and the
+//! checks sshd makes after reading the file (sshd.c: AuthorizedKeysCommandUser, satisfiable
+//! AuthenticationMethods, bindable ListenAddress).
+
+use super::dump::{self, BadListen};
+use super::effective::{self, Effective};
+use super::eval::{self, HostFacts, Problem, ProblemKind, Startup};
+use super::keywords::Opt;
+use super::load::{self, Loaded, Origin};
+use super::matching::Connection;
+use super::version::Version;
+use crate::discover::HostRoot;
+use crate::model::accounts::Accounts;
+use crate::source::{Location, SourceMap};
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+/// The sshd side of one host.
+#[derive(Debug)]
+pub struct SshdHost {
+    pub root: Option<HostRoot>,
+    pub loaded: Loaded,
+    pub facts: HostFactsData,
+    pub startup: Startup,
+    /// Problems found after the file was read (still sshd refusing to start).
+    pub post: Vec<Problem>,
+}
+
+/// Host facts in owned form (HostFacts borrows nothing, so this is the same type).
+pub type HostFactsData = HostFacts;
+
+impl std::fmt::Debug for HostFacts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostFacts").field("version", &self.version).finish_non_exhaustive()
+    }
+}
+
+impl SshdHost {
+    /// Load `/etc/ssh/sshd_config` of a host root.
+    pub fn from_root(root: HostRoot, version: Version, sources: &mut SourceMap) -> SshdHost {
+        let facts = host_facts(Some(&root), version);
+        let loaded = load::load(&Origin::Root(&root), "/etc/ssh/sshd_config", None, sources);
+        SshdHost::finish(Some(root), loaded, facts)
+    }
+
+    /// Load a config file that belongs to no host root.
+    pub fn from_file(path: &Path, version: Version, sources: &mut SourceMap) -> SshdHost {
+        let facts = host_facts(None, version);
+        let loaded = load::load(&Origin::Lone, &path.to_string_lossy(), Some(path.to_path_buf()), sources);
+        SshdHost::finish(None, loaded, facts)
+    }
+
+    /// Load from text already read (standard input).
+    pub fn from_text(name: PathBuf, text: Vec<u8>, version: Version, sources: &mut SourceMap) -> SshdHost {
+        let facts = host_facts(None, version);
+        let tmp = std::env::temp_dir();
+        let _ = tmp;
+        let mut loaded = Loaded::default();
+        let file = crate::source::SourceFile::new(name.clone(), text);
+        let ast = crate::syntax::sshd::parse(&file.text);
+        let id = sources.add(file);
+        loaded.files.push(load::LoadedFile { host_path: name.to_string_lossy().into_owned(), id, ast });
+        loaded.main = Some(0);
+        // Includes from standard input cannot be resolved.
+        let sels: Vec<String> = loaded.files[0]
+            .ast
+            .directives
+            .iter()
+            .filter(|d| d.keyword.text.eq_ignore_ascii_case("include"))
+            .filter_map(|d| d.args.as_ref().ok())
+            .flat_map(|a| a.iter().map(|x| load::include_selector(&x.text)))
+            .collect();
+        for s in sels {
+            loaded.globs.insert(s, load::GlobResult::NotChecked);
+        }
+        SshdHost::finish(None, loaded, facts)
+    }
+
+    fn finish(root: Option<HostRoot>, loaded: Loaded, facts: HostFacts) -> SshdHost {
+        let startup = eval::startup(&loaded, &facts);
+        let mut host = SshdHost { root, loaded, facts, startup, post: Vec::new() };
+        if !host.startup.fatal() && host.loaded.main.is_some() {
+            host.post = host.post_checks();
+        }
+        host
+    }
+
+    pub fn version(&self) -> Version {
+        self.facts.version
+    }
+
+    /// True when sshd would refuse to start (`sshd -t` fails) for configuration reasons.
+    pub fn fatal(&self) -> bool {
+        self.startup.fatal() || self.post.iter().any(|p| p.fatal)
+    }
+
+    /// Effective settings for a connection; `None` is `sshd -T` without `-C` (a blank test
+    /// connection: only `Match all` applies).
+    pub fn effective(&self, conn: Option<&Connection>) -> Result<Effective, String> {
+        let blank = Connection::default();
+        effective::for_connection(&self.loaded, &self.facts, &self.startup, conn.unwrap_or(&blank))
+    }
+
+    /// Effective settings of the global section alone.
+    pub fn global(&self) -> Effective {
+        effective::global(&self.startup, self.version())
+    }
+
+    /// `sshd -T [-C spec]` output.
+    pub fn dump(&self, conn: Option<&Connection>) -> Result<String, String> {
+        let e = self.effective(conn)?;
+        dump::dump(&e, &|n| self.resolve(n)).map_err(|BadListen(m)| m)
+    }
+
+    /// Resolve a host name through the root's /etc/hosts (never the network).
+    pub fn resolve(&self, name: &str) -> Option<Vec<IpAddr>> {
+        let text = self.root.as_ref().and_then(|r| r.read("/etc/hosts").ok());
+        let mut out = Vec::new();
+        match text {
+            Some(bytes) => {
+                for line in String::from_utf8_lossy(&bytes).lines() {
+                    let line = line.split('#').next().unwrap_or("");
+                    let mut words = line.split_whitespace();
+                    let Some(addr) = words.next().and_then(|a| a.parse::<IpAddr>().ok()) else { continue };
+                    if words.any(|w| w.eq_ignore_ascii_case(name)) && !out.contains(&addr) {
+                        out.push(addr);
+                    }
+                }
+            }
+            None if name.eq_ignore_ascii_case("localhost") => out.push(IpAddr::from([127, 0, 0, 1])),
+            None => {}
+        }
+        (!out.is_empty()).then_some(out)
+    }
+
+    fn post_checks(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        let g = self.global();
+        let main_loc = || Location { file: self.loaded.files[self.loaded.main.unwrap_or(0)].id, span: Default::default() };
+        for (cmd, user) in [
+            (Opt::AuthorizedKeysCommand, Opt::AuthorizedKeysCommandUser),
+            (Opt::AuthorizedPrincipalsCommand, Opt::AuthorizedPrincipalsCommandUser),
+        ] {
+            if g.text(cmd).is_some_and(|c| !c.eq_ignore_ascii_case("none")) && g.text(user).is_none() {
+                out.push(Problem {
+                    kind: ProblemKind::InvalidValue,
+                    at: g.origin(cmd).unwrap_or_else(main_loc),
+                    message: format!("`{}` is set without `{}`", cmd.canonical(), user.canonical()),
+                    help: Some(format!("add `{} <user>` naming an unprivileged account", user.canonical())),
+                    fatal: true,
+                    severity: None,
+                    related: Vec::new(),
+                });
+            }
+        }
+        let methods = g.auth_methods();
+        if !methods.is_empty() && !methods.iter().any(|m| method_list_enabled(&g, m)) {
+            out.push(Problem {
+                kind: ProblemKind::UnsatisfiableAuthMethods,
+                at: g.origin(Opt::AuthenticationMethods).unwrap_or_else(main_loc),
+                message: format!(
+                    "`AuthenticationMethods {}` needs a method that is disabled: sshd refuses to start",
+                    methods.join(" ")
+                ),
+                help: Some("enable the methods the list names, or list only enabled ones".into()),
+                fatal: true,
+                severity: None,
+                related: Vec::new(),
+            });
+        }
+        if let Err(BadListen(m)) = dump::listen_addresses(&g, &|n| self.resolve(n)) {
+            let unknown_name_may_resolve = !m.contains("AddressFamily") && !m.contains(".invalid");
+            out.push(Problem {
+                kind: ProblemKind::InvalidValue,
+                at: g.origin(Opt::ListenAddress).unwrap_or_else(main_loc),
+                message: if unknown_name_may_resolve {
+                    format!("{m} through the host's /etc/hosts; sshd resolves it at startup and exits if DNS cannot")
+                } else {
+                    format!("{m}: sshd exits at startup")
+                },
+                help: Some("use a literal address (sshd resolves names once, at startup)".into()),
+                fatal: !unknown_name_may_resolve,
+                severity: if unknown_name_may_resolve { Some(crate::diagnostic::Severity::Warning) } else { None },
+                related: Vec::new(),
+            });
+        }
+        out
+    }
+}
+
+/// `auth2_methods_valid(list, need_enable=1)`: every method of a list is enabled.
+pub fn method_list_enabled(e: &Effective, list: &str) -> bool {
+    list.split(',').all(|m| method_enabled(e, m.split(':').next().unwrap_or("")))
+}
+
+/// Whether an authentication method is enabled in `e`.
+pub fn method_enabled(e: &Effective, method: &str) -> bool {
+    match method {
+        "none" => true,
+        "publickey" => e.flag(Opt::PubkeyAuthentication),
+        "password" => e.flag(Opt::PasswordAuthentication),
+        "keyboard-interactive" => e.flag(Opt::KbdInteractiveAuthentication),
+        "hostbased" => e.flag(Opt::HostbasedAuthentication),
+        "gssapi-with-mic" => e.flag(Opt::GSSAPIAuthentication),
+        _ => false,
+    }
+}
+
+fn host_facts(root: Option<&HostRoot>, version: Version) -> HostFacts {
+    let mut facts = HostFacts::new(version);
+    let Some(root) = root else { return facts };
+    let passwd = root.read("/etc/passwd").ok();
+    let group = root.read("/etc/group").ok();
+    if passwd.is_some() || group.is_some() {
+        let p = passwd.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+        let g = group.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+        let accounts = Accounts::parse(&p, &g);
+        if let Some(home) = accounts.users.iter().find(|u| u.uid == 0).map(|u| u.home.clone()) {
+            facts.root_home = home;
+        }
+        facts.accounts = Some(accounts);
+    }
+    if let Ok(b) = root.read("/etc/services") {
+        let mut services = Vec::new();
+        for line in String::from_utf8_lossy(&b).lines() {
+            let line = line.split('#').next().unwrap_or("");
+            let mut w = line.split_whitespace();
+            let (Some(name), Some(pp)) = (w.next(), w.next()) else { continue };
+            let Some((port, proto)) = pp.split_once('/') else { continue };
+            if proto != "tcp" {
+                continue;
+            }
+            let Ok(port) = port.parse::<u16>() else { continue };
+            services.push((name.to_string(), port));
+            for alias in w {
+                services.push((alias.to_string(), port));
+            }
+        }
+        facts.services = services;
+    }
+    facts
+}

@@ -1,0 +1,51 @@
+//! `--format github`: GitHub Actions workflow commands, one per finding.
+
+use super::{path_of, position};
+use crate::diagnostic::Severity;
+use crate::lint::LintResult;
+
+/// Escape a workflow-command message (`%`, CR, LF).
+pub fn escape_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// Escape a workflow-command property (also `:` and `,`).
+pub fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+pub fn render(r: &LintResult) -> String {
+    let mut out = String::new();
+    for (u, f) in r.findings() {
+        let level = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        let ((l, c), (el, ec)) = position(u, f.location);
+        let title = format!("{} {}", f.code, f.name);
+        let mut msg = f.message.clone();
+        if let Some(h) = &f.help {
+            msg.push_str("\nhelp: ");
+            msg.push_str(h);
+        }
+        out.push_str(&format!(
+            "::{level} file={},line={l},col={c},endLine={el},endColumn={ec},title={}::{}\n",
+            escape_property(&path_of(u, f.location)),
+            escape_property(&title),
+            escape_data(&msg)
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes() {
+        assert_eq!(escape_data("50%\nnext"), "50%25%0Anext");
+        assert_eq!(escape_property("a:b,c"), "a%3Ab%2Cc");
+    }
+}

@@ -1,0 +1,4 @@
+//! sshlint's own findings about its input (SL codes).
+
+pub mod invalid_utf8;
+pub mod unreadable_file;

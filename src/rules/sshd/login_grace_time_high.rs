@@ -1,0 +1,83 @@
+//! SSHD410 `login-grace-time-high`.
+
+use crate::declare_rule;
+use crate::diagnostic::Violation;
+use crate::model::sshd::keywords::Opt;
+use crate::rules::Context;
+use crate::source::Location;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a `LoginGraceTime` above 60 seconds or unlimited (0), including the default 120.
+    ///
+    /// ## Why is this bad?
+    /// Slow or idle unauthenticated connections occupy MaxStartups slots; a long grace time makes it cheap to exhaust them.
+    ///
+    /// ## Example
+    /// ```text
+    /// LoginGraceTime 0
+    /// ```
+    ///
+    /// Use instead:
+    /// ```text
+    /// LoginGraceTime 60
+    /// ```
+    ///
+    /// ## References
+    /// - CIS Distribution Independent Linux 5.2.17
+    pub static RULE = {
+        code: "SSHD410",
+        name: "login-grace-time-high",
+        category: Hardening,
+        severity: Warning,
+        opt_in: true,
+        since: "0.1.0",
+        sources: ["CIS Distribution Independent Linux 5.2.17"],
+    }
+}
+
+pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
+    let host = ctx.host;
+    if host.fatal() {
+        return;
+    }
+    let Some(main) = host.loaded.main.map(|m| host.loaded.files[m].id) else { return };
+    let mut effs = vec![(host.global(), None)];
+    for b in &host.startup.blocks {
+        if let Some(e) = super::samples::for_block(host, b, None).and_then(|c| host.effective(Some(&c)).ok()) {
+            effs.push((e, Some(b.at)));
+        }
+    }
+    let mut seen: Vec<Option<Location>> = Vec::new();
+    for (e, block) in effs {
+        let n = e.num(Opt::LoginGraceTime);
+        let at = e.origin(Opt::LoginGraceTime);
+        if seen.contains(&at) || !(n == 0 || n > 60) {
+            continue;
+        }
+        if block.is_some() && at.is_none() {
+            continue;
+        }
+        seen.push(at);
+        let mut v = Violation::new(at.unwrap_or(Location { file: main, span: Default::default() }), format!("`LoginGraceTime` is `{n}` seconds: unauthenticated connections hold a MaxStartups slot that long")).help("set `LoginGraceTime 60` or less");
+        if let Some(b) = block {
+            v = v.related(b, "inside this Match block");
+        }
+        out.push(v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::run;
+
+    #[test]
+    fn fail() {
+        assert_eq!(run(&super::RULE, "LoginGraceTime 0\n").len(), 1);
+    }
+
+    #[test]
+    fn pass() {
+        assert!(run(&super::RULE, "LoginGraceTime 60\n").is_empty());
+    }
+}

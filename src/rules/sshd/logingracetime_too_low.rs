@@ -1,0 +1,70 @@
+//! SSHD205 `logingracetime-too-low`.
+
+use crate::declare_rule;
+use crate::diagnostic::Violation;
+use crate::model::sshd::keywords::Opt;
+use crate::rules::Context;
+
+declare_rule! {
+    /// ## What it does
+    /// logingracetime_too_low1
+    ///
+    /// ## Why is this bad?
+    /// Interactive logins, second factors and high-latency links need more than a few seconds; sshd disconnects them mid-login (and 9.8+ also penalises the source).
+    ///
+    /// ## Example
+    /// ```text
+    /// LoginGraceTime 5
+    /// ```
+    ///
+    /// Use instead:
+    /// ```text
+    /// LoginGraceTime 60
+    /// ```
+    ///
+    /// ## References
+    /// - sshd_config(5) LoginGraceTime
+    pub static RULE = {
+        code: "SSHD205",
+        name: "logingracetime-too-low",
+        category: Connection,
+        severity: Warning,
+        since: "0.1.0",
+        sources: ["sshd_config(5) LoginGraceTime"],
+    }
+}
+
+pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
+    let host = ctx.host;
+    let mut seen = Vec::new();
+    let mut effs = vec![host.global()];
+    for b in &host.startup.blocks {
+        if let Some(e) = super::samples::for_block(host, b, None).and_then(|c| host.effective(Some(&c)).ok()) {
+            effs.push(e);
+        }
+    }
+    for e in effs {
+        let Some(at) = e.origin(Opt::LoginGraceTime) else { continue };
+        let n = e.num(Opt::LoginGraceTime);
+        if seen.contains(&at) || !(n > 0 && n < 20) {
+            continue;
+        }
+        seen.push(at);
+        out.push(Violation::new(at, format!("`LoginGraceTime` is `{n}s`: logins that take longer (typing a password, 2FA, slow links) are cut off")).help("allow at least 20 seconds (the default is 120)"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::run;
+
+    #[test]
+    fn fail() {
+        assert_eq!(run(&super::RULE, "LoginGraceTime 5\n").len(), 1);
+    }
+
+    #[test]
+    fn pass() {
+        assert!(run(&super::RULE, "LoginGraceTime 60\n").is_empty());
+    }
+}

@@ -1,0 +1,83 @@
+//! SSHD408 `max-auth-tries-high`.
+
+use crate::declare_rule;
+use crate::diagnostic::Violation;
+use crate::model::sshd::keywords::Opt;
+use crate::rules::Context;
+use crate::source::Location;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a `MaxAuthTries` above 4, including the default 6.
+    ///
+    /// ## Why is this bad?
+    /// A high limit gives password-guessing tools more attempts per connection.
+    ///
+    /// ## Example
+    /// ```text
+    /// MaxAuthTries 10
+    /// ```
+    ///
+    /// Use instead:
+    /// ```text
+    /// MaxAuthTries 4
+    /// ```
+    ///
+    /// ## References
+    /// - CIS Distribution Independent Linux 5.2.7
+    pub static RULE = {
+        code: "SSHD408",
+        name: "max-auth-tries-high",
+        category: Hardening,
+        severity: Warning,
+        opt_in: true,
+        since: "0.1.0",
+        sources: ["CIS Distribution Independent Linux 5.2.7"],
+    }
+}
+
+pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
+    let host = ctx.host;
+    if host.fatal() {
+        return;
+    }
+    let Some(main) = host.loaded.main.map(|m| host.loaded.files[m].id) else { return };
+    let mut effs = vec![(host.global(), None)];
+    for b in &host.startup.blocks {
+        if let Some(e) = super::samples::for_block(host, b, None).and_then(|c| host.effective(Some(&c)).ok()) {
+            effs.push((e, Some(b.at)));
+        }
+    }
+    let mut seen: Vec<Option<Location>> = Vec::new();
+    for (e, block) in effs {
+        let n = e.num(Opt::MaxAuthTries);
+        let at = e.origin(Opt::MaxAuthTries);
+        if seen.contains(&at) || !(n > 4) {
+            continue;
+        }
+        if block.is_some() && at.is_none() {
+            continue;
+        }
+        seen.push(at);
+        let mut v = Violation::new(at.unwrap_or(Location { file: main, span: Default::default() }), format!("`MaxAuthTries` is `{n}`: each connection may try {n} passwords or keys")).help("set `MaxAuthTries 4` or lower (but at least 3, see SSHD204)");
+        if let Some(b) = block {
+            v = v.related(b, "inside this Match block");
+        }
+        out.push(v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::run;
+
+    #[test]
+    fn fail() {
+        assert_eq!(run(&super::RULE, "MaxAuthTries 10\n").len(), 1);
+    }
+
+    #[test]
+    fn pass() {
+        assert!(run(&super::RULE, "MaxAuthTries 4\n").is_empty());
+    }
+}

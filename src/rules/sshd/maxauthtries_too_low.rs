@@ -1,0 +1,70 @@
+//! SSHD204 `maxauthtries-too-low`.
+
+use crate::declare_rule;
+use crate::diagnostic::Violation;
+use crate::model::sshd::keywords::Opt;
+use crate::rules::Context;
+
+declare_rule! {
+    /// ## What it does
+    /// maxauthtries_too_low1
+    ///
+    /// ## Why is this bad?
+    /// Every key an agent offers counts as an attempt, so a user with several keys is disconnected before the right key is tried.
+    ///
+    /// ## Example
+    /// ```text
+    /// MaxAuthTries 1
+    /// ```
+    ///
+    /// Use instead:
+    /// ```text
+    /// MaxAuthTries 4
+    /// ```
+    ///
+    /// ## References
+    /// - sshd_config(5) MaxAuthTries
+    pub static RULE = {
+        code: "SSHD204",
+        name: "maxauthtries-too-low",
+        category: Connection,
+        severity: Warning,
+        since: "0.1.0",
+        sources: ["sshd_config(5) MaxAuthTries"],
+    }
+}
+
+pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
+    let host = ctx.host;
+    let mut seen = Vec::new();
+    let mut effs = vec![host.global()];
+    for b in &host.startup.blocks {
+        if let Some(e) = super::samples::for_block(host, b, None).and_then(|c| host.effective(Some(&c)).ok()) {
+            effs.push(e);
+        }
+    }
+    for e in effs {
+        let Some(at) = e.origin(Opt::MaxAuthTries) else { continue };
+        let n = e.num(Opt::MaxAuthTries);
+        if seen.contains(&at) || !(n < 3) {
+            continue;
+        }
+        seen.push(at);
+        out.push(Violation::new(at, format!("`MaxAuthTries` is `{n}`: a client offering more than {} keys is cut off with \"Too many authentication failures\"", n.saturating_sub(1))).help("allow at least 3 attempts, or have clients offer the right key with IdentitiesOnly"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::run;
+
+    #[test]
+    fn fail() {
+        assert_eq!(run(&super::RULE, "MaxAuthTries 1\n").len(), 1);
+    }
+
+    #[test]
+    fn pass() {
+        assert!(run(&super::RULE, "MaxAuthTries 4\n").is_empty());
+    }
+}

@@ -1,0 +1,83 @@
+//! SSHD401 `root-login-permitted`.
+
+use crate::declare_rule;
+use crate::diagnostic::Violation;
+use crate::model::sshd::keywords::Opt;
+use crate::rules::Context;
+use crate::source::Location;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a `PermitRootLogin` other than `no`, including the default `prohibit-password`.
+    ///
+    /// ## Why is this bad?
+    /// A direct root login leaves no record of who used it and makes root the target of every password-guessing run.
+    ///
+    /// ## Example
+    /// ```text
+    /// PermitRootLogin yes
+    /// ```
+    ///
+    /// Use instead:
+    /// ```text
+    /// PermitRootLogin no
+    /// ```
+    ///
+    /// ## References
+    /// - CIS Distribution Independent Linux 5.2.10
+    pub static RULE = {
+        code: "SSHD401",
+        name: "root-login-permitted",
+        category: Hardening,
+        severity: Warning,
+        opt_in: true,
+        since: "0.1.0",
+        sources: ["CIS Distribution Independent Linux 5.2.10"],
+    }
+}
+
+pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
+    let host = ctx.host;
+    if host.fatal() {
+        return;
+    }
+    let Some(main) = host.loaded.main.map(|m| host.loaded.files[m].id) else { return };
+    let mut effs = vec![(host.global(), None)];
+    for b in &host.startup.blocks {
+        if let Some(e) = super::samples::for_block(host, b, None).and_then(|c| host.effective(Some(&c)).ok()) {
+            effs.push((e, Some(b.at)));
+        }
+    }
+    let mut seen: Vec<Option<Location>> = Vec::new();
+    for (e, block) in effs {
+        let n = e.num(Opt::PermitRootLogin);
+        let at = e.origin(Opt::PermitRootLogin);
+        if seen.contains(&at) || !(n != 0) {
+            continue;
+        }
+        if block.is_some() && at.is_none() {
+            continue;
+        }
+        seen.push(at);
+        let mut v = Violation::new(at.unwrap_or(Location { file: main, span: Default::default() }), format!("`PermitRootLogin` is `{}`: root can log in over SSH", crate::model::sshd::settings::PERMIT_ROOT_LOGIN.format(n))).help("set `PermitRootLogin no` and log in as a named user with sudo");
+        if let Some(b) = block {
+            v = v.related(b, "inside this Match block");
+        }
+        out.push(v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::run;
+
+    #[test]
+    fn fail() {
+        assert_eq!(run(&super::RULE, "PermitRootLogin yes\n").len(), 1);
+    }
+
+    #[test]
+    fn pass() {
+        assert!(run(&super::RULE, "PermitRootLogin no\n").is_empty());
+    }
+}

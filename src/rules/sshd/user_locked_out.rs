@@ -1,0 +1,149 @@
+//! SSHD102 `user-locked-out`.
+
+use crate::declare_rule;
+use crate::diagnostic::Violation;
+use crate::model::sshd::effective::Effective;
+use crate::model::sshd::keywords::Opt;
+use crate::model::sshd::matching::{Connection, user_pattern_matches};
+use crate::model::sshd::pattern::{ListMatch, pattern_list};
+use crate::rules::Context;
+use crate::source::Location;
+
+declare_rule! {
+    /// ## What it does
+    /// Checks that every account that must keep SSH access (`--user`, or when the host root
+    /// has them, every account holding an `authorized_keys`) passes `DenyUsers`,
+    /// `AllowUsers`, `DenyGroups` and `AllowGroups` for every connection: from each `--from`
+    /// source (or from anywhere and from each network a Match block names), to each port.
+    /// A Match block's list replaces the global one, and both Allow lists must match.
+    ///
+    /// ## Why is this bad?
+    /// sshd refuses the login after authentication with "not allowed because not listed in
+    /// AllowUsers": the admin is locked out, often by a drop-in or a Match block far from
+    /// the line that was edited.
+    ///
+    /// ## Example
+    /// ```text
+    /// AllowUsers alice
+    /// Match Address 10.0.0.0/8
+    ///     AllowUsers deploy
+    /// ```
+    ///
+    /// Use instead:
+    /// ```text
+    /// AllowUsers alice
+    /// Match Address 10.0.0.0/8
+    ///     AllowUsers deploy alice
+    /// ```
+    ///
+    /// ## References
+    /// - sshd_config(5) AllowUsers, AllowGroups, DenyUsers, DenyGroups
+    pub static RULE = {
+        code: "SSHD102",
+        name: "user-locked-out",
+        category: Access,
+        severity: Error,
+        since: "0.1.0",
+        sources: ["sshd_config(5) AllowUsers", "auth.c allowed_user"],
+    }
+}
+
+/// Why `allowed_user` would refuse, with the line responsible.
+pub struct Refusal {
+    pub reason: String,
+    pub at: Option<Location>,
+}
+
+/// sshd's `allowed_user` list checks for one connection.
+pub fn refusal(ctx: &Context, e: &Effective, user: &str, conn: &Connection) -> Option<Refusal> {
+    let (host, addr) = (conn.host.as_deref(), conn.addr.as_deref());
+    if user == "root" && e.num(Opt::PermitRootLogin) == 0 {
+        return Some(Refusal { reason: "`PermitRootLogin no`".into(), at: e.origin(Opt::PermitRootLogin) });
+    }
+    let deny = e.list(Opt::DenyUsers);
+    if let Some(p) = deny.iter().find(|p| user_pattern_matches(user, host, addr, p)) {
+        return Some(Refusal { reason: format!("matched by `DenyUsers {p}`"), at: e.origin(Opt::DenyUsers) });
+    }
+    let allow = e.list(Opt::AllowUsers);
+    if !allow.is_empty() && !allow.iter().any(|p| user_pattern_matches(user, host, addr, p)) {
+        return Some(Refusal {
+            reason: format!("not listed in `AllowUsers {}`", allow.join(" ")),
+            at: e.origin(Opt::AllowUsers),
+        });
+    }
+    let deny_g = e.list(Opt::DenyGroups);
+    let allow_g = e.list(Opt::AllowGroups);
+    if deny_g.is_empty() && allow_g.is_empty() {
+        return None;
+    }
+    let groups = ctx.host.facts.accounts.as_ref().and_then(|a| a.groups_of(user))?;
+    let hit = |list: &[String]| groups.iter().find(|g| list.iter().any(|p| pattern_list(g, p, false) == ListMatch::Matched)).cloned();
+    if let Some(g) = hit(&deny_g) {
+        return Some(Refusal { reason: format!("in group `{g}`, denied by `DenyGroups`"), at: e.origin(Opt::DenyGroups) });
+    }
+    if !allow_g.is_empty() && hit(&allow_g).is_none() {
+        return Some(Refusal {
+            reason: format!("in none of `AllowGroups {}`", allow_g.join(" ")),
+            at: e.origin(Opt::AllowGroups),
+        });
+    }
+    None
+}
+
+pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
+    let host = ctx.host;
+    if host.fatal() {
+        return;
+    }
+    let Some(main) = host.loaded.main.map(|m| host.loaded.files[m].id) else { return };
+    for user in super::samples::required_users(host, &ctx.options.users) {
+        for conn in super::samples::for_user(host, &user, &ctx.options.from) {
+            let Ok(e) = host.effective(Some(&conn)) else { continue };
+            let Some(r) = refusal(ctx, &e, &user, &conn) else { continue };
+            let from = conn.addr.as_deref().unwrap_or("?");
+            let port = conn.lport.map_or(String::new(), |p| format!(" port {p}"));
+            let at = r.at.unwrap_or(Location { file: main, span: Default::default() });
+            let mut v = Violation::new(at, format!("user `{user}` is locked out from {from}{port}: {}", r.reason))
+                .help(format!("add `{user}` to the list (or its group), or remove the restriction"));
+            for (i, b) in host.startup.blocks.iter().enumerate() {
+                if r.at.is_some_and(|a| host.startup.records.iter().any(|rec| rec.keyword == a && rec.block == Some(i))) {
+                    v = v.related(b.at, "this Match block replaces the global list");
+                }
+            }
+            out.push(v);
+            break;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::CheckOptions;
+    use crate::rules::testing::run_with;
+
+    fn users(u: &[&str]) -> CheckOptions {
+        CheckOptions { users: u.iter().map(|s| s.to_string()).collect(), from: Vec::new() }
+    }
+
+    #[test]
+    fn allowusers_without_admin() {
+        let f = run_with(&super::RULE, "AllowUsers bob\n", &users(&["alice"]));
+        assert_eq!(f.len(), 1);
+        assert!(f[0].message.contains("alice"));
+    }
+
+    #[test]
+    fn match_block_replaces_global_list() {
+        let cfg = "AllowUsers alice\nMatch Address 10.0.0.0/8\n  AllowUsers bob\n";
+        let f = run_with(&super::RULE, cfg, &users(&["alice"]));
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].message.contains("10.0.0.1"));
+    }
+
+    #[test]
+    fn pass() {
+        assert!(run_with(&super::RULE, "AllowUsers alice bob\n", &users(&["alice"])).is_empty());
+        assert!(run_with(&super::RULE, "DenyUsers eve\n", &users(&["alice"])).is_empty());
+        assert!(run_with(&super::RULE, "AllowUsers bob\n", &users(&[])).is_empty());
+    }
+}
