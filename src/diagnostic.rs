@@ -53,14 +53,7 @@ pub struct Violation {
 
 impl Violation {
     pub fn new(location: Location, message: impl Into<String>) -> Self {
-        Violation {
-            location,
-            message: message.into(),
-            help: None,
-            related: Vec::new(),
-            severity: None,
-            fatal: false,
-        }
+        Violation { location, message: message.into(), help: None, related: Vec::new(), severity: None, fatal: false }
     }
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());

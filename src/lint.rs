@@ -108,7 +108,10 @@ fn run_parallel(jobs: &[Job], opts: &LintOptions) -> Vec<Unit> {
     }
     let chunk = jobs.len().div_ceil(threads);
     std::thread::scope(|s| {
-        let handles: Vec<_> = jobs.chunks(chunk).map(|c| s.spawn(move || c.iter().map(|j| run_job(j, opts)).collect::<Vec<_>>())).collect();
+        let handles: Vec<_> = jobs
+            .chunks(chunk)
+            .map(|c| s.spawn(move || c.iter().map(|j| run_job(j, opts)).collect::<Vec<_>>()))
+            .collect();
         handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
     })
 }

@@ -54,9 +54,7 @@ impl SourceFile {
             Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
         };
         let mut line_starts = vec![0u32];
-        line_starts.extend(
-            text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| clamp_u32(i + 1)),
-        );
+        line_starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| clamp_u32(i + 1)));
         SourceFile { path, text, lossy, line_starts }
     }
 

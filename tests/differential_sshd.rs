@@ -23,9 +23,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::{Arc, Mutex, Weak};
 use support::generate::generate_case;
-use support::sshd::{
-    self, Case, OPENSSH_VERSION, OracleRun, SSHD_CONFIG, SshdResult, host_keys, oracle_ready,
-};
+use support::sshd::{self, Case, OPENSSH_VERSION, OracleRun, SSHD_CONFIG, SshdResult, host_keys, oracle_ready};
 use support::{Mismatches, Output, env_flag, env_usize, show_stream, sshlint};
 
 /// Fixed so CI is reproducible; override with `SSHLINT_DIFF_SEED`.
@@ -56,10 +54,7 @@ fn corpus_run() -> Arc<Result<CorpusRun, String>> {
     support::shared(&SLOT, || {
         let keys = host_keys();
         let keys = keys.as_ref().as_ref().map_err(Clone::clone)?;
-        let cases: Vec<Case> = sshd::load_corpus()?
-            .into_iter()
-            .filter(|c| selected(&c.name))
-            .collect();
+        let cases: Vec<Case> = sshd::load_corpus()?.into_iter().filter(|c| selected(&c.name)).collect();
         let oracle = sshd::run_oracle(&cases, keys, "corpus")?;
         if env_flag("SSHLINT_BLESS") {
             for (case, result) in cases.iter().zip(&oracle.results) {
@@ -76,15 +71,11 @@ fn fatal_findings(out: &Output) -> Result<Vec<String>, String> {
     if !matches!(out.status, Some(0 | 1)) {
         return Err(format!("sshlint {} (expected 0 or 1)", out.status_text()));
     }
-    let json: Value = serde_json::from_slice(&out.stdout)
-        .map_err(|e| format!("stdout is not JSON: {e}"))?;
+    let json: Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("stdout is not JSON: {e}"))?;
     if json.get("version") != Some(&Value::from(1)) {
         return Err("JSON has no \"version\": 1".to_string());
     }
-    let findings = json
-        .get("findings")
-        .and_then(Value::as_array)
-        .ok_or("JSON has no \"findings\" array")?;
+    let findings = json.get("findings").and_then(Value::as_array).ok_or("JSON has no \"findings\" array")?;
     let mut fatal = Vec::new();
     for finding in findings {
         match finding.get("fatal").and_then(Value::as_bool) {
@@ -110,11 +101,7 @@ fn describe_finding(f: &Value) -> String {
         text("code"),
         text("name"),
         text("severity"),
-        if f.get("fatal") == Some(&Value::Bool(true)) {
-            ", fatal"
-        } else {
-            ""
-        },
+        if f.get("fatal") == Some(&Value::Bool(true)) { ", fatal" } else { "" },
         text("message")
     )
 }
@@ -122,16 +109,9 @@ fn describe_finding(f: &Value) -> String {
 /// All findings of a lint run, one line each (for reports).
 fn all_findings(out: &Output) -> String {
     let parsed: Option<Value> = serde_json::from_slice(&out.stdout).ok();
-    match parsed
-        .as_ref()
-        .and_then(|j| j.get("findings"))
-        .and_then(Value::as_array)
-    {
+    match parsed.as_ref().and_then(|j| j.get("findings")).and_then(Value::as_array) {
         Some(list) if list.is_empty() => "      (no findings)\n".to_string(),
-        Some(list) => list
-            .iter()
-            .map(|f| format!("      {}\n", describe_finding(f)))
-            .collect(),
+        Some(list) => list.iter().map(|f| format!("      {}\n", describe_finding(f))).collect(),
         None => show_stream(&out.stdout),
     }
 }
@@ -150,13 +130,8 @@ fn lint(root: &Path) -> Output {
 
 fn effective(root: &Path, spec: &str) -> Output {
     let config = root.join(SSHD_CONFIG);
-    let mut args = vec![
-        "effective".as_ref(),
-        "--openssh".as_ref(),
-        OPENSSH_VERSION.as_ref(),
-        "--root".as_ref(),
-        root.as_os_str(),
-    ];
+    let mut args =
+        vec!["effective".as_ref(), "--openssh".as_ref(), OPENSSH_VERSION.as_ref(), "--root".as_ref(), root.as_os_str()];
     if !spec.is_empty() {
         args.push("--match".as_ref());
         args.push(spec.as_ref());
@@ -166,11 +141,7 @@ fn effective(root: &Path, spec: &str) -> Output {
 }
 
 fn spec_label(spec: &str) -> String {
-    if spec.is_empty() {
-        "(no -C)".to_string()
-    } else {
-        format!("-C {spec}")
-    }
+    if spec.is_empty() { "(no -C)".to_string() } else { format!("-C {spec}") }
 }
 
 fn header(case: &Case, root: &Path) -> String {
@@ -262,11 +233,7 @@ fn check_effective(case: &Case, root: &Path, sshd: &SshdResult, found: &mut Vec<
         } else if matches!(eff.status, Some(code) if code != 0) {
             None
         } else {
-            Some(format!(
-                "sshd -T {}, sshlint effective {}",
-                dump.status_text(),
-                eff.status_text()
-            ))
+            Some(format!("sshd -T {}, sshlint effective {}", dump.status_text(), eff.status_text()))
         };
         let Some(problem) = problem else { continue };
         let mut detail = header(case, root);
@@ -277,10 +244,7 @@ fn check_effective(case: &Case, root: &Path, sshd: &SshdResult, found: &mut Vec<
             detail.push_str("  diff (- sshd -T, + sshlint effective):\n");
             detail.push_str(&support::unified_diff(&dump.stdout, &eff.stdout));
         }
-        found.push((
-            format!("{}: effective {}: {problem}", case.name, spec_label(spec)),
-            detail,
-        ));
+        found.push((format!("{}: effective {}: {problem}", case.name, spec_label(spec)), detail));
     }
     checks
 }
@@ -406,22 +370,15 @@ fn assert_mix(label: &str, results: &[SshdResult], min_each: usize) {
 #[test]
 fn corpus_layout() {
     let cases = sshd::load_corpus().unwrap_or_else(|e| panic!("loading the corpus: {e}"));
-    assert!(
-        cases.len() >= MIN_CORPUS,
-        "the sshd corpus has {} cases, at least {MIN_CORPUS} are required",
-        cases.len()
-    );
+    assert!(cases.len() >= MIN_CORPUS, "the sshd corpus has {} cases, at least {MIN_CORPUS} are required", cases.len());
     let mut problems = Vec::new();
     for case in &cases {
         if case.specs.is_empty() {
             problems.push(format!("{}: no specs", case.name));
         }
-        if case.mentions_match() && (case.specs.len() < 3 || !case.specs.contains(&String::new()))
-        {
-            problems.push(format!(
-                "{}: mentions Match, so it needs at least 3 specs including an empty line",
-                case.name
-            ));
+        if case.mentions_match() && (case.specs.len() < 3 || !case.specs.contains(&String::new())) {
+            problems
+                .push(format!("{}: mentions Match, so it needs at least 3 specs including an empty line", case.name));
         }
         for spec in case.specs.iter().filter(|s| !s.is_empty()) {
             for field in spec.split(',') {
@@ -481,11 +438,7 @@ fn corpus_sshd_validity() {
         let mut found = Vec::new();
         oracle_sanity(&run.cases, results, &mut found);
         for (case, r) in run.cases.iter().zip(results) {
-            let why = if r.accepted() {
-                String::new()
-            } else {
-                reject_reason(&r.test.stderr)
-            };
+            let why = if r.accepted() { String::new() } else { reject_reason(&r.test.stderr) };
             eprintln!("  {:<58} {:<8} {why}", case.name, r.test.status_text());
             if !env_flag("SSHLINT_BLESS") {
                 if let Some(drift) = sshd::blessed_drift(case, r) {
@@ -532,17 +485,10 @@ fn generated_configs_match_sshd() {
     let seed = support::seed_from_env(DEFAULT_SEED);
     let count = env_usize("SSHLINT_DIFF_CASES", DEFAULT_GENERATED);
     eprintln!("generated cases: seed {seed:#x} (SSHLINT_DIFF_SEED), {count} cases (SSHLINT_DIFF_CASES)");
-    let cases: Vec<Case> = (0..count)
-        .map(|i| generate_case(seed, i))
-        .filter(|c| selected(&c.name))
-        .collect();
+    let cases: Vec<Case> = (0..count).map(|i| generate_case(seed, i)).filter(|c| selected(&c.name)).collect();
     let keys = host_keys();
-    let keys = keys
-        .as_ref()
-        .as_ref()
-        .unwrap_or_else(|e| panic!("host keys: {e}"));
-    let oracle = sshd::run_oracle(&cases, keys, "generated")
-        .unwrap_or_else(|e| panic!("generated oracle: {e}"));
+    let keys = keys.as_ref().as_ref().unwrap_or_else(|e| panic!("host keys: {e}"));
+    let oracle = sshd::run_oracle(&cases, keys, "generated").unwrap_or_else(|e| panic!("generated oracle: {e}"));
     eprint!("{}", oracle_summary("generated", &cases, &oracle));
     assert_mix("generated", &oracle.results, count / 5);
     let mut mismatches = Mismatches::new(&format!("generated cases (seed {seed:#x})"));

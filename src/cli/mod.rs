@@ -217,7 +217,9 @@ fn run_lint(args: LintArgs) -> i32 {
     };
     let result = if args.paths.iter().any(|p| p.as_os_str() == "-") {
         if args.stdin_kind != StdinKind::Sshd {
-            return usage("only `--stdin-kind sshd` is supported so far (firewall input arrives with the firewall rules)");
+            return usage(
+                "only `--stdin-kind sshd` is supported so far (firewall input arrives with the firewall rules)",
+            );
         }
         let mut buf = Vec::new();
         if let Err(e) = std::io::stdin().take(discover::MAX_FILE_BYTES).read_to_end(&mut buf) {
@@ -225,7 +227,11 @@ fn run_lint(args: LintArgs) -> i32 {
         }
         lint::lint_stdin(buf, &opts)
     } else {
-        let paths = if args.paths.is_empty() && args.common.root.is_none() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+        let paths = if args.paths.is_empty() && args.common.root.is_none() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths.clone()
+        };
         lint::lint_paths(&paths, &opts)
     };
     let color = match args.color {
@@ -259,9 +265,12 @@ fn effective(args: EffectiveArgs) -> i32 {
         Ok(v) => v,
         Err(e) => return usage(&e),
     };
-    let root = args.common.root.clone().or_else(|| args.file.as_deref().and_then(discover::infer_root)).or_else(|| {
-        if args.file.is_none() { Some(PathBuf::from("/")) } else { None }
-    });
+    let root = args
+        .common
+        .root
+        .clone()
+        .or_else(|| args.file.as_deref().and_then(discover::infer_root))
+        .or_else(|| if args.file.is_none() { Some(PathBuf::from("/")) } else { None });
     let mut sources = SourceMap::default();
     let host = match (&root, &args.file) {
         (Some(r), _) => {
@@ -311,7 +320,15 @@ fn rules_text(format: RulesFormat) -> String {
             for r in rules::all() {
                 let m = r.meta;
                 let opt = if m.opt_in { " (opt-in)" } else { "" };
-                s.push_str(&format!("{:<8} {:<40} {:<8} {:<11} {}{}\n", m.code, m.name, m.severity.as_str(), m.category.as_str(), m.summary(), opt));
+                s.push_str(&format!(
+                    "{:<8} {:<40} {:<8} {:<11} {}{}\n",
+                    m.code,
+                    m.name,
+                    m.severity.as_str(),
+                    m.category.as_str(),
+                    m.summary(),
+                    opt
+                ));
             }
             s
         }

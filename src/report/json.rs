@@ -97,7 +97,12 @@ pub fn render(r: &LintResult) -> String {
     let files = r
         .units
         .iter()
-        .flat_map(|u| u.files.iter().map(move |(id, kind)| FileJson { path: u.sources.get(*id).path.display().to_string(), kind: kind.as_str() }))
+        .flat_map(|u| {
+            u.files.iter().map(move |(id, kind)| FileJson {
+                path: u.sources.get(*id).path.display().to_string(),
+                kind: kind.as_str(),
+            })
+        })
         .collect();
     let doc = Doc {
         version: 1,

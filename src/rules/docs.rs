@@ -6,7 +6,14 @@ use super::{RuleMeta, all};
 /// `sshlint explain CODE`.
 pub fn explain(m: &RuleMeta) -> String {
     let opt = if m.opt_in { ", opt-in" } else { "" };
-    let mut s = format!("# {} `{}`\n\nSeverity: {} · Category: {}{opt} · Since: {}\n\n", m.code, m.name, m.severity.as_str(), m.category.as_str(), m.since);
+    let mut s = format!(
+        "# {} `{}`\n\nSeverity: {} · Category: {}{opt} · Since: {}\n\n",
+        m.code,
+        m.name,
+        m.severity.as_str(),
+        m.category.as_str(),
+        m.since
+    );
     s.push_str(m.doc.trim());
     s.push('\n');
     if !m.sources.is_empty() {
@@ -19,12 +26,23 @@ pub fn explain(m: &RuleMeta) -> String {
 
 /// The whole catalogue as Markdown (rules.md).
 pub fn markdown() -> String {
-    let mut s = String::from("# sshlint rules\n\n<!-- Generated from rule metadata by `SSHLINT_BLESS=1 cargo test`; do not edit. -->\n\n");
+    let mut s = String::from(
+        "# sshlint rules\n\n<!-- Generated from rule metadata by `SSHLINT_BLESS=1 cargo test`; do not edit. -->\n\n",
+    );
     s.push_str("| Code | Name | Severity | Category | Summary |\n|---|---|---|---|---|\n");
     for r in all() {
         let m = r.meta;
         let opt = if m.opt_in { " (opt-in)" } else { "" };
-        s.push_str(&format!("| [{}](#{}) | `{}` | {} | {}{} | {} |\n", m.code, m.code.to_ascii_lowercase(), m.name, m.severity.as_str(), m.category.as_str(), opt, m.summary()));
+        s.push_str(&format!(
+            "| [{}](#{}) | `{}` | {} | {}{} | {} |\n",
+            m.code,
+            m.code.to_ascii_lowercase(),
+            m.name,
+            m.severity.as_str(),
+            m.category.as_str(),
+            opt,
+            m.summary()
+        ));
     }
     for r in all() {
         let m = r.meta;

@@ -204,7 +204,8 @@ pub mod testing {
 
     pub fn run_with(rule: &'static RuleMeta, config: &str, options: &CheckOptions) -> Vec<Finding> {
         let mut sources = SourceMap::default();
-        let host = SshdHost::from_text("sshd_config".into(), config.as_bytes().to_vec(), Version::new(9, 2), &mut sources);
+        let host =
+            SshdHost::from_text("sshd_config".into(), config.as_bytes().to_vec(), Version::new(9, 2), &mut sources);
         let ctx = Context { host: &host, sources: &sources, options };
         let sel = Selection { select: vec![rule.code.to_string()], ..Default::default() };
         check_host(&ctx, &sel)
@@ -232,7 +233,11 @@ pub mod testing {
     fn tempdir() -> std::path::PathBuf {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static N: AtomicUsize = AtomicUsize::new(0);
-        let d = std::env::temp_dir().join(format!("sshlint-rule-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+        let d = std::env::temp_dir().join(format!(
+            "sshlint-rule-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).expect("tempdir");
         d

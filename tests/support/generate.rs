@@ -22,12 +22,7 @@ const fn kw(
     valid: &'static [&'static str],
     invalid: &'static [&'static str],
 ) -> Keyword {
-    Keyword {
-        name,
-        in_match,
-        valid,
-        invalid,
-    }
+    Keyword { name, in_match, valid, invalid }
 }
 
 const YES_NO: &[&str] = &["yes", "no", "YES", "No", "\"yes\"", "'no'"];
@@ -284,23 +279,11 @@ impl Gen {
             85..=94 => keyword.to_ascii_uppercase(),
             _ => keyword
                 .chars()
-                .map(|c| {
-                    if rng.percent(50) {
-                        c.to_ascii_uppercase()
-                    } else {
-                        c.to_ascii_lowercase()
-                    }
-                })
+                .map(|c| if rng.percent(50) { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() })
                 .collect(),
         };
-        let keyword = if rng.percent(2) {
-            format!("\"{keyword}\"")
-        } else {
-            keyword
-        };
-        let sep = *rng.pick(&[
-            " ", " ", " ", " ", " ", " ", " ", "\t", "=", " = ", "  ", " =", "= ",
-        ]);
+        let keyword = if rng.percent(2) { format!("\"{keyword}\"") } else { keyword };
+        let sep = *rng.pick(&[" ", " ", " ", " ", " ", " ", " ", "\t", "=", " = ", "  ", " =", "= "]);
         let plain_token = !value.is_empty()
             && !value.contains([' ', '"', '\'', '#'])
             && !keyword.eq_ignore_ascii_case("ForceCommand")
@@ -328,10 +311,7 @@ impl Gen {
 
     fn valid_directive(&mut self, in_match: bool, indent: bool) -> String {
         let rng = &mut self.rng;
-        let pool: Vec<&Keyword> = KEYWORDS
-            .iter()
-            .filter(|k| !in_match || k.in_match)
-            .collect();
+        let pool: Vec<&Keyword> = KEYWORDS.iter().filter(|k| !in_match || k.in_match).collect();
         let k = *rng.pick(&pool);
         let value = *rng.pick(k.valid);
         self.line(k.name, value, indent)
@@ -353,10 +333,8 @@ impl Gen {
     fn fault_line(&mut self, fault: Fault, in_match: bool, indent: bool) -> String {
         match fault {
             Fault::InvalidValue => {
-                let pool: Vec<&Keyword> = KEYWORDS
-                    .iter()
-                    .filter(|k| !k.invalid.is_empty() && (!in_match || k.in_match))
-                    .collect();
+                let pool: Vec<&Keyword> =
+                    KEYWORDS.iter().filter(|k| !k.invalid.is_empty() && (!in_match || k.in_match)).collect();
                 let k = *self.rng.pick(&pool);
                 let value = *self.rng.pick(k.invalid);
                 self.line(k.name, value, indent)
@@ -467,9 +445,7 @@ enum Slot {
 
 /// Builds case number `index` of the run seeded with `seed`.
 pub fn generate_case(seed: u64, index: usize) -> Case {
-    let mut g = Gen {
-        rng: Rng::for_item(seed, index as u64),
-    };
+    let mut g = Gen { rng: Rng::for_item(seed, index as u64) };
     let mut case = Case::new(format!("gen-{index:05}"));
 
     let fault_count = match g.rng.below(100) {
@@ -502,14 +478,7 @@ pub fn generate_case(seed: u64, index: usize) -> Case {
             _ => "Include /etc/ssh/sshd_config.d/*.conf",
         };
         main_head.push(include.to_string());
-        let names = [
-            "00-first.conf",
-            "10-a.conf",
-            "2-b.conf",
-            "50-cloud-init.conf",
-            "99-last.conf",
-            "Z.conf",
-        ];
+        let names = ["00-first.conf", "10-a.conf", "2-b.conf", "50-cloud-init.conf", "99-last.conf", "Z.conf"];
         let count = g.rng.range(1, 3);
         let mut chosen: Vec<&str> = Vec::new();
         while chosen.len() < count {
@@ -552,11 +521,7 @@ pub fn generate_case(seed: u64, index: usize) -> Case {
         for _ in 0..count {
             g.filler(file);
             let roll = g.rng.below(100);
-            let line = if roll < 6 {
-                g.rng.pick(OLD_KEYWORDS).to_string()
-            } else {
-                g.valid_directive(false, false)
-            };
+            let line = if roll < 6 { g.rng.pick(OLD_KEYWORDS).to_string() } else { g.valid_directive(false, false) };
             file.lines.push(line);
             if g.rng.percent(12) {
                 // The same keyword again, maybe with another value.
@@ -589,20 +554,12 @@ pub fn generate_case(seed: u64, index: usize) -> Case {
         .filter(|(_, slot, target)| *slot == Slot::Match && *target != usize::MAX)
         .map(|(fault, _, _)| *fault)
         .collect();
-    let mut blocks = if match_faults.is_empty() {
-        g.rng.below(4)
-    } else {
-        g.rng.range(1, 3)
-    };
+    let mut blocks = if match_faults.is_empty() { g.rng.below(4) } else { g.rng.range(1, 3) };
     let mut match_include = 0;
     while blocks > 0 {
         blocks -= 1;
         let f = if g.rng.percent(70) { 0 } else { g.rng.below(file_count) };
-        let fault = if blocks == 0 || g.rng.percent(50) {
-            match_faults.pop()
-        } else {
-            None
-        };
+        let fault = if blocks == 0 || g.rng.percent(50) { match_faults.pop() } else { None };
         let header = match fault {
             Some(Fault::BadMatch) => g.fault_line(Fault::BadMatch, true, false),
             _ => g.match_line(),

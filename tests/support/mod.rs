@@ -36,9 +36,7 @@ pub struct TempDir {
 impl TempDir {
     pub fn new(label: &str) -> io::Result<TempDir> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
         let base = env::temp_dir();
         loop {
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
@@ -144,10 +142,7 @@ pub fn seed_from_env(default: u64) -> u64 {
 /// A positive integer from the environment, or `default`.
 pub fn env_usize(name: &str, default: usize) -> usize {
     match env::var(name) {
-        Ok(text) => text
-            .trim()
-            .parse()
-            .unwrap_or_else(|e| panic!("{name}={text:?} is not a number: {e}")),
+        Ok(text) => text.trim().parse().unwrap_or_else(|e| panic!("{name}={text:?} is not a number: {e}")),
         Err(_) => default,
     }
 }
@@ -174,11 +169,7 @@ impl Output {
 
 /// Runs a command with stdin closed, collecting its output, killing it after `limit`.
 pub fn run_with_limit(command: &mut Command, limit: Duration) -> io::Result<Output> {
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
+    let mut child = command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
     let mut stdout = child.stdout.take().expect("stdout is piped");
     let mut stderr = child.stderr.take().expect("stderr is piped");
     let out_reader = thread::spawn(move || {
@@ -232,10 +223,7 @@ where
 
 /// Maps `f` over `items` on up to `available_parallelism()` threads, keeping the order.
 pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .clamp(1, 8)
-        .min(items.len().max(1));
+    let threads = thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8).min(items.len().max(1));
     let next = AtomicU64::new(0);
     let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
     thread::scope(|scope| {
@@ -346,12 +334,8 @@ pub fn unified_diff(expected: &[u8], actual: &[u8]) -> String {
     let ops = diff_ops(&a, &b);
     // Group the edit script into hunks with up to 3 lines of context around changes.
     const CONTEXT: usize = 3;
-    let changed: Vec<usize> = ops
-        .iter()
-        .enumerate()
-        .filter(|(_, op)| !matches!(op, DiffOp::Same(..)))
-        .map(|(i, _)| i)
-        .collect();
+    let changed: Vec<usize> =
+        ops.iter().enumerate().filter(|(_, op)| !matches!(op, DiffOp::Same(..))).map(|(i, _)| i).collect();
     if changed.is_empty() {
         let mut note = String::from("      (no line differences");
         if !expected.ends_with(b"\n") || !actual.ends_with(b"\n") {
@@ -381,14 +365,8 @@ pub fn unified_diff(expected: &[u8], actual: &[u8]) -> String {
                 DiffOp::Add(_) => b_line += 1,
             }
         }
-        let a_len = ops[start..end]
-            .iter()
-            .filter(|op| !matches!(op, DiffOp::Add(_)))
-            .count();
-        let b_len = ops[start..end]
-            .iter()
-            .filter(|op| !matches!(op, DiffOp::Del(_)))
-            .count();
+        let a_len = ops[start..end].iter().filter(|op| !matches!(op, DiffOp::Add(_))).count();
+        let b_len = ops[start..end].iter().filter(|op| !matches!(op, DiffOp::Del(_))).count();
         let _ = writeln!(out, "      @@ -{a_line},{a_len} +{b_line},{b_len} @@");
         for op in &ops[start..end] {
             let _ = match op {
@@ -421,11 +399,8 @@ fn diff_ops(a: &[String], b: &[String]) -> Vec<DiffOp> {
     let at = |i: usize, j: usize| i * (m + 1) + j;
     for i in (0..n).rev() {
         for j in (0..m).rev() {
-            lcs[at(i, j)] = if a[i] == b[j] {
-                lcs[at(i + 1, j + 1)] + 1
-            } else {
-                lcs[at(i + 1, j)].max(lcs[at(i, j + 1)])
-            };
+            lcs[at(i, j)] =
+                if a[i] == b[j] { lcs[at(i + 1, j + 1)] + 1 } else { lcs[at(i + 1, j)].max(lcs[at(i, j + 1)]) };
         }
     }
     let (mut i, mut j) = (0, 0);
@@ -455,10 +430,7 @@ pub struct Mismatches {
 
 impl Mismatches {
     pub fn new(what: &str) -> Mismatches {
-        Mismatches {
-            what: what.to_string(),
-            items: Vec::new(),
-        }
+        Mismatches { what: what.to_string(), items: Vec::new() }
     }
 
     /// `summary`: one line (case, spec, kind); `detail`: the full report.
@@ -483,12 +455,7 @@ impl Mismatches {
         let show = env_usize("SSHLINT_DIFF_SHOW", 30);
         let mut report = String::new();
         for (i, (summary, detail)) in self.items.iter().enumerate().take(show) {
-            let _ = writeln!(
-                report,
-                "\n==================== mismatch {} of {}: {summary}",
-                i + 1,
-                self.items.len()
-            );
+            let _ = writeln!(report, "\n==================== mismatch {} of {}: {summary}", i + 1, self.items.len());
             report.push_str(detail);
         }
         if self.items.len() > show {
@@ -503,10 +470,6 @@ impl Mismatches {
             let _ = writeln!(report, "{:>4}. {summary}", i + 1);
         }
         eprintln!("{report}");
-        panic!(
-            "{}: {} mismatches in {checked} checks (details above)",
-            self.what,
-            self.items.len()
-        );
+        panic!("{}: {} mismatches in {checked} checks (details above)", self.what, self.items.len());
     }
 }

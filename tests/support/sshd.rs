@@ -97,32 +97,21 @@ fn probe_oracle() -> Option<String> {
     if !Path::new(SSHD).exists() {
         return Some("sshd not installed (apt-get install openssh-server)".into());
     }
-    for (tool, package) in [
-        ("unshare", "util-linux"),
-        ("mount", "mount"),
-        ("timeout", "coreutils"),
-        ("ssh-keygen", "openssh-client"),
-    ] {
+    for (tool, package) in
+        [("unshare", "util-linux"), ("mount", "mount"), ("timeout", "coreutils"), ("ssh-keygen", "openssh-client")]
+    {
         if find_in_path(tool).is_none() {
             return Some(format!("{tool} not found (apt-get install {package})"));
         }
     }
     if !is_root() {
-        return Some(
-            "not running as root (sshd is run inside `unshare -m`, which needs root)".into(),
-        );
+        return Some("not running as root (sshd is run inside `unshare -m`, which needs root)".into());
     }
     let mounted = MOUNTED_FILES.iter().map(|(path, _)| format!("/{path}"));
     for file in std::iter::once("/etc/ssh".to_string()).chain(mounted) {
         if !Path::new(&file).exists() {
-            let hint = if file == "/etc/services" {
-                " (apt-get install netbase)"
-            } else {
-                ""
-            };
-            return Some(format!(
-                "{file} does not exist, so a test root's copy cannot be mounted over it{hint}"
-            ));
+            let hint = if file == "/etc/services" { " (apt-get install netbase)" } else { "" };
+            return Some(format!("{file} does not exist, so a test root's copy cannot be mounted over it{hint}"));
         }
     }
     // `sshd -V` is an unknown option in 9.2; the usage message starts with the version.
@@ -134,19 +123,11 @@ fn probe_oracle() -> Option<String> {
     let wanted = format!("OpenSSH_{OPENSSH_VERSION}");
     let first = banner.lines().next().unwrap_or("").trim().to_string();
     if !first.starts_with(&format!("{wanted},")) && !first.starts_with(&format!("{wanted}p")) {
-        return Some(format!(
-            "{SSHD} is `{first}`, but the corpus models {wanted} (Debian 12's openssh-server)"
-        ));
+        return Some(format!("{SSHD} is `{first}`, but the corpus models {wanted} (Debian 12's openssh-server)"));
     }
-    match Command::new("unshare")
-        .args(["-m", "--propagation", "private", "true"])
-        .output()
-    {
+    match Command::new("unshare").args(["-m", "--propagation", "private", "true"]).output() {
         Ok(out) if out.status.success() => None,
-        Ok(out) => Some(format!(
-            "`unshare -m` does not work here: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        )),
+        Ok(out) => Some(format!("`unshare -m` does not work here: {}", String::from_utf8_lossy(&out.stderr).trim())),
         Err(e) => Some(format!("cannot run unshare: {e}")),
     }
 }
@@ -175,10 +156,9 @@ fn find_in_path(tool: &str) -> Option<PathBuf> {
 fn is_root() -> bool {
     // Real, effective, saved, fs uids all 0 (`/proc/self/status`, no libc needed).
     fs::read_to_string("/proc/self/status").is_ok_and(|status| {
-        status.lines().any(|line| {
-            line.strip_prefix("Uid:")
-                .is_some_and(|ids| ids.split_whitespace().nth(1) == Some("0"))
-        })
+        status
+            .lines()
+            .any(|line| line.strip_prefix("Uid:").is_some_and(|ids| ids.split_whitespace().nth(1) == Some("0")))
     })
 }
 
@@ -271,27 +251,18 @@ pub const SSHD_CONFIG: &str = "etc/ssh/sshd_config";
 
 impl Case {
     pub fn new(name: impl Into<String>) -> Case {
-        Case {
-            name: name.into(),
-            entries: BTreeMap::new(),
-            specs: Vec::new(),
-            keys: KeyPlan::Default,
-            fixture: None,
-        }
+        Case { name: name.into(), entries: BTreeMap::new(), specs: Vec::new(), keys: KeyPlan::Default, fixture: None }
     }
 
     pub fn file(&mut self, path: impl Into<PathBuf>, content: impl Into<Vec<u8>>) {
-        self.entries
-            .insert(path.into(), Entry::File(content.into()));
+        self.entries.insert(path.into(), Entry::File(content.into()));
     }
 
     /// True when any of the case's files contains a `Match` keyword (case-insensitively, even in
     /// a comment; used only to check the corpus gives such cases enough specs).
     pub fn mentions_match(&self) -> bool {
         self.entries.values().any(|entry| match entry {
-            Entry::File(bytes) => bytes
-                .windows(5)
-                .any(|w| w.eq_ignore_ascii_case(b"match")),
+            Entry::File(bytes) => bytes.windows(5).any(|w| w.eq_ignore_ascii_case(b"match")),
             _ => false,
         })
     }
@@ -325,9 +296,7 @@ impl Case {
         top.sort_by_key(|e| e.file_name());
         for item in top {
             let file_name = item.file_name().to_string_lossy().to_string();
-            let kind = item
-                .file_type()
-                .map_err(|e| format!("{}: {e}", item.path().display()))?;
+            let kind = item.file_type().map_err(|e| format!("{}: {e}", item.path().display()))?;
             match file_name.as_str() {
                 "specs" | "README" | "NO_HOST_KEYS" | "HOST_KEYS" | "expected" => {}
                 _ if kind.is_dir() => {
@@ -464,9 +433,7 @@ fn load_tree(dir: &Path, rel: &Path, entries: &mut BTreeMap<PathBuf, Entry>) -> 
     for item in items {
         let path = item.path();
         let rel = rel.join(item.file_name());
-        let kind = item
-            .file_type()
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let kind = item.file_type().map_err(|e| format!("{}: {e}", path.display()))?;
         if kind.is_symlink() {
             let to = fs::read_link(&path).map_err(|e| format!("{}: {e}", path.display()))?;
             entries.insert(rel, Entry::Symlink(to));
@@ -544,23 +511,32 @@ mkdir -p /run/sshd
 # sshd resolves a relative HostKey against its working directory; a daemon runs in /.
 cd / || exit 98
 conf=/etc/ssh/sshd_config
-mounts="@MOUNTS@"
-all_mounted="@ALL_MOUNTED@"
+# The default name-service files, mounted once; cases with their own get them mounted on top.
+for f in @DEFAULT_FILES@; do
+    mount --bind @DEFAULTS@"$f" "$f" || exit 96
+done
 run() { # OUT-PREFIX SSHD-ARGS...
     p=$1; shift
     timeout 20 /usr/sbin/sshd "$@" >"$p.out" 2>"$p.err" </dev/null
-    echo $? >"$p.rc"
+    rc=$?
+    echo "$rc" >"$p.rc"
 }
-case_() { # ROOT OUT SPEC...
-    r=$1; o=$2; shift 2
+case_() { # ROOT OUT MOUNTS SPEC...
+    r=$1; o=$2; want=$3; shift 3
     mounted=""
-    for f in $mounts; do
-        mount --bind "$r$f" "$f" || break
-        mounted="$f $mounted"
+    ok=1
+    for f in $want; do
+        if mount --bind "$r$f" "$f"; then
+            mounted="$f $mounted"
+        else
+            echo "mount --bind $r$f $f failed" >"$o/error"
+            ok=0
+            break
+        fi
     done
-    if [ "$mounted" = "$all_mounted" ]; then
+    if [ "$ok" = 1 ]; then
         run "$o/t" -t -f "$conf"
-        if [ "$(cat "$o/t.rc")" = 0 ]; then
+        if [ "$rc" = 0 ]; then
             n=0
             for spec in "$@"; do
                 n=$((n + 1))
@@ -571,8 +547,6 @@ case_() { # ROOT OUT SPEC...
                 fi
             done
         fi
-    else
-        echo "mount --bind $r$f $f failed" >"$o/error"
     fi
     for f in $mounted; do
         umount "$f"
@@ -603,30 +577,36 @@ pub fn run_oracle(cases: &[Case], keys: &HostKeys, label: &str) -> Result<Oracle
         roots.push(root);
         outs.push(out);
     }
-    let parent_ns = fs::read_link("/proc/self/ns/mnt")
-        .map_err(|e| format!("reading /proc/self/ns/mnt: {e}"))?;
-    let workers = thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .clamp(1, 4)
-        .min(cases.len().max(1));
-    let mounts: Vec<String> = std::iter::once("etc/ssh")
-        .chain(MOUNTED_FILES.iter().map(|(path, _)| *path))
-        .map(|path| format!("/{path}"))
-        .collect();
-    // The script records mounts most recent first, so it can undo them in reverse.
-    let all_mounted: String = mounts.iter().rev().map(|m| format!("{m} ")).collect();
+    let parent_ns = fs::read_link("/proc/self/ns/mnt").map_err(|e| format!("reading /proc/self/ns/mnt: {e}"))?;
+    let workers = thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4).min(cases.len().max(1));
+    let defaults = work.path().join("defaults");
+    for (path, content) in MOUNTED_FILES {
+        let target = defaults.join(path);
+        fs::create_dir_all(target.parent().unwrap_or(&defaults))
+            .and_then(|()| fs::write(&target, content))
+            .map_err(|e| format!("{}: {e}", target.display()))?;
+    }
+    let default_files: Vec<String> = MOUNTED_FILES.iter().map(|(p, _)| format!("/{p}")).collect();
     let head = SCRIPT_HEAD
-        .replace("@MOUNTS@", &mounts.join(" "))
-        .replace("@ALL_MOUNTED@", &all_mounted);
+        .replace("@DEFAULT_FILES@", &default_files.join(" "))
+        .replace("@DEFAULTS@", &sh_quote(&defaults.to_string_lossy()));
     let mut scripts = Vec::new();
     for w in 0..workers {
         let mut script = head.clone();
         for i in (w..cases.len()).step_by(workers) {
+            // etc/ssh, and the name-service files the case brings itself.
+            let mut mounts = vec!["/etc/ssh".to_string()];
+            for (path, _) in MOUNTED_FILES {
+                if cases[i].entries.contains_key(Path::new(path)) {
+                    mounts.push(format!("/{path}"));
+                }
+            }
             let _ = write!(
                 script,
-                "case_ {} {}",
+                "case_ {} {} {}",
                 sh_quote(&roots[i].to_string_lossy()),
-                sh_quote(&outs[i].to_string_lossy())
+                sh_quote(&outs[i].to_string_lossy()),
+                sh_quote(&mounts.join(" "))
             );
             for spec in &cases[i].specs {
                 let _ = write!(script, " {}", sh_quote(spec));
@@ -643,10 +623,7 @@ pub fn run_oracle(cases: &[Case], keys: &HostKeys, label: &str) -> Result<Oracle
             let parent_ns = parent_ns.clone();
             thread::spawn(move || {
                 let mut command = Command::new("unshare");
-                command
-                    .args(["-m", "--propagation", "private", "sh"])
-                    .arg(&script)
-                    .arg(&parent_ns);
+                command.args(["-m", "--propagation", "private", "sh"]).arg(&script).arg(&parent_ns);
                 run_with_limit(&mut command, Duration::from_secs(900))
             })
         })
@@ -673,8 +650,8 @@ pub fn run_oracle(cases: &[Case], keys: &HostKeys, label: &str) -> Result<Oracle
         let mut dumps = Vec::new();
         for n in 1..=case.specs.len() {
             dumps.push(if test.status == Some(0) {
-                let dump = read_output(out, &n.to_string())
-                    .map_err(|e| format!("{}: sshd -T spec {n}: {e}", case.name))?;
+                let dump =
+                    read_output(out, &n.to_string()).map_err(|e| format!("{}: sshd -T spec {n}: {e}", case.name))?;
                 Some(dump)
             } else {
                 None
@@ -682,20 +659,12 @@ pub fn run_oracle(cases: &[Case], keys: &HostKeys, label: &str) -> Result<Oracle
         }
         results.push(SshdResult { test, dumps });
     }
-    Ok(OracleRun {
-        work,
-        roots,
-        results,
-        elapsed: start.elapsed(),
-    })
+    Ok(OracleRun { work, roots, results, elapsed: start.elapsed() })
 }
 
 fn read_output(dir: &Path, stem: &str) -> io::Result<Output> {
     let rc = fs::read_to_string(dir.join(format!("{stem}.rc")))?;
-    let code: i32 = rc
-        .trim()
-        .parse()
-        .map_err(|_| io::Error::other(format!("bad exit status {rc:?}")))?;
+    let code: i32 = rc.trim().parse().map_err(|_| io::Error::other(format!("bad exit status {rc:?}")))?;
     Ok(Output {
         status: Some(code),
         stdout: fs::read(dir.join(format!("{stem}.out")))?,

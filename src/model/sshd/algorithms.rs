@@ -490,15 +490,7 @@ const DEF_GSS_KEX: &[&str] = &[
 /// before 9.9 (`null` is the Debian GSSAPI patch's placeholder type).
 fn key_short_names(v: Version) -> &'static [&'static str] {
     if v == Version::new(9, 2) {
-        &[
-            "ED25519",
-            "ED25519-SK",
-            "ECDSA",
-            "ECDSA-SK",
-            "DSA",
-            "RSA",
-            "null",
-        ]
+        &["ED25519", "ED25519-SK", "ECDSA", "ECDSA-SK", "DSA", "RSA", "null"]
     } else if !v.at_least(9, 8) {
         &["ED25519", "ED25519-SK", "ECDSA", "ECDSA-SK", "DSA", "RSA"]
     } else if !v.at_least(9, 9) {
@@ -560,10 +552,7 @@ fn key_element_ok(v: Version, elem: &str, plain_only: bool) -> bool {
     // Debian's GSSAPI patch registers a `null` key type that is never listed.
     let null_type: &[&str] = if v.at_least(9, 3) { &[] } else { &["null"] };
     let types = || supported(AlgClass::Key, v).iter().chain(null_type);
-    let exact = types().any(|n| *n == elem)
-        || key_short_names(v)
-            .iter()
-            .any(|s| s.eq_ignore_ascii_case(elem));
+    let exact = types().any(|n| *n == elem) || key_short_names(v).iter().any(|s| s.eq_ignore_ascii_case(elem));
     if exact {
         return !(plain_only && is_cert(elem));
     }
@@ -574,9 +563,7 @@ fn key_element_ok(v: Version, elem: &str, plain_only: bool) -> bool {
 fn element_ok(class: AlgClass, v: Version, elem: &str) -> bool {
     match class {
         AlgClass::Cipher | AlgClass::Mac => supported(class, v).contains(&elem),
-        AlgClass::Kex => {
-            supported(class, v).contains(&elem) || (!v.at_least(9, 3) && gss_name_ok(elem))
-        }
+        AlgClass::Kex => supported(class, v).contains(&elem) || (!v.at_least(9, 3) && gss_name_ok(elem)),
         AlgClass::Key => key_element_ok(v, elem, false),
         AlgClass::CaSig => key_element_ok(v, elem, v.at_least(9, 4)),
         AlgClass::GssKex => gss_name_ok(elem),
@@ -614,9 +601,9 @@ pub fn validate(class: AlgClass, v: Version, spec: &str) -> Result<(), AlgError>
 /// but the running daemon offers nothing for this class and no connection can succeed.
 pub fn removes_all(class: AlgClass, v: Version, spec: &str) -> bool {
     match spec.strip_prefix('-') {
-        Some(rest) if class != AlgClass::GssKex => server_default(class, v)
-            .iter()
-            .all(|n| pattern_list(n, rest, false) == ListMatch::Matched),
+        Some(rest) if class != AlgClass::GssKex => {
+            server_default(class, v).iter().all(|n| pattern_list(n, rest, false) == ListMatch::Matched)
+        }
         _ => false,
     }
 }
@@ -640,11 +627,8 @@ pub fn assemble(class: AlgClass, v: Version, spec: &str) -> Result<Vec<String>, 
     }
     let all = supported(class, v);
     let elems: Vec<&str> = if let Some(rest) = spec.strip_prefix('-') {
-        let kept: Vec<&str> = def
-            .iter()
-            .copied()
-            .filter(|n| pattern_list(n, rest, false) != ListMatch::Matched)
-            .collect();
+        let kept: Vec<&str> =
+            def.iter().copied().filter(|n| pattern_list(n, rest, false) != ListMatch::Matched).collect();
         // An empty result is kept by the first pass; `sshd -T` assembles again and an
         // empty list then falls back to the default (the running daemon would offer none).
         return Ok(owned(if kept.is_empty() { def } else { &kept }));
@@ -663,18 +647,12 @@ pub fn assemble(class: AlgClass, v: Version, spec: &str) -> Result<Vec<String>, 
             return Err(AlgError::Unknown(elem.to_string()));
         }
         for name in all {
-            if pattern_list(name, elem, false) == ListMatch::Matched
-                && !out.iter().any(|o| o == name)
-            {
+            if pattern_list(name, elem, false) == ListMatch::Matched && !out.iter().any(|o| o == name) {
                 out.push(name.to_string());
             }
         }
     }
-    if out.is_empty() {
-        Err(AlgError::Empty)
-    } else {
-        Ok(out)
-    }
+    if out.is_empty() { Err(AlgError::Empty) } else { Ok(out) }
 }
 
 #[cfg(test)]
@@ -685,13 +663,12 @@ mod tests {
 
     fn ok(class: AlgClass, v: Version, spec: &str) -> String {
         assert_eq!(validate(class, v, spec), Ok(()), "validate {spec:?}");
-        assemble(class, v, spec)
-            .map(|l| l.join(","))
-            .unwrap_or_else(|e| format!("{e:?}"))
+        assemble(class, v, spec).map(|l| l.join(",")).unwrap_or_else(|e| format!("{e:?}"))
     }
 
     // Debian 12 `sshd -T -f /dev/null` (9.2p1), verbatim.
-    const SSHD_CIPHERS: &str = "chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com";
+    const SSHD_CIPHERS: &str =
+        "chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com";
     const SSHD_MACS: &str = "umac-64-etm@openssh.com,umac-128-etm@openssh.com,hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha1-etm@openssh.com,umac-64@openssh.com,umac-128@openssh.com,hmac-sha2-256,hmac-sha2-512,hmac-sha1";
     const SSHD_KEX: &str = "sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group14-sha256";
     const SSHD_KEYS: &str = "ssh-ed25519-cert-v01@openssh.com,ecdsa-sha2-nistp256-cert-v01@openssh.com,ecdsa-sha2-nistp384-cert-v01@openssh.com,ecdsa-sha2-nistp521-cert-v01@openssh.com,sk-ssh-ed25519-cert-v01@openssh.com,sk-ecdsa-sha2-nistp256-cert-v01@openssh.com,rsa-sha2-512-cert-v01@openssh.com,rsa-sha2-256-cert-v01@openssh.com,ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ssh-ed25519@openssh.com,sk-ecdsa-sha2-nistp256@openssh.com,rsa-sha2-512,rsa-sha2-256";
@@ -709,10 +686,7 @@ mod tests {
             (AlgClass::GssKex, SSHD_GSS),
         ] {
             assert_eq!(server_default(class, V92).join(","), want, "{class:?}");
-            assert_eq!(
-                assemble(class, V92, "").map(|l| l.join(",")),
-                Ok(want.to_string())
-            );
+            assert_eq!(assemble(class, V92, "").map(|l| l.join(",")), Ok(want.to_string()));
         }
     }
 
@@ -762,10 +736,7 @@ mod tests {
     #[test]
     fn assemble_cases_confirmed_against_sshd() {
         use AlgClass::*;
-        assert_eq!(
-            ok(Cipher, V92, "+aes128-cbc"),
-            format!("{SSHD_CIPHERS},aes128-cbc")
-        );
+        assert_eq!(ok(Cipher, V92, "+aes128-cbc"), format!("{SSHD_CIPHERS},aes128-cbc"));
         assert_eq!(
             ok(Cipher, V92, "^aes256-ctr"),
             "aes256-ctr,chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com"
@@ -776,17 +747,11 @@ mod tests {
         );
         assert_eq!(ok(Cipher, V92, "-*-cbc"), SSHD_CIPHERS);
         assert_eq!(ok(Cipher, V92, "-*,!aes256-ctr"), "aes256-ctr");
-        assert_eq!(
-            ok(Cipher, V92, "aes256-ctr,aes128-cbc,aes256-ctr"),
-            "aes256-ctr,aes128-cbc"
-        );
+        assert_eq!(ok(Cipher, V92, "aes256-ctr,aes128-cbc,aes256-ctr"), "aes256-ctr,aes128-cbc");
         // Empty elements: validation stops there, `+` stops appending there, `^` does not.
         assert_eq!(ok(Cipher, V92, "aes256-ctr,,blowfish-cbc"), "aes256-ctr");
         assert_eq!(ok(Cipher, V92, ",aes256-ctr"), "aes256-ctr");
-        assert_eq!(
-            ok(Cipher, V92, "+aes128-cbc,,aes256-cbc"),
-            format!("{SSHD_CIPHERS},aes128-cbc")
-        );
+        assert_eq!(ok(Cipher, V92, "+aes128-cbc,,aes256-cbc"), format!("{SSHD_CIPHERS},aes128-cbc"));
         assert_eq!(
             ok(Cipher, V92, "^aes128-cbc,,aes256-ctr"),
             "aes128-cbc,aes256-ctr,chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com"
@@ -805,19 +770,10 @@ mod tests {
             "sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org"
         );
         assert_eq!(ok(Kex, V92, "+gss-group14-sha256-"), SSHD_KEX);
-        assert_eq!(
-            ok(Kex, V92, "gss-gex-sha1-foo,curve25519-sha256"),
-            "curve25519-sha256"
-        );
+        assert_eq!(ok(Kex, V92, "gss-gex-sha1-foo,curve25519-sha256"), "curve25519-sha256");
         assert_eq!(ok(Key, V92, "+ssh-rsa"), format!("{SSHD_KEYS},ssh-rsa"));
-        assert_eq!(
-            ok(Key, V92, "+ssh-rsa*"),
-            format!("{SSHD_KEYS},ssh-rsa,ssh-rsa-cert-v01@openssh.com")
-        );
-        assert_eq!(
-            ok(Key, V92, "^ssh-rsa,ssh-dss"),
-            format!("ssh-rsa,ssh-dss,{SSHD_KEYS}")
-        );
+        assert_eq!(ok(Key, V92, "+ssh-rsa*"), format!("{SSHD_KEYS},ssh-rsa,ssh-rsa-cert-v01@openssh.com"));
+        assert_eq!(ok(Key, V92, "^ssh-rsa,ssh-dss"), format!("ssh-rsa,ssh-dss,{SSHD_KEYS}"));
         assert_eq!(ok(Key, V92, "-*-cert-v01@openssh.com"), SSHD_CASIG);
         assert_eq!(
             ok(Key, V92, "rsa-sha2-*"),
@@ -832,49 +788,28 @@ mod tests {
             ok(CaSig, V92, "+*"),
             format!("{SSHD_CASIG},webauthn-sk-ecdsa-sha2-nistp256@openssh.com,ssh-dss,ssh-rsa")
         );
-        assert_eq!(
-            ok(GssKex, V92, "gss-gex-sha1-,,bogus"),
-            "gss-gex-sha1-,,bogus"
-        );
+        assert_eq!(ok(GssKex, V92, "gss-gex-sha1-,,bogus"), "gss-gex-sha1-,,bogus");
     }
 
     #[test]
     fn validate_cases_confirmed_against_sshd() {
         use AlgClass::*;
         let unknown = |s: &str| Err(AlgError::Unknown(s.to_string()));
-        assert_eq!(
-            validate(Cipher, V92, "aes256-ctr,blowfish-cbc"),
-            unknown("blowfish-cbc")
-        );
+        assert_eq!(validate(Cipher, V92, "aes256-ctr,blowfish-cbc"), unknown("blowfish-cbc"));
         assert_eq!(validate(Cipher, V92, "aes*"), unknown("aes*"));
         assert_eq!(validate(Cipher, V92, "none"), unknown("none"));
         assert_eq!(validate(Cipher, V92, "+"), Err(AlgError::Empty));
         assert_eq!(validate(Cipher, V92, "-"), Ok(()));
-        assert_eq!(
-            validate(Mac, V92, "HMAC-SHA2-512"),
-            unknown("HMAC-SHA2-512")
-        );
-        assert_eq!(
-            validate(Kex, V92, "^!curve25519-sha256"),
-            unknown("!curve25519-sha256")
-        );
-        assert_eq!(
-            validate(Kex, V92, "+mlkem768x25519-sha256"),
-            unknown("mlkem768x25519-sha256")
-        );
+        assert_eq!(validate(Mac, V92, "HMAC-SHA2-512"), unknown("HMAC-SHA2-512"));
+        assert_eq!(validate(Kex, V92, "^!curve25519-sha256"), unknown("!curve25519-sha256"));
+        assert_eq!(validate(Kex, V92, "+mlkem768x25519-sha256"), unknown("mlkem768x25519-sha256"));
         assert_eq!(validate(Key, V92, "!ssh-foo"), unknown("!ssh-foo"));
         assert_eq!(validate(Key, V92, "RSA-CERT"), unknown("RSA-CERT"));
         assert_eq!(validate(Key, V92, "x,ssh-ed25519"), unknown("x"));
         assert_eq!(validate(Key, V92, "ssh-ed25519,,x"), Ok(()));
-        assert_eq!(
-            validate(GssKex, V92, "+gss-group1-sha1-"),
-            unknown("+gss-group1-sha1-")
-        );
+        assert_eq!(validate(GssKex, V92, "+gss-group1-sha1-"), unknown("+gss-group1-sha1-"));
         assert_eq!(validate(GssKex, V92, "gss-group1-sha1-xyz"), Ok(()));
-        assert_eq!(
-            validate(GssKex, V92, "gss-group1-sha1"),
-            unknown("gss-group1-sha1")
-        );
+        assert_eq!(validate(GssKex, V92, "gss-group1-sha1"), unknown("gss-group1-sha1"));
         assert_eq!(validate(GssKex, V92, ","), Ok(()));
     }
 
@@ -889,61 +824,27 @@ mod tests {
         assert_eq!(validate(Key, v(10, 0), "ssh-dss"), unknown("ssh-dss"));
         assert_eq!(validate(Key, v(9, 8), "RSA"), Ok(()));
         assert_eq!(validate(Key, v(9, 9), "RSA"), unknown("RSA"));
-        assert_eq!(
-            validate(CaSig, v(9, 3), "ssh-rsa-cert-v01@openssh.com"),
-            Ok(())
-        );
-        assert_eq!(
-            validate(CaSig, v(9, 4), "ssh-rsa-cert-v01@openssh.com"),
-            unknown("ssh-rsa-cert-v01@openssh.com")
-        );
+        assert_eq!(validate(CaSig, v(9, 3), "ssh-rsa-cert-v01@openssh.com"), Ok(()));
+        assert_eq!(validate(CaSig, v(9, 4), "ssh-rsa-cert-v01@openssh.com"), unknown("ssh-rsa-cert-v01@openssh.com"));
         assert_eq!(validate(CaSig, v(9, 4), "*-cert-v01@openssh.com"), Ok(()));
-        assert_eq!(
-            validate(Kex, v(9, 3), "sntrup761x25519-sha512"),
-            unknown("sntrup761x25519-sha512")
-        );
-        assert_eq!(
-            validate(Kex, v(9, 3), "gss-gex-sha1-"),
-            unknown("gss-gex-sha1-")
-        );
+        assert_eq!(validate(Kex, v(9, 3), "sntrup761x25519-sha512"), unknown("sntrup761x25519-sha512"));
+        assert_eq!(validate(Kex, v(9, 3), "gss-gex-sha1-"), unknown("gss-gex-sha1-"));
         assert_eq!(validate(Kex, v(9, 9), "mlkem768x25519-sha256"), Ok(()));
-        assert_eq!(
-            validate(Kex, v(10, 4), "mlkem768nistp256-sha256"),
-            unknown("mlkem768nistp256-sha256")
-        );
+        assert_eq!(validate(Kex, v(10, 4), "mlkem768nistp256-sha256"), unknown("mlkem768nistp256-sha256"));
         assert_eq!(validate(Kex, v(10, 5), "mlkem768nistp256-sha256"), Ok(()));
         assert_eq!(validate(Cipher, v(10, 3), ",aes128-ctr"), Ok(()));
-        assert_eq!(
-            validate(Cipher, v(10, 4), ",aes128-ctr"),
-            Err(AlgError::Empty)
-        );
+        assert_eq!(validate(Cipher, v(10, 4), ",aes128-ctr"), Err(AlgError::Empty));
         assert_eq!(validate(Mac, v(10, 4), ","), Err(AlgError::Empty));
         assert_eq!(validate(Kex, v(10, 4), ","), Ok(()));
         assert_eq!(
             validate(Key, v(10, 3), "ssh-mldsa44-ed25519@openssh.com"),
             unknown("ssh-mldsa44-ed25519@openssh.com")
         );
-        assert_eq!(
-            validate(Key, v(10, 4), "+ssh-mldsa44-ed25519@openssh.com"),
-            Ok(())
-        );
-        assert!(
-            !server_default(Key, v(10, 5))
-                .iter()
-                .any(|k| k.contains("mldsa"))
-        );
+        assert_eq!(validate(Key, v(10, 4), "+ssh-mldsa44-ed25519@openssh.com"), Ok(()));
+        assert!(!server_default(Key, v(10, 5)).iter().any(|k| k.contains("mldsa")));
         assert_eq!(server_default(Kex, v(10, 0))[0], "mlkem768x25519-sha256");
-        assert_eq!(
-            server_default(Cipher, v(10, 0))[1],
-            "aes128-gcm@openssh.com"
-        );
-        assert!(
-            server_default(CaSig, v(10, 3))
-                .contains(&"webauthn-sk-ecdsa-sha2-nistp256@openssh.com")
-        );
-        assert_eq!(
-            assemble(Kex, v(10, 0), "+diffie-hellman-group14-sha256").map(|l| l.len()),
-            Ok(9)
-        );
+        assert_eq!(server_default(Cipher, v(10, 0))[1], "aes128-gcm@openssh.com");
+        assert!(server_default(CaSig, v(10, 3)).contains(&"webauthn-sk-ecdsa-sha2-nistp256@openssh.com"));
+        assert_eq!(assemble(Kex, v(10, 0), "+diffie-hellman-group14-sha256").map(|l| l.len()), Ok(9));
     }
 }

@@ -109,13 +109,6 @@ pub fn dump(e: &Effective, resolve: Resolver) -> Result<String, BadListen> {
     };
     let oneline = |o: &mut String, opt: Opt, empty: Option<&str>| {
         let items = e.list(opt);
-        let items: Vec<String> = if (opt == Opt::AuthenticationMethods && items.len() == 1 && items[0] == "any")
-            || (opt == Opt::ChannelTimeout && items.len() == 1 && items[0].eq_ignore_ascii_case("none"))
-        {
-            Vec::new()
-        } else {
-            items
-        };
         if items.is_empty() {
             if let Some(word) = empty {
                 let _ = writeln!(o, "{} {}", name(opt), word);
@@ -247,7 +240,7 @@ pub fn dump(e: &Effective, resolve: Resolver) -> Result<String, BadListen> {
     array(&mut o, Opt::SetEnv);
     oneline(&mut o, Opt::AuthenticationMethods, Some("any"));
     oneline(&mut o, Opt::LogVerbose, None);
-    oneline(&mut o, Opt::ChannelTimeout, Some("none"));
+    oneline(&mut o, Opt::ChannelTimeout, None);
     if let Some(Val::Subsystems(subs)) = e.value(Opt::Subsystem) {
         for s in subs {
             line!("{} {} {}", lower(v, "subsystem", "Subsystem"), s.name, s.args);
@@ -255,23 +248,43 @@ pub fn dump(e: &Effective, resolve: Resolver) -> Result<String, BadListen> {
     }
     let ms = e.nums(Opt::MaxStartups);
     let rate = if ms.get(1).copied().unwrap_or(-1) == -1 { 30 } else { ms[1] };
-    line!("{} {}:{}:{}", lower(v, "maxstartups", "MaxStartups"), ms.first().copied().unwrap_or(10), rate, ms.get(2).copied().unwrap_or(100));
+    line!(
+        "{} {}:{}:{}",
+        lower(v, "maxstartups", "MaxStartups"),
+        ms.first().copied().unwrap_or(10),
+        rate,
+        ms.get(2).copied().unwrap_or(100)
+    );
     match e.num(Opt::PerSourceMaxStartups) {
         n if n == i64::from(i32::MAX) => line!("{} none", lower(v, "persourcemaxstartups", "PerSourceMaxStartups")),
         n => line!("{} {}", lower(v, "persourcemaxstartups", "PerSourceMaxStartups"), n),
     }
     let nb = e.nums(Opt::PerSourceNetBlockSize);
-    line!("{} {}:{}", lower(v, "persourcenetblocksize", "PerSourceNetBlockSize"), nb.first().copied().unwrap_or(32), nb.get(1).copied().unwrap_or(128));
+    line!(
+        "{} {}:{}",
+        lower(v, "persourcenetblocksize", "PerSourceNetBlockSize"),
+        nb.first().copied().unwrap_or(32),
+        nb.get(1).copied().unwrap_or(128)
+    );
     line!("{} {}", name(Opt::PermitTunnel), settings::PERMIT_TUNNEL.format(e.num(Opt::PermitTunnel)));
     let q = e.nums(Opt::IPQoS);
-    line!("{} {} {}", lower(v, "ipqos", "IPQoS"), iptos(q.first().copied().unwrap_or(0x10)), iptos(q.get(1).copied().unwrap_or(0x08)));
+    line!(
+        "{} {} {}",
+        lower(v, "ipqos", "IPQoS"),
+        iptos(q.first().copied().unwrap_or(0x10)),
+        iptos(q.get(1).copied().unwrap_or(0x08))
+    );
     let rk = e.nums(Opt::RekeyLimit);
     let rk0 = rk.first().copied().filter(|&n| n != -1).unwrap_or(0);
     let rk1 = rk.get(1).copied().filter(|&n| n != -1).unwrap_or(0);
     line!("{} {} {}", lower(v, "rekeylimit", "RekeyLimit"), rk0 as u64, rk1);
     for opt in [Opt::PermitOpen, Opt::PermitListen] {
         let items = e.list(opt);
-        line!("{} {}", lower(v, opt.canonical().to_ascii_lowercase().as_str(), opt.canonical()), if items.is_empty() { "any".to_string() } else { items.join(" ") });
+        line!(
+            "{} {}",
+            lower(v, opt.canonical().to_ascii_lowercase().as_str(), opt.canonical()),
+            if items.is_empty() { "any".to_string() } else { items.join(" ") }
+        );
     }
     match e.value(Opt::PermitUserEnvironment) {
         Some(Val::Text(t)) => line!("{} {}", lower(v, "permituserenvironment", "PermitUserEnvironment"), t),

@@ -25,11 +25,27 @@ pub fn global(startup: &Startup, version: Version) -> Effective {
 }
 
 /// The configuration for `conn`, or the fatal message sshd's test mode stops with.
-pub fn for_connection(loaded: &Loaded, host: &HostFacts, startup: &Startup, conn: &Connection) -> Result<Effective, String> {
+pub fn for_connection(
+    loaded: &Loaded,
+    host: &HostFacts,
+    startup: &Startup,
+    conn: &Connection,
+) -> Result<Effective, String> {
     let matched = eval::connection_pass(loaded, host, conn)?;
     let mut set = startup.settings.clone();
+    clear_on_none(&mut set);
     copy_set(&mut set, matched, host.version);
     Ok(Effective { version: host.version, set })
+}
+
+/// `fill_default_server_options` turns a global `ChannelTimeout none` and
+/// `AuthenticationMethods any` into "unset" (values copied from Match blocks stay as written).
+fn clear_on_none(set: &mut Settings) {
+    for (opt, word) in [(Opt::ChannelTimeout, "none"), (Opt::AuthenticationMethods, "any")] {
+        if set.list(opt).is_some_and(|l| l.len() == 1 && l[0].eq_ignore_ascii_case(word)) {
+            set.clear(opt);
+        }
+    }
 }
 
 /// `copy_set_server_options`: every option a matching block set wins over the global one.

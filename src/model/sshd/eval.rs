@@ -217,7 +217,8 @@ impl<'a, 'c> Walker<'a, 'c> {
     }
 
     fn problem(&mut self, kind: ProblemKind, at: Location, message: String, fatal: bool) -> &mut Problem {
-        let related = self.chain.iter().rev().map(|&l| Label { location: l, message: "included from here".into() }).collect();
+        let related =
+            self.chain.iter().rev().map(|&l| Label { location: l, message: "included from here".into() }).collect();
         self.out.problems.push(Problem { kind, at, message, help: None, fatal, severity: None, related });
         let n = self.out.problems.len() - 1;
         &mut self.out.problems[n]
@@ -272,7 +273,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                             format!("`{name}` is not allowed inside a Match block"),
                             true,
                         );
-                        p.help = Some(format!("move `{name}` above the first Match line (Match blocks run to the end of the file)"));
+                        p.help = Some(format!(
+                            "move `{name}` above the first Match line (Match blocks run to the end of the file)"
+                        ));
                         if let Some(b) = block_loc {
                             p.related.insert(0, Label { location: b, message: "inside this Match block".into() });
                         }
@@ -339,12 +342,22 @@ impl<'a, 'c> Walker<'a, 'c> {
         p.help = Some(match (suggestion, known_elsewhere) {
             (_, Some(other)) => format!("`{keyword}` exists in OpenSSH {other}; check the target release (--openssh)"),
             (Some(s), None) => format!("did you mean `{s}`?"),
-            (None, None) if keyword.starts_with('\u{feff}') => "remove the byte-order mark at the start of the file".into(),
+            (None, None) if keyword.starts_with('\u{feff}') => {
+                "remove the byte-order mark at the start of the file".into()
+            }
             (None, None) => "remove the line or fix the keyword".into(),
         });
     }
 
-    fn include(&mut self, file: FileId, d: &Directive, args: &[Arg], flags: &mut Flags, active: &mut bool, depth: usize) -> Handled {
+    fn include(
+        &mut self,
+        file: FileId,
+        d: &Directive,
+        args: &[Arg],
+        flags: &mut Flags,
+        active: &mut bool,
+        depth: usize,
+    ) -> Handled {
         let mut count = 0;
         for arg in args {
             let at = Location { file, span: d.arg_span(arg) };
@@ -409,7 +422,8 @@ impl<'a, 'c> Walker<'a, 'c> {
                             false,
                         );
                         p.severity = Some(Severity::Warning);
-                        p.help = Some("sshd skips it silently; check the path (relative paths are under /etc/ssh)".into());
+                        p.help =
+                            Some("sshd skips it silently; check the path (relative paths are under /etc/ssh)".into());
                     }
                 }
                 GlobResult::NotChecked => {
@@ -486,7 +500,14 @@ impl<'a, 'c> Walker<'a, 'c> {
     }
 
     /// `match_cfg_line` evaluation: `Err` when sshd would stop (bad list, missing spec).
-    fn eval_match(&mut self, file: FileId, line: &MatchLine, tokens: &[Arg], d: &Directive, conn: Option<&Connection>) -> Result<bool, ()> {
+    fn eval_match(
+        &mut self,
+        file: FileId,
+        line: &MatchLine,
+        tokens: &[Arg],
+        d: &Directive,
+        conn: Option<&Connection>,
+    ) -> Result<bool, ()> {
         let mut result = true;
         for c in &line.criteria {
             let arg_loc = || {
@@ -495,8 +516,12 @@ impl<'a, 'c> Walker<'a, 'c> {
             };
             match c.kind {
                 CriterionKind::All => return Ok(true),
-                CriterionKind::User | CriterionKind::Group | CriterionKind::Host | CriterionKind::RDomain
-                | CriterionKind::Version | CriterionKind::InvalidUser => {
+                CriterionKind::User
+                | CriterionKind::Group
+                | CriterionKind::Host
+                | CriterionKind::RDomain
+                | CriterionKind::Version
+                | CriterionKind::InvalidUser => {
                     let Some(conn) = conn else {
                         result = false;
                         continue;
@@ -506,7 +531,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                     }
                 }
                 CriterionKind::Address | CriterionKind::LocalAddress => {
-                    let addr = conn.and_then(|k| if c.kind == CriterionKind::Address { k.addr.as_deref() } else { k.laddr.as_deref() });
+                    let addr = conn.and_then(|k| {
+                        if c.kind == CriterionKind::Address { k.addr.as_deref() } else { k.laddr.as_deref() }
+                    });
                     let m = matching::addr_match_list(addr, &c.arg);
                     if addr.is_none() {
                         if m == AddrMatch::Invalid {
@@ -557,8 +584,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                     };
                     match conn.lport {
                         None => {
-                            self.conn_fatal =
-                                Some("'Match LocalPort' in configuration but 'lport' not in connection test specification.".into());
+                            self.conn_fatal = Some(
+                                "'Match LocalPort' in configuration but 'lport' not in connection test specification."
+                                    .into(),
+                            );
                             return Err(());
                         }
                         Some(p) if p == port => {}
@@ -693,8 +722,13 @@ impl<'a, 'c> Walker<'a, 'c> {
                     }
                 }
             }
-            Opt::AddressFamily | Opt::PermitRootLogin | Opt::IgnoreRhosts | Opt::Compression | Opt::GatewayPorts
-            | Opt::AllowTcpForwarding | Opt::AllowStreamLocalForwarding => {
+            Opt::AddressFamily
+            | Opt::PermitRootLogin
+            | Opt::IgnoreRhosts
+            | Opt::Compression
+            | Opt::GatewayPorts
+            | Opt::AllowTcpForwarding
+            | Opt::AllowStreamLocalForwarding => {
                 let Some(word) = first.filter(|w| !w.is_empty()) else { return missing(self) };
                 let table = settings::multistate(opt, v).unwrap_or(&settings::FLAG);
                 match table.parse(word) {
@@ -704,7 +738,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                     }
                     None => {
                         let choices = table.0.iter().map(|(k, _)| format!("`{k}`")).collect::<Vec<_>>().join(", ");
-                        self.invalid(arg_at(0), format!("`{kw}` does not accept `{word}`"), Some(&format!("use one of {choices}")));
+                        self.invalid(
+                            arg_at(0),
+                            format!("`{kw}` does not accept `{word}`"),
+                            Some(&format!("use one of {choices}")),
+                        );
                         Handled::Failed
                     }
                 }
@@ -726,24 +764,30 @@ impl<'a, 'c> Walker<'a, 'c> {
                     }
                 }
             }
-            Opt::X11DisplayOffset | Opt::MaxAuthTries | Opt::MaxSessions | Opt::ClientAliveCountMax | Opt::RequiredRSASize => {
-                match values::int_value(first.unwrap_or("")) {
-                    Ok(n) => {
-                        stored = self.store_first(opt, Val::Num(n), at, active);
-                        Handled::Consumed(1)
-                    }
-                    Err(e) => {
-                        let shown = first.unwrap_or("");
-                        let what = match e {
-                            IntError::Invalid => "is not a number",
-                            IntError::TooSmall => "is negative",
-                            IntError::TooLarge => "is too large",
-                        };
-                        self.invalid(arg_at(0), format!("`{kw}` value `{shown}` {what}"), Some("use a whole number from 0 to 2147483647"));
-                        Handled::Failed
-                    }
+            Opt::X11DisplayOffset
+            | Opt::MaxAuthTries
+            | Opt::MaxSessions
+            | Opt::ClientAliveCountMax
+            | Opt::RequiredRSASize => match values::int_value(first.unwrap_or("")) {
+                Ok(n) => {
+                    stored = self.store_first(opt, Val::Num(n), at, active);
+                    Handled::Consumed(1)
                 }
-            }
+                Err(e) => {
+                    let shown = first.unwrap_or("");
+                    let what = match e {
+                        IntError::Invalid => "is not a number",
+                        IntError::TooSmall => "is negative",
+                        IntError::TooLarge => "is too large",
+                    };
+                    self.invalid(
+                        arg_at(0),
+                        format!("`{kw}` value `{shown}` {what}"),
+                        Some("use a whole number from 0 to 2147483647"),
+                    );
+                    Handled::Failed
+                }
+            },
             Opt::LoginGraceTime | Opt::ClientAliveInterval => {
                 let Some(word) = first.filter(|w| !w.is_empty()) else { return missing(self) };
                 match values::convtime(word) {
@@ -752,7 +796,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                         Handled::Consumed(1)
                     }
                     None => {
-                        self.invalid(arg_at(0), format!("`{kw}` value `{word}` is not a time"), Some("use seconds or units like `30s`, `2m`, `1h30m`"));
+                        self.invalid(
+                            arg_at(0),
+                            format!("`{kw}` value `{word}` is not a time"),
+                            Some("use seconds or units like `30s`, `2m`, `1h30m`"),
+                        );
                         Handled::Failed
                     }
                 }
@@ -772,7 +820,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                             Handled::Consumed(1)
                         }
                         None => {
-                            self.invalid(arg_at(0), format!("`{kw}` value `{word}` is not a time"), Some("use `none` or a time like `5m`"));
+                            self.invalid(
+                                arg_at(0),
+                                format!("`{kw}` value `{word}` is not a time"),
+                                Some("use `none` or a time like `5m`"),
+                            );
                             Handled::Failed
                         }
                     }
@@ -798,7 +850,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                         Handled::Consumed(1)
                     }
                     None => {
-                        self.invalid(arg_at(0), format!("`Port` value `{word}` is not a port number"), Some("use a number from 1 to 65535"));
+                        self.invalid(
+                            arg_at(0),
+                            format!("`Port` value `{word}` is not a port number"),
+                            Some("use a number from 1 to 65535"),
+                        );
                         Handled::Failed
                     }
                 }
@@ -819,7 +875,12 @@ impl<'a, 'c> Walker<'a, 'c> {
                 stored = self.store_first(opt, Val::Text(val), at, active);
                 Handled::Consumed(1)
             }
-            Opt::PidFile | Opt::ModuliFile | Opt::XAuthLocation | Opt::Banner | Opt::TrustedUserCAKeys | Opt::RevokedKeys => {
+            Opt::PidFile
+            | Opt::ModuliFile
+            | Opt::XAuthLocation
+            | Opt::Banner
+            | Opt::TrustedUserCAKeys
+            | Opt::RevokedKeys => {
                 let Some(word) = first.filter(|w| !w.is_empty()) else { return missing(self) };
                 let val = self.derelativise(word);
                 stored = self.store_first(opt, Val::Text(val), at, active);
@@ -827,7 +888,8 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             Opt::SecurityKeyProvider => {
                 let Some(word) = first.filter(|w| !w.is_empty()) else { return missing(self) };
-                let val = if word.eq_ignore_ascii_case("internal") { word.to_string() } else { self.derelativise(word) };
+                let val =
+                    if word.eq_ignore_ascii_case("internal") { word.to_string() } else { self.derelativise(word) };
                 stored = self.store_first(opt, Val::Text(val), at, active);
                 Handled::Consumed(1)
             }
@@ -837,18 +899,33 @@ impl<'a, 'c> Walker<'a, 'c> {
                 stored = self.store_first(opt, Val::Text(val), at, active);
                 Handled::Consumed(1)
             }
-            Opt::ChrootDirectory | Opt::AuthorizedKeysCommandUser | Opt::AuthorizedPrincipalsCommandUser
-            | Opt::PerSourcePenaltyExemptList | Opt::SshdSessionPath | Opt::SshdAuthPath | Opt::PAMServiceName => {
+            Opt::ChrootDirectory
+            | Opt::AuthorizedKeysCommandUser
+            | Opt::AuthorizedPrincipalsCommandUser
+            | Opt::PerSourcePenaltyExemptList
+            | Opt::SshdSessionPath
+            | Opt::SshdAuthPath
+            | Opt::PAMServiceName => {
                 let Some(word) = first.filter(|w| !w.is_empty()) else { return missing(self) };
                 stored = self.store_first(opt, Val::Text(word.to_string()), at, active);
                 Handled::Consumed(1)
             }
             Opt::RDomain => {
-                self.invalid(at, "`RDomain` is not supported on Linux: sshd refuses to start".into(), Some("remove the line (routing domains are OpenBSD-only)"));
+                self.invalid(
+                    at,
+                    "`RDomain` is not supported on Linux: sshd refuses to start".into(),
+                    Some("remove the line (routing domains are OpenBSD-only)"),
+                );
                 Handled::Failed
             }
-            Opt::Ciphers | Opt::MACs | Opt::KexAlgorithms | Opt::HostKeyAlgorithms | Opt::CASignatureAlgorithms
-            | Opt::PubkeyAcceptedAlgorithms | Opt::HostbasedAcceptedAlgorithms | Opt::GSSAPIKexAlgorithms => {
+            Opt::Ciphers
+            | Opt::MACs
+            | Opt::KexAlgorithms
+            | Opt::HostKeyAlgorithms
+            | Opt::CASignatureAlgorithms
+            | Opt::PubkeyAcceptedAlgorithms
+            | Opt::HostbasedAcceptedAlgorithms
+            | Opt::GSSAPIKexAlgorithms => {
                 let Some(word) = first.filter(|w| !w.is_empty()) else { return missing(self) };
                 let class = alg_class(opt);
                 match algorithms::validate(class, v, word) {
@@ -857,11 +934,19 @@ impl<'a, 'c> Walker<'a, 'c> {
                         Handled::Consumed(1)
                     }
                     Err(AlgError::Unknown(name)) => {
-                        self.invalid(arg_at(0), format!("`{kw}` names `{name}`, which OpenSSH {v} does not support"), Some(&format!("list supported names with `ssh -Q {}`", query_name(class))));
+                        self.invalid(
+                            arg_at(0),
+                            format!("`{kw}` names `{name}`, which OpenSSH {v} does not support"),
+                            Some(&format!("list supported names with `ssh -Q {}`", query_name(class))),
+                        );
                         Handled::Failed
                     }
                     Err(AlgError::Empty) => {
-                        self.invalid(arg_at(0), format!("`{kw}` has an empty algorithm name"), Some("remove the stray comma"));
+                        self.invalid(
+                            arg_at(0),
+                            format!("`{kw}` has an empty algorithm name"),
+                            Some("remove the stray comma"),
+                        );
                         Handled::Failed
                     }
                 }
@@ -872,7 +957,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                     return missing(self);
                 }
                 if opt != Opt::ForceCommand && !raw.starts_with('/') && !raw.eq_ignore_ascii_case("none") {
-                    self.invalid(arg_at(0), format!("`{kw}` must be an absolute path, not `{raw}`"), Some("give the full path of the command, or `none`"));
+                    self.invalid(
+                        arg_at(0),
+                        format!("`{kw}` must be an absolute path, not `{raw}`"),
+                        Some("give the full path of the command, or `none`"),
+                    );
                     return Handled::Failed;
                 }
                 if opt == Opt::AuthorizedPrincipalsCommand && !v.at_least(9, 4) {
@@ -903,7 +992,11 @@ impl<'a, 'c> Walker<'a, 'c> {
             Opt::AllowUsers | Opt::DenyUsers => {
                 for (i, a) in args.iter().enumerate() {
                     if a.text.is_empty() || !matching::user_pattern_valid(&a.text) {
-                        self.invalid(arg_at(i), format!("invalid `{kw}` pattern `{}`", a.text), Some("use `user` or `user@host` where a CIDR host has a valid mask and no host bits"));
+                        self.invalid(
+                            arg_at(i),
+                            format!("invalid `{kw}` pattern `{}`", a.text),
+                            Some("use `user` or `user@host` where a CIDR host has a valid mask and no host bits"),
+                        );
                         return Handled::Failed;
                     }
                 }
@@ -926,7 +1019,11 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             Opt::AcceptEnv => {
                 if let Some(i) = args.iter().position(|a| a.text.is_empty() || a.text.contains('=')) {
-                    self.invalid(arg_at(i), format!("`AcceptEnv` takes variable names, not `{}`", args[i].text), Some("list names or patterns such as `LANG LC_*`"));
+                    self.invalid(
+                        arg_at(i),
+                        format!("`AcceptEnv` takes variable names, not `{}`", args[i].text),
+                        Some("list names or patterns such as `LANG LC_*`"),
+                    );
                     return Handled::Failed;
                 }
                 if active {
@@ -981,9 +1078,16 @@ impl<'a, 'c> Walker<'a, 'c> {
                         return Handled::Failed;
                     }
                     if opt == Opt::ChannelTimeout && !a.text.eq_ignore_ascii_case("none") {
-                        let ok = a.text.split_once('=').is_some_and(|(t, time)| !t.is_empty() && values::convtime(time).is_some());
+                        let ok = a
+                            .text
+                            .split_once('=')
+                            .is_some_and(|(t, time)| !t.is_empty() && values::convtime(time).is_some());
                         if !ok {
-                            self.invalid(arg_at(i), format!("invalid channel timeout `{}`", a.text), Some("use `type=interval`, e.g. `session=5m`"));
+                            self.invalid(
+                                arg_at(i),
+                                format!("invalid channel timeout `{}`", a.text),
+                                Some("use `type=interval`, e.g. `session=5m`"),
+                            );
                             return Handled::Failed;
                         }
                     }
@@ -1015,9 +1119,15 @@ impl<'a, 'c> Walker<'a, 'c> {
                     } else {
                         (a.text.clone(), hpdelim_port(&a.text))
                     };
-                    let port_ok = port.is_some_and(|p| p == "*" || values::strtonum(p, 0, 65535).is_ok() || self.host.service_port(p).is_some());
+                    let port_ok = port.is_some_and(|p| {
+                        p == "*" || values::strtonum(p, 0, 65535).is_ok() || self.host.service_port(p).is_some()
+                    });
                     if !port_ok {
-                        self.invalid(arg_at(i), format!("`{kw}` entry `{}` has a bad port number", a.text), Some("use host:port, with `*` for any port"));
+                        self.invalid(
+                            arg_at(i),
+                            format!("`{kw}` entry `{}` has a bad port number", a.text),
+                            Some("use host:port, with `*` for any port"),
+                        );
                         return Handled::Failed;
                     }
                     items.push(item);
@@ -1034,7 +1144,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                 let f = values::scanf_ints(word, 3);
                 let prev_rate = self.s.nums(opt).map(|n| n[1]).unwrap_or(-1);
                 let spec = match f.len() {
-                    3 if f[0] <= f[2] && (1..=100).contains(&f[1]) && f[0] > 0 && f[2] > 0 => Some(vec![f[0], f[1], f[2]]),
+                    3 if f[0] <= f[2] && (1..=100).contains(&f[1]) && f[0] > 0 && f[2] > 0 => {
+                        Some(vec![f[0], f[1], f[2]])
+                    }
                     1 if f[0] > 0 => Some(vec![f[0], prev_rate, f[0]]),
                     _ => None,
                 };
@@ -1048,7 +1160,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                         Handled::Consumed(1)
                     }
                     None => {
-                        self.invalid(arg_at(0), format!("invalid `MaxStartups` spec `{word}`"), Some("use `start:rate:full` with start <= full and rate 1-100 (default 10:30:100)"));
+                        self.invalid(
+                            arg_at(0),
+                            format!("invalid `MaxStartups` spec `{word}`"),
+                            Some("use `start:rate:full` with start <= full and rate 1-100 (default 10:30:100)"),
+                        );
                         Handled::Failed
                     }
                 }
@@ -1062,11 +1178,19 @@ impl<'a, 'c> Walker<'a, 'c> {
                     _ => false,
                 };
                 if !ok {
-                    self.invalid(arg_at(0), format!("invalid `PerSourceNetBlockSize` spec `{word}`"), Some("use `ipv4len[:ipv6len]`, e.g. `32:128`"));
+                    self.invalid(
+                        arg_at(0),
+                        format!("invalid `PerSourceNetBlockSize` spec `{word}`"),
+                        Some("use `ipv4len[:ipv6len]`, e.g. `32:128`"),
+                    );
                     return Handled::Failed;
                 }
                 let val = Val::Nums(vec![f[0], f.get(1).copied().unwrap_or(0)]);
-                stored = if v.at_least(10, 1) { self.store_first(opt, val, at, active) } else { self.store_last(opt, val, at, active) };
+                stored = if v.at_least(10, 1) {
+                    self.store_first(opt, val, at, active)
+                } else {
+                    self.store_last(opt, val, at, active)
+                };
                 Handled::Consumed(1)
             }
             Opt::PerSourceMaxStartups => {
@@ -1074,11 +1198,19 @@ impl<'a, 'c> Walker<'a, 'c> {
                 let n = if word == "none" { Ok(i64::from(i32::MAX)) } else { values::int_value(word) };
                 match n {
                     Ok(n) => {
-                        stored = if v.at_least(9, 5) { self.store_first(opt, Val::Num(n), at, active) } else { self.store_last(opt, Val::Num(n), at, active) };
+                        stored = if v.at_least(9, 5) {
+                            self.store_first(opt, Val::Num(n), at, active)
+                        } else {
+                            self.store_last(opt, Val::Num(n), at, active)
+                        };
                         Handled::Consumed(1)
                     }
                     Err(_) => {
-                        self.invalid(arg_at(0), format!("invalid `PerSourceMaxStartups` value `{word}`"), Some("use a number or `none`"));
+                        self.invalid(
+                            arg_at(0),
+                            format!("invalid `PerSourceMaxStartups` value `{word}`"),
+                            Some("use a number or `none`"),
+                        );
                         Handled::Failed
                     }
                 }
@@ -1089,9 +1221,15 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             Opt::IPQoS => {
                 let Some(word) = first.filter(|w| !w.is_empty()) else { return missing(self) };
-                let parse = |w: &str| settings::IPQOS.parse(w).or_else(|| parse_c_long_base0(w).filter(|n| (0..=255).contains(n)));
+                let parse = |w: &str| {
+                    settings::IPQOS.parse(w).or_else(|| parse_c_long_base0(w).filter(|n| (0..=255).contains(n)))
+                };
                 let Some(a) = parse(word) else {
-                    self.invalid(arg_at(0), format!("bad `IPQoS` value `{word}`"), Some("use a DSCP name such as `af21`, `cs1`, `ef`, or a number 0-255"));
+                    self.invalid(
+                        arg_at(0),
+                        format!("bad `IPQoS` value `{word}`"),
+                        Some("use a DSCP name such as `af21`, `cs1`, `ef`, or a number 0-255"),
+                    );
                     return Handled::Failed;
                 };
                 let b = match args.get(1) {
@@ -1105,18 +1243,30 @@ impl<'a, 'c> Walker<'a, 'c> {
                     },
                 };
                 let val = Val::Nums(vec![a, b]);
-                stored = if v.at_least(10, 3) { self.store_first(opt, val, at, active) } else { self.store_last(opt, val, at, active) };
+                stored = if v.at_least(10, 3) {
+                    self.store_first(opt, val, at, active)
+                } else {
+                    self.store_last(opt, val, at, active)
+                };
                 Handled::Consumed(args.len().min(2))
             }
             Opt::RekeyLimit => {
                 let Some(word) = first.filter(|w| !w.is_empty()) else { return missing(self) };
                 let bytes = if word == "default" { Some(0) } else { values::scaled_size(word) };
                 let Some(bytes) = bytes else {
-                    self.invalid(arg_at(0), format!("bad `RekeyLimit` number `{word}`"), Some("use a size like `1G` or `default`"));
+                    self.invalid(
+                        arg_at(0),
+                        format!("bad `RekeyLimit` number `{word}`"),
+                        Some("use a size like `1G` or `default`"),
+                    );
                     return Handled::Failed;
                 };
                 if bytes != 0 && bytes < 16 {
-                    self.invalid(arg_at(0), format!("`RekeyLimit` `{word}` is too small"), Some("use at least 16 bytes, or 0/`default`"));
+                    self.invalid(
+                        arg_at(0),
+                        format!("`RekeyLimit` `{word}` is too small"),
+                        Some("use at least 16 bytes, or 0/`default`"),
+                    );
                     return Handled::Failed;
                 }
                 let prev = self.s.nums(opt).map(<[i64]>::to_vec);
@@ -1135,7 +1285,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                                 }
                             }
                             None => {
-                                self.invalid(arg_at(1), format!("`RekeyLimit` interval `{}` is not a time", second.text), None);
+                                self.invalid(
+                                    arg_at(1),
+                                    format!("`RekeyLimit` interval `{}` is not a time", second.text),
+                                    None,
+                                );
                                 return Handled::Failed;
                             }
                         }
@@ -1155,7 +1309,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                         Handled::Consumed(1)
                     }
                     None => {
-                        self.invalid(arg_at(0), format!("invalid `StreamLocalBindMask` `{word}`"), Some("use an octal mask like `0177`"));
+                        self.invalid(
+                            arg_at(0),
+                            format!("invalid `StreamLocalBindMask` `{word}`"),
+                            Some("use an octal mask like `0177`"),
+                        );
                         Handled::Failed
                     }
                 }
@@ -1168,7 +1326,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                         Handled::Consumed(1)
                     }
                     None => {
-                        self.invalid(arg_at(0), format!("invalid `FingerprintHash` algorithm `{word}`"), Some("use `sha256` or `md5`"));
+                        self.invalid(
+                            arg_at(0),
+                            format!("invalid `FingerprintHash` algorithm `{word}`"),
+                            Some("use `sha256` or `md5`"),
+                        );
                         Handled::Failed
                     }
                 }
@@ -1207,7 +1369,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                         "touch-required" => bits |= 1,
                         "verify-required" => bits |= 2,
                         _ => {
-                            self.invalid(arg_at(i), format!("unsupported `PubkeyAuthOptions` option `{}`", a.text), Some("use `none`, `touch-required` or `verify-required`"));
+                            self.invalid(
+                                arg_at(i),
+                                format!("unsupported `PubkeyAuthOptions` option `{}`", a.text),
+                                Some("use `none`, `touch-required` or `verify-required`"),
+                            );
                             return Handled::Failed;
                         }
                     }
@@ -1222,7 +1388,16 @@ impl<'a, 'c> Walker<'a, 'c> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn finish_record(&mut self, opt: Opt, file: FileId, d: &Directive, args: &[Arg], active: bool, stored: bool, h: Handled) -> Handled {
+    fn finish_record(
+        &mut self,
+        opt: Opt,
+        file: FileId,
+        d: &Directive,
+        args: &[Arg],
+        active: bool,
+        stored: bool,
+        h: Handled,
+    ) -> Handled {
         self.record(opt, file, d, args, active, stored);
         h
     }
@@ -1234,7 +1409,14 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
     }
 
-    fn listen_address(&mut self, file: FileId, d: &Directive, args: &[Arg], active: bool, stored: &mut bool) -> Handled {
+    fn listen_address(
+        &mut self,
+        file: FileId,
+        d: &Directive,
+        args: &[Arg],
+        active: bool,
+        stored: &mut bool,
+    ) -> Handled {
         let at = Location { file, span: d.keyword_span() };
         let Some(arg) = args.first().filter(|a| !a.text.is_empty()) else {
             self.invalid(at, "`ListenAddress` is missing its address".into(), None);
@@ -1249,7 +1431,11 @@ impl<'a, 'c> Walker<'a, 'c> {
             let (h, p) = match hpdelim(text) {
                 Some(x) => x,
                 None => {
-                    self.invalid(arg_at, format!("bad `ListenAddress` `{text}`"), Some("use `host`, `host:port` or `[v6addr]:port`"));
+                    self.invalid(
+                        arg_at,
+                        format!("bad `ListenAddress` `{text}`"),
+                        Some("use `host`, `host:port` or `[v6addr]:port`"),
+                    );
                     return Handled::Failed;
                 }
             };
@@ -1268,10 +1454,18 @@ impl<'a, 'c> Walker<'a, 'c> {
         let mut rdomain = None;
         if let Some(extra) = args.get(1) {
             if extra.text != "rdomain" || args.get(2).is_none() {
-                self.invalid(Location { file, span: d.arg_span(extra) }, "bad `ListenAddress` syntax".into(), Some("only `rdomain NAME` may follow the address"));
+                self.invalid(
+                    Location { file, span: d.arg_span(extra) },
+                    "bad `ListenAddress` syntax".into(),
+                    Some("only `rdomain NAME` may follow the address"),
+                );
                 return Handled::Failed;
             }
-            self.invalid(Location { file, span: d.arg_span(extra) }, "routing domains are not supported on Linux".into(), None);
+            self.invalid(
+                Location { file, span: d.arg_span(extra) },
+                "routing domains are not supported on Linux".into(),
+                None,
+            );
             rdomain = args.get(2).map(|a| a.text.clone());
         }
         if active {
@@ -1303,8 +1497,16 @@ impl<'a, 'c> Walker<'a, 'c> {
                 self.invalid(arg_at, "`any` must appear alone in `AuthenticationMethods`".into(), None);
                 return Handled::Failed;
             } else if let Err(bad) = auth_method_list_valid(&a.text) {
-                let msg = if bad.is_empty() { "empty authentication method list".to_string() } else { format!("unknown authentication method `{bad}`") };
-                self.invalid(arg_at, format!("invalid `AuthenticationMethods` list `{}`: {msg}", a.text), Some("methods are publickey, password, keyboard-interactive, hostbased, gssapi-with-mic, none"));
+                let msg = if bad.is_empty() {
+                    "empty authentication method list".to_string()
+                } else {
+                    format!("unknown authentication method `{bad}`")
+                };
+                self.invalid(
+                    arg_at,
+                    format!("invalid `AuthenticationMethods` list `{}`: {msg}", a.text),
+                    Some("methods are publickey, password, keyboard-interactive, hostbased, gssapi-with-mic, none"),
+                );
                 return Handled::Failed;
             }
         }
@@ -1338,7 +1540,12 @@ impl<'a, 'c> Walker<'a, 'c> {
             if !self.v().at_least(9, 5) {
                 let prev = list.1[i];
                 if self.startup_pass() {
-                    let p = self.problem(ProblemKind::InvalidValue, Location { file, span: d.arg_span(name) }, format!("`Subsystem {}` is already defined", name.text), true);
+                    let p = self.problem(
+                        ProblemKind::InvalidValue,
+                        Location { file, span: d.arg_span(name) },
+                        format!("`Subsystem {}` is already defined", name.text),
+                        true,
+                    );
                     p.related.push(Label { location: prev, message: "first defined here".into() });
                     p.help = Some("OpenSSH before 9.5 refuses a second definition; remove one".into());
                 }
@@ -1351,7 +1558,10 @@ impl<'a, 'c> Walker<'a, 'c> {
             self.invalid(at, "`Subsystem` is missing its command".into(), None);
             return Handled::Failed;
         };
-        let joined = std::iter::once(cmd.text.as_str()).chain(args[2..].iter().map(|a| a.text.as_str())).collect::<Vec<_>>().join(" ");
+        let joined = std::iter::once(cmd.text.as_str())
+            .chain(args[2..].iter().map(|a| a.text.as_str()))
+            .collect::<Vec<_>>()
+            .join(" ");
         list.0.push(Subsystem { name: name.text.clone(), args: joined });
         list.1.push(at);
         self.s.set_with(Opt::Subsystem, Setting { val: Val::Subsystems(list.0), at: list.1 });
@@ -1389,7 +1599,9 @@ fn first_wins(opt: Opt, v: Version) -> bool {
     match opt {
         Opt::StreamLocalBindMask | Opt::FingerprintHash => false,
         Opt::IPQoS => v.at_least(10, 3),
-        Opt::AllowUsers | Opt::DenyUsers | Opt::AllowGroups | Opt::DenyGroups | Opt::AcceptEnv | Opt::Subsystem => false,
+        Opt::AllowUsers | Opt::DenyUsers | Opt::AllowGroups | Opt::DenyGroups | Opt::AcceptEnv | Opt::Subsystem => {
+            false
+        }
         _ => true,
     }
 }
@@ -1416,7 +1628,8 @@ fn query_name(class: AlgClass) -> &'static str {
 }
 
 /// The methods `auth2_methods_valid` knows on a Debian build (GSSAPI enabled).
-pub const AUTH_METHODS: &[&str] = &["none", "publickey", "gssapi-with-mic", "password", "keyboard-interactive", "hostbased"];
+pub const AUTH_METHODS: &[&str] =
+    &["none", "publickey", "gssapi-with-mic", "password", "keyboard-interactive", "hostbased"];
 
 /// Check one comma-separated method list; `Err(name)` names an unknown method.
 pub fn auth_method_list_valid(list: &str) -> Result<(), String> {
@@ -1434,11 +1647,7 @@ pub fn auth_method_list_valid(list: &str) -> Result<(), String> {
 
 /// `hpdelim`: split `host:port` / `[v6]:port` / `host/port`.
 fn hpdelim(s: &str) -> Option<(&str, Option<&str>)> {
-    let end = if s.starts_with('[') {
-        s.find(']')? + 1
-    } else {
-        s.find([':', '/']).unwrap_or(s.len())
-    };
+    let end = if s.starts_with('[') { s.find(']')? + 1 } else { s.find([':', '/']).unwrap_or(s.len()) };
     match s.as_bytes().get(end) {
         None => Some((s, None)),
         Some(b':' | b'/') => Some((&s[..end], Some(&s[end + 1..]))),

@@ -137,7 +137,8 @@ impl SshdHost {
     fn post_checks(&self) -> Vec<Problem> {
         let mut out = Vec::new();
         let g = self.global();
-        let main_loc = || Location { file: self.loaded.files[self.loaded.main.unwrap_or(0)].id, span: Default::default() };
+        let main_loc =
+            || Location { file: self.loaded.files[self.loaded.main.unwrap_or(0)].id, span: Default::default() };
         for (cmd, user) in [
             (Opt::AuthorizedKeysCommand, Opt::AuthorizedKeysCommandUser),
             (Opt::AuthorizedPrincipalsCommand, Opt::AuthorizedPrincipalsCommandUser),

@@ -2,14 +2,14 @@
 //! evaluation, the effective settings per connection and their `sshd -T` rendering.
 
 pub mod algorithms;
-pub mod pattern;
-pub mod version;
+pub mod dump;
+pub mod effective;
+pub mod eval;
+pub mod host;
 pub mod keyword_data;
 pub mod keywords;
-pub mod matching;
-pub mod settings;
 pub mod load;
-pub mod eval;
-pub mod effective;
-pub mod dump;
-pub mod host;
+pub mod matching;
+pub mod pattern;
+pub mod settings;
+pub mod version;

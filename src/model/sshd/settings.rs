@@ -143,11 +143,9 @@ pub const PERMIT_ROOT_LOGIN_10_1: Multistate = Multistate(&[
 ]);
 pub const COMPRESSION: Multistate = Multistate(&[("yes", 2), ("delayed", 2), ("no", 0)]);
 pub const GATEWAY_PORTS: Multistate = Multistate(&[("clientspecified", 2), ("yes", 1), ("no", 0)]);
-pub const TCP_FORWARDING: Multistate =
-    Multistate(&[("yes", 3), ("all", 3), ("no", 0), ("remote", 2), ("local", 1)]);
+pub const TCP_FORWARDING: Multistate = Multistate(&[("yes", 3), ("all", 3), ("no", 0), ("remote", 2), ("local", 1)]);
 /// Compared case-sensitively by sshd.
-pub const PERMIT_TUNNEL: Multistate =
-    Multistate(&[("no", 0), ("point-to-point", 1), ("ethernet", 2), ("yes", 3)]);
+pub const PERMIT_TUNNEL: Multistate = Multistate(&[("no", 0), ("point-to-point", 1), ("ethernet", 2), ("yes", 3)]);
 pub const LOG_LEVEL: Multistate = Multistate(&[
     ("QUIET", 0),
     ("SILENT", 0),

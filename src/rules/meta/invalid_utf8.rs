@@ -43,8 +43,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
         }
         let at = src.text.find('\u{fffd}').unwrap_or(0);
         out.push(
-            Violation::new(Location { file: f.id, span: Span::new(at, at + '\u{fffd}'.len_utf8()) }, "the file is not valid UTF-8".to_string())
-                .help("check that this is the intended text file and save it as UTF-8"),
+            Violation::new(
+                Location { file: f.id, span: Span::new(at, at + '\u{fffd}'.len_utf8()) },
+                "the file is not valid UTF-8".to_string(),
+            )
+            .help("check that this is the intended text file and save it as UTF-8"),
         );
     }
 }
@@ -54,7 +57,12 @@ mod tests {
     #[test]
     fn fail() {
         let mut sources = crate::source::SourceMap::default();
-        let host = crate::model::sshd::host::SshdHost::from_text("x".into(), vec![b'P', 0xff, b'\n'], crate::model::sshd::version::Version::new(9, 2), &mut sources);
+        let host = crate::model::sshd::host::SshdHost::from_text(
+            "x".into(),
+            vec![b'P', 0xff, b'\n'],
+            crate::model::sshd::version::Version::new(9, 2),
+            &mut sources,
+        );
         let opts = crate::rules::CheckOptions::default();
         let ctx = crate::rules::Context { host: &host, sources: &sources, options: &opts };
         let mut out = Vec::new();

@@ -59,7 +59,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
             continue;
         }
         seen.push(at);
-        let mut v = Violation::new(at.unwrap_or(Location { file: main, span: Default::default() }), format!("`ClientAliveInterval` is `0`: dead and idle sessions are never detected")).help("set `ClientAliveInterval 300` with `ClientAliveCountMax 3`");
+        let mut v = Violation::new(
+            at.unwrap_or(Location { file: main, span: Default::default() }),
+            format!("`ClientAliveInterval` is `0`: dead and idle sessions are never detected"),
+        )
+        .help("set `ClientAliveInterval 300` with `ClientAliveCountMax 3`");
         if let Some(b) = block {
             v = v.related(b, "inside this Match block");
         }

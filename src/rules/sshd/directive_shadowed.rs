@@ -48,7 +48,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
             continue;
         }
         let kw = s.opt.canonical();
-        let first = host.startup.records.iter().position(|r| r.keyword == s.winner) < host.startup.records.iter().position(|r| r.keyword == s.ignored);
+        let first = host.startup.records.iter().position(|r| r.keyword == s.winner)
+            < host.startup.records.iter().position(|r| r.keyword == s.ignored);
         let which = if first { "an earlier line sets it first" } else { "a later line overrides it" };
         out.push(
             Violation::new(s.ignored, format!("`{kw} {ignored}` never takes effect: {which} to `{winner}`"))

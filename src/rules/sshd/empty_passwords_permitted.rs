@@ -59,7 +59,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
             continue;
         }
         seen.push(at);
-        let mut v = Violation::new(at.unwrap_or(Location { file: main, span: Default::default() }), format!("`PermitEmptyPasswords` is `yes`: accounts with an empty password can log in with none")).help("set `PermitEmptyPasswords no`");
+        let mut v = Violation::new(
+            at.unwrap_or(Location { file: main, span: Default::default() }),
+            format!("`PermitEmptyPasswords` is `yes`: accounts with an empty password can log in with none"),
+        )
+        .help("set `PermitEmptyPasswords no`");
         if let Some(b) = block {
             v = v.related(b, "inside this Match block");
         }

@@ -61,7 +61,13 @@ pub fn key_problem(root: &crate::discover::HostRoot, path: &str) -> Option<Strin
         Err(e) => return Some(e.describe()),
     };
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
-    let known = ["-----BEGIN OPENSSH PRIVATE KEY-----", "-----BEGIN RSA PRIVATE KEY-----", "-----BEGIN EC PRIVATE KEY-----", "-----BEGIN PRIVATE KEY-----", "-----BEGIN DSA PRIVATE KEY-----"];
+    let known = [
+        "-----BEGIN OPENSSH PRIVATE KEY-----",
+        "-----BEGIN RSA PRIVATE KEY-----",
+        "-----BEGIN EC PRIVATE KEY-----",
+        "-----BEGIN PRIVATE KEY-----",
+        "-----BEGIN DSA PRIVATE KEY-----",
+    ];
     if !known.iter().any(|k| text.contains(k)) {
         return Some("is not a private key".into());
     }
@@ -77,8 +83,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
     let g = host.global();
     let keys = g.list(Opt::HostKey);
     let configured = g.origin(Opt::HostKey).is_some();
-    let any_key_files = keys.iter().any(|k| root.exists(k))
-        || root.glob("/etc/ssh/ssh_host_*key*").iter().any(|_| true);
+    let any_key_files =
+        keys.iter().any(|k| root.exists(k)) || root.glob("/etc/ssh/ssh_host_*key*").iter().any(|_| true);
     if !any_key_files {
         return;
     }
@@ -96,9 +102,12 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
     if usable == 0 {
         let detail = problems.iter().map(|(_, k, p)| format!("`{k}` {p}")).collect::<Vec<_>>().join("; ");
         let at = locs.first().copied().unwrap_or(fallback);
-        let mut v = Violation::new(at, format!("no host key can be loaded ({detail}): sshd exits with \"no hostkeys available\""))
-            .help("generate keys with `ssh-keygen -A` and keep private keys mode 0600, owned by root")
-            .fatal();
+        let mut v = Violation::new(
+            at,
+            format!("no host key can be loaded ({detail}): sshd exits with \"no hostkeys available\""),
+        )
+        .help("generate keys with `ssh-keygen -A` and keep private keys mode 0600, owned by root")
+        .fatal();
         for &l in locs.iter().skip(1) {
             v = v.related(l, "also unusable");
         }
@@ -131,7 +140,10 @@ mod tests {
     fn not_a_key_fails() {
         let f = run_tree(
             &super::RULE,
-            &[("etc/ssh/sshd_config", "HostKey /etc/ssh/ssh_host_ed25519_key\n"), ("etc/ssh/ssh_host_ed25519_key", "garbage\n")],
+            &[
+                ("etc/ssh/sshd_config", "HostKey /etc/ssh/ssh_host_ed25519_key\n"),
+                ("etc/ssh/ssh_host_ed25519_key", "garbage\n"),
+            ],
             &CheckOptions::default(),
         );
         assert_eq!(f.len(), 1);

@@ -59,7 +59,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
             continue;
         }
         seen.push(at);
-        let mut v = Violation::new(at.unwrap_or(Location { file: main, span: Default::default() }), format!("`HostbasedAuthentication` is `yes`: trust is delegated to other hosts and their users")).help("set `HostbasedAuthentication no`");
+        let mut v = Violation::new(
+            at.unwrap_or(Location { file: main, span: Default::default() }),
+            format!("`HostbasedAuthentication` is `yes`: trust is delegated to other hosts and their users"),
+        )
+        .help("set `HostbasedAuthentication no`");
         if let Some(b) = block {
             v = v.related(b, "inside this Match block");
         }

@@ -59,7 +59,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
             continue;
         }
         seen.push(at);
-        let mut v = Violation::new(at.unwrap_or(Location { file: main, span: Default::default() }), format!("`IgnoreRhosts` is `no`: users' .rhosts and .shosts files are honoured")).help("set `IgnoreRhosts yes`");
+        let mut v = Violation::new(
+            at.unwrap_or(Location { file: main, span: Default::default() }),
+            format!("`IgnoreRhosts` is `no`: users' .rhosts and .shosts files are honoured"),
+        )
+        .help("set `IgnoreRhosts yes`");
         if let Some(b) = block {
             v = v.related(b, "inside this Match block");
         }

@@ -50,7 +50,11 @@ mod tests {
 
     #[test]
     fn missing_directory_warns() {
-        let f = run_tree(&super::RULE, &[("etc/ssh/sshd_config", "Include /etc/ssh/nope.d/*.conf\n")], &CheckOptions::default());
+        let f = run_tree(
+            &super::RULE,
+            &[("etc/ssh/sshd_config", "Include /etc/ssh/nope.d/*.conf\n")],
+            &CheckOptions::default(),
+        );
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].severity, Severity::Warning);
         assert!(!f[0].fatal);
@@ -66,7 +70,10 @@ mod tests {
     fn empty_glob_in_existing_dir_passes() {
         let f = run_tree(
             &super::RULE,
-            &[("etc/ssh/sshd_config", "Include /etc/ssh/sshd_config.d/*.conf\n"), ("etc/ssh/sshd_config.d/README", "x")],
+            &[
+                ("etc/ssh/sshd_config", "Include /etc/ssh/sshd_config.d/*.conf\n"),
+                ("etc/ssh/sshd_config.d/README", "x"),
+            ],
             &CheckOptions::default(),
         );
         assert!(f.is_empty());

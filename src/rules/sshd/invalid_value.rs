@@ -55,6 +55,9 @@ mod tests {
 
     #[test]
     fn pass() {
-        assert!(run(&super::RULE, "PermitRootLogin prohibit-password\nMaxStartups 10:30:100\nPort 22\nPort 23\n").is_empty());
+        assert!(
+            run(&super::RULE, "PermitRootLogin prohibit-password\nMaxStartups 10:30:100\nPort 22\nPort 23\n")
+                .is_empty()
+        );
     }
 }

@@ -59,7 +59,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
             continue;
         }
         seen.push(at);
-        let mut v = Violation::new(at.unwrap_or(Location { file: main, span: Default::default() }), format!("`LoginGraceTime` is `{n}` seconds: unauthenticated connections hold a MaxStartups slot that long")).help("set `LoginGraceTime 60` or less");
+        let mut v = Violation::new(
+            at.unwrap_or(Location { file: main, span: Default::default() }),
+            format!("`LoginGraceTime` is `{n}` seconds: unauthenticated connections hold a MaxStartups slot that long"),
+        )
+        .help("set `LoginGraceTime 60` or less");
         if let Some(b) = block {
             v = v.related(b, "inside this Match block");
         }

@@ -48,14 +48,21 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
         for (c, &at) in block.line.criteria.iter().zip(&block.arg_locs) {
             let listy = matches!(
                 c.kind,
-                CriterionKind::User | CriterionKind::Group | CriterionKind::Host | CriterionKind::Address
-                    | CriterionKind::LocalAddress | CriterionKind::RDomain
+                CriterionKind::User
+                    | CriterionKind::Group
+                    | CriterionKind::Host
+                    | CriterionKind::Address
+                    | CriterionKind::LocalAddress
+                    | CriterionKind::RDomain
             );
             if listy && !c.arg.is_empty() && only_negations(&c.arg) {
                 let positive = c.arg.split(',').map(|e| e.trim_start_matches('!')).collect::<Vec<_>>().join(",!");
                 out.push(
-                    Violation::new(at, format!("`Match {} {}` has only negated patterns and never matches", c.kind.name(), c.arg))
-                        .help(format!("add a positive pattern: `{} *,!{positive}`", c.kind.name())),
+                    Violation::new(
+                        at,
+                        format!("`Match {} {}` has only negated patterns and never matches", c.kind.name(), c.arg),
+                    )
+                    .help(format!("add a positive pattern: `{} *,!{positive}`", c.kind.name())),
                 );
                 continue;
             }
@@ -87,8 +94,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
                     for name in c.arg.split(',').filter(|e| !e.starts_with('!') && !e.contains(['*', '?'])) {
                         if !accounts.has_group(name) {
                             out.push(
-                                Violation::new(at, format!("`Match Group {name}` never matches: the host has no group `{name}`"))
-                                    .help("fix the group name or create the group"),
+                                Violation::new(
+                                    at,
+                                    format!("`Match Group {name}` never matches: the host has no group `{name}`"),
+                                )
+                                .help("fix the group name or create the group"),
                             );
                         }
                     }
@@ -115,7 +125,10 @@ mod tests {
         let f = run_tree(
             &super::RULE,
             &[
-                ("etc/ssh/sshd_config", "Match User Alice\n  X11Forwarding no\nMatch Group admins\n  X11Forwarding no\n"),
+                (
+                    "etc/ssh/sshd_config",
+                    "Match User Alice\n  X11Forwarding no\nMatch Group admins\n  X11Forwarding no\n",
+                ),
                 ("etc/passwd", "root:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n"),
                 ("etc/group", "root:x:0:\nalice:x:1000:\n"),
             ],
@@ -126,6 +139,9 @@ mod tests {
 
     #[test]
     fn pass() {
-        assert!(run(&super::RULE, "Match User *,!root\n  X11Forwarding no\nMatch LocalPort 22\n  X11Forwarding no\n").is_empty());
+        assert!(
+            run(&super::RULE, "Match User *,!root\n  X11Forwarding no\nMatch LocalPort 22\n  X11Forwarding no\n")
+                .is_empty()
+        );
     }
 }

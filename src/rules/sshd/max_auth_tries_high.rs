@@ -59,7 +59,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
             continue;
         }
         seen.push(at);
-        let mut v = Violation::new(at.unwrap_or(Location { file: main, span: Default::default() }), format!("`MaxAuthTries` is `{n}`: each connection may try {n} passwords or keys")).help("set `MaxAuthTries 4` or lower (but at least 3, see SSHD204)");
+        let mut v = Violation::new(
+            at.unwrap_or(Location { file: main, span: Default::default() }),
+            format!("`MaxAuthTries` is `{n}`: each connection may try {n} passwords or keys"),
+        )
+        .help("set `MaxAuthTries 4` or lower (but at least 3, see SSHD204)");
         if let Some(b) = block {
             v = v.related(b, "inside this Match block");
         }

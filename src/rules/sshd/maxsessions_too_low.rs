@@ -50,7 +50,20 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
             continue;
         }
         seen.push(at);
-        out.push(Violation::new(at, format!("`MaxSessions` is `{n}`: {}", if n == 0 { "no shell, exec or subsystem session can open".to_string() } else { "a multiplexed connection cannot open a second session".to_string() })).help("allow at least 2 sessions (the default is 10) unless multiplexing is meant to be off"));
+        out.push(
+            Violation::new(
+                at,
+                format!(
+                    "`MaxSessions` is `{n}`: {}",
+                    if n == 0 {
+                        "no shell, exec or subsystem session can open".to_string()
+                    } else {
+                        "a multiplexed connection cannot open a second session".to_string()
+                    }
+                ),
+            )
+            .help("allow at least 2 sessions (the default is 10) unless multiplexing is meant to be off"),
+        );
     }
 }
 

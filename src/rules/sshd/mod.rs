@@ -1,5 +1,6 @@
 //! sshd_config rules (SSHD codes), one file each, and the table of every rule.
 
+pub mod client_alive_disabled;
 pub mod commented_out_port;
 pub mod deprecated_keyword;
 pub mod directive_shadowed;
@@ -34,7 +35,6 @@ pub mod user_environment_permitted;
 pub mod user_locked_out;
 pub mod weak_algorithm;
 pub mod x11_forwarding_enabled;
-pub mod client_alive_disabled;
 
 use super::Rule;
 use super::meta::{invalid_utf8, unreadable_file};

@@ -95,7 +95,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
     }
     let g = host.global();
     let ciphers = g.algorithms(Opt::Ciphers);
-    let all_aead = !ciphers.is_empty() && ciphers.iter().filter(|c| CLIENT_CIPHERS.contains(&c.as_str())).all(|c| AEAD.contains(&c.as_str()));
+    let all_aead = !ciphers.is_empty()
+        && ciphers.iter().filter(|c| CLIENT_CIPHERS.contains(&c.as_str())).all(|c| AEAD.contains(&c.as_str()));
     for (opt, client, class) in [
         (Opt::KexAlgorithms, CLIENT_KEX, algorithms::AlgClass::Kex),
         (Opt::Ciphers, CLIENT_CIPHERS, algorithms::AlgClass::Cipher),
@@ -115,12 +116,16 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
         let msg = if empty {
             format!("`{} {spec}` removes every algorithm: sshd offers none and every handshake fails", opt.canonical())
         } else {
-            format!("`{}` shares nothing with current OpenSSH clients (`{}`): every handshake fails", opt.canonical(), list.join(","))
+            format!(
+                "`{}` shares nothing with current OpenSSH clients (`{}`): every handshake fails",
+                opt.canonical(),
+                list.join(",")
+            )
         };
-        out.push(
-            Violation::new(at, msg)
-                .help(format!("include at least one of `{}`", client.iter().take(3).copied().collect::<Vec<_>>().join("`, `"))),
-        );
+        out.push(Violation::new(at, msg).help(format!(
+            "include at least one of `{}`",
+            client.iter().take(3).copied().collect::<Vec<_>>().join("`, `")
+        )));
     }
 }
 

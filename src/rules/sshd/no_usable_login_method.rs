@@ -82,8 +82,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
         if none_enabled(&e) {
             let who = conn.user.as_deref().unwrap_or("connections matching it");
             out.push(
-                Violation::new(block.at, format!("every authentication method is disabled for this Match block: `{who}` cannot log in"))
-                    .help("leave at least one method enabled inside the block"),
+                Violation::new(
+                    block.at,
+                    format!("every authentication method is disabled for this Match block: `{who}` cannot log in"),
+                )
+                .help("leave at least one method enabled inside the block"),
             );
         }
     }
@@ -106,9 +109,13 @@ mod tests {
 
     #[test]
     fn fail() {
-        let f = run(&super::RULE, "PubkeyAuthentication no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n");
+        let f =
+            run(&super::RULE, "PubkeyAuthentication no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n");
         assert_eq!(f.len(), 1);
-        let f = run(&super::RULE, "Match User ci\n  PubkeyAuthentication no\n  PasswordAuthentication no\n  KbdInteractiveAuthentication no\n");
+        let f = run(
+            &super::RULE,
+            "Match User ci\n  PubkeyAuthentication no\n  PasswordAuthentication no\n  KbdInteractiveAuthentication no\n",
+        );
         assert_eq!(f.len(), 1);
         assert!(f[0].message.contains("ci"));
     }

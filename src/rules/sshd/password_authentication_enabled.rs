@@ -59,7 +59,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
             continue;
         }
         seen.push(at);
-        let mut v = Violation::new(at.unwrap_or(Location { file: main, span: Default::default() }), format!("`PasswordAuthentication` is `yes`: passwords can be guessed over the network")).help("use keys: `PasswordAuthentication no`");
+        let mut v = Violation::new(
+            at.unwrap_or(Location { file: main, span: Default::default() }),
+            format!("`PasswordAuthentication` is `yes`: passwords can be guessed over the network"),
+        )
+        .help("use keys: `PasswordAuthentication no`");
         if let Some(b) = block {
             v = v.related(b, "inside this Match block");
         }

@@ -59,7 +59,14 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
             continue;
         }
         seen.push(at);
-        let mut v = Violation::new(at.unwrap_or(Location { file: main, span: Default::default() }), format!("`PermitRootLogin` is `{}`: root can log in over SSH", crate::model::sshd::settings::PERMIT_ROOT_LOGIN.format(n))).help("set `PermitRootLogin no` and log in as a named user with sudo");
+        let mut v = Violation::new(
+            at.unwrap_or(Location { file: main, span: Default::default() }),
+            format!(
+                "`PermitRootLogin` is `{}`: root can log in over SSH",
+                crate::model::sshd::settings::PERMIT_ROOT_LOGIN.format(n)
+            ),
+        )
+        .help("set `PermitRootLogin no` and log in as a named user with sudo");
         if let Some(b) = block {
             v = v.related(b, "inside this Match block");
         }

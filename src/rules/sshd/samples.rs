@@ -14,7 +14,8 @@ pub const GENERIC_ADDR: &str = "192.0.2.1";
 
 /// A connection that satisfies `block`, if one can be built from its criteria.
 pub fn for_block(host: &SshdHost, block: &Block, user_hint: Option<&str>) -> Option<Connection> {
-    let mut c = Connection { user: user_hint.map(str::to_string), addr: Some(GENERIC_ADDR.into()), ..Default::default() };
+    let mut c =
+        Connection { user: user_hint.map(str::to_string), addr: Some(GENERIC_ADDR.into()), ..Default::default() };
     c.lport = host.global().ports().first().copied();
     c.laddr = Some("198.51.100.1".into());
     c.host = c.addr.clone();
@@ -40,7 +41,9 @@ pub fn for_block(host: &SshdHost, block: &Block, user_hint: Option<&str>) -> Opt
             CriterionKind::Host => c.host = Some(sample_name(&cr.arg)?.to_ascii_lowercase()),
             CriterionKind::Address => c.addr = Some(sample_addr(&cr.arg)?),
             CriterionKind::LocalAddress => c.laddr = Some(sample_addr(&cr.arg)?),
-            CriterionKind::LocalPort => c.lport = crate::model::sshd::matching::a2port(&cr.arg, &|n| host.facts.service_port(n)),
+            CriterionKind::LocalPort => {
+                c.lport = crate::model::sshd::matching::a2port(&cr.arg, &|n| host.facts.service_port(n))
+            }
             CriterionKind::RDomain => c.rdomain = Some(sample_name(&cr.arg)?),
             CriterionKind::InvalidUser => c.invalid_user = true,
             CriterionKind::Version => {}

@@ -59,7 +59,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
             continue;
         }
         seen.push(at);
-        let mut v = Violation::new(at.unwrap_or(Location { file: main, span: Default::default() }), format!("`StrictModes` is `no`: sshd trusts key files in directories other users can write")).help("set `StrictModes yes` and fix the permissions it complains about");
+        let mut v = Violation::new(
+            at.unwrap_or(Location { file: main, span: Default::default() }),
+            format!("`StrictModes` is `no`: sshd trusts key files in directories other users can write"),
+        )
+        .help("set `StrictModes yes` and fix the permissions it complains about");
         if let Some(b) = block {
             v = v.related(b, "inside this Match block");
         }

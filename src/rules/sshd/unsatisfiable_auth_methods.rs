@@ -100,7 +100,10 @@ mod tests {
 
     #[test]
     fn global_unsatisfiable_is_fatal() {
-        let f = run(&super::RULE, "PasswordAuthentication no\nKbdInteractiveAuthentication no\nAuthenticationMethods password\n");
+        let f = run(
+            &super::RULE,
+            "PasswordAuthentication no\nKbdInteractiveAuthentication no\nAuthenticationMethods password\n",
+        );
         assert_eq!(f.len(), 1);
         assert!(f[0].fatal);
     }
@@ -116,6 +119,9 @@ mod tests {
     #[test]
     fn pass() {
         assert!(run(&super::RULE, "AuthenticationMethods publickey,password\n").is_empty());
-        assert!(run(&super::RULE, "Match User bob\n  PasswordAuthentication yes\n  AuthenticationMethods password\n").is_empty());
+        assert!(
+            run(&super::RULE, "Match User bob\n  PasswordAuthentication yes\n  AuthenticationMethods password\n")
+                .is_empty()
+        );
     }
 }

@@ -77,9 +77,14 @@ pub fn refusal(ctx: &Context, e: &Effective, user: &str, conn: &Connection) -> O
         return None;
     }
     let groups = ctx.host.facts.accounts.as_ref().and_then(|a| a.groups_of(user))?;
-    let hit = |list: &[String]| groups.iter().find(|g| list.iter().any(|p| pattern_list(g, p, false) == ListMatch::Matched)).cloned();
+    let hit = |list: &[String]| {
+        groups.iter().find(|g| list.iter().any(|p| pattern_list(g, p, false) == ListMatch::Matched)).cloned()
+    };
     if let Some(g) = hit(&deny_g) {
-        return Some(Refusal { reason: format!("in group `{g}`, denied by `DenyGroups`"), at: e.origin(Opt::DenyGroups) });
+        return Some(Refusal {
+            reason: format!("in group `{g}`, denied by `DenyGroups`"),
+            at: e.origin(Opt::DenyGroups),
+        });
     }
     if !allow_g.is_empty() && hit(&allow_g).is_none() {
         return Some(Refusal {
@@ -106,7 +111,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
             let mut v = Violation::new(at, format!("user `{user}` is locked out from {from}{port}: {}", r.reason))
                 .help(format!("add `{user}` to the list (or its group), or remove the restriction"));
             for (i, b) in host.startup.blocks.iter().enumerate() {
-                if r.at.is_some_and(|a| host.startup.records.iter().any(|rec| rec.keyword == a && rec.block == Some(i))) {
+                if r.at.is_some_and(|a| host.startup.records.iter().any(|rec| rec.keyword == a && rec.block == Some(i)))
+                {
                     v = v.related(b.at, "this Match block replaces the global list");
                 }
             }

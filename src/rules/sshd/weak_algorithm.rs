@@ -89,7 +89,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
         }
         let at = g.origin(opt).unwrap_or(Location { file: main, span: Default::default() });
         let msg = format!("`{}` enables {}", opt.canonical(), weak.join(", "));
-        out.push(Violation::new(at, msg).help(format!("remove them, e.g. `{} -{}`", opt.canonical(), first_name(&weak))));
+        out.push(Violation::new(at, msg).help(format!(
+            "remove them, e.g. `{} -{}`",
+            opt.canonical(),
+            first_name(&weak)
+        )));
     }
 }
 

@@ -59,7 +59,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
             continue;
         }
         seen.push(at);
-        let mut v = Violation::new(at.unwrap_or(Location { file: main, span: Default::default() }), format!("`X11Forwarding` is `yes`: clients can forward X11 displays through this host")).help("set `X11Forwarding no` unless users need remote X applications");
+        let mut v = Violation::new(
+            at.unwrap_or(Location { file: main, span: Default::default() }),
+            format!("`X11Forwarding` is `yes`: clients can forward X11 displays through this host"),
+        )
+        .help("set `X11Forwarding no` unless users need remote X applications");
         if let Some(b) = block {
             v = v.related(b, "inside this Match block");
         }
