@@ -145,11 +145,64 @@ pub fn read_bounded(path: &Path) -> Result<Vec<u8>, ReadError> {
 #[derive(Clone, Debug)]
 pub struct HostRoot {
     pub dir: PathBuf,
+    /// lstat results by real path: `Some(target)` for a symlink, `None` otherwise.
+    links: std::cell::RefCell<std::collections::HashMap<PathBuf, Option<PathBuf>>>,
+    /// Directory listings by real path (`None`: not a readable directory).
+    dirs: std::cell::RefCell<std::collections::HashMap<PathBuf, Option<std::rc::Rc<Vec<Entry>>>>>,
+}
+
+/// A directory entry as read_dir reports it (no extra stat).
+#[derive(Clone, Debug)]
+struct Entry {
+    name: String,
+    symlink: bool,
 }
 
 impl HostRoot {
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        HostRoot { dir: dir.into() }
+        HostRoot { dir: dir.into(), links: Default::default(), dirs: Default::default() }
+    }
+
+    /// The entries of a real directory, read once.
+    fn listing(&self, dir: &Path) -> Option<std::rc::Rc<Vec<Entry>>> {
+        if let Some(hit) = self.dirs.borrow().get(dir) {
+            return hit.clone();
+        }
+        let list = fs::read_dir(dir).ok().map(|rd| {
+            let mut v: Vec<Entry> = rd
+                .filter_map(|e| e.ok())
+                .map(|e| Entry {
+                    name: e.file_name().to_string_lossy().into_owned(),
+                    symlink: e.file_type().is_ok_and(|t| t.is_symlink()),
+                })
+                .collect();
+            v.sort_by(|a, b| a.name.cmp(&b.name));
+            std::rc::Rc::new(v)
+        });
+        self.dirs.borrow_mut().insert(dir.to_path_buf(), list.clone());
+        list
+    }
+
+    fn link_target(&self, path: &Path) -> Result<Option<PathBuf>, ReadError> {
+        if let Some(hit) = self.links.borrow().get(path) {
+            return Ok(hit.clone());
+        }
+        // A parent listing answers "missing" and "not a symlink" without a syscall.
+        if let (Some(parent), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str()))
+            && let Some(list) = self.listing(parent)
+        {
+            match list.binary_search_by(|e| e.name.as_str().cmp(name)) {
+                Err(_) => return Ok(None),
+                Ok(i) if !list[i].symlink => return Ok(None),
+                Ok(_) => {}
+            }
+        }
+        let target = match fs::symlink_metadata(path) {
+            Ok(m) if m.file_type().is_symlink() => Some(fs::read_link(path).map_err(|e| io_error(&e))?),
+            _ => None,
+        };
+        self.links.borrow_mut().insert(path.to_path_buf(), target.clone());
+        Ok(target)
     }
 
     /// The real path of a host path, resolving symlinks inside the root: absolute targets are
@@ -168,13 +221,12 @@ impl HostRoot {
                 _ => {}
             }
             let candidate = self.join(&parts).join(&part);
-            match fs::symlink_metadata(&candidate) {
-                Ok(m) if m.file_type().is_symlink() => {
+            match self.link_target(&candidate)? {
+                Some(target) => {
                     links += 1;
                     if links > MAX_SYMLINKS {
                         return Err(ReadError::SymlinkLoop);
                     }
-                    let target = fs::read_link(&candidate).map_err(|e| io_error(&e))?;
                     let target = target.to_string_lossy().into_owned();
                     if target.starts_with('/') {
                         parts.clear();
@@ -183,7 +235,7 @@ impl HostRoot {
                         pending.push(p);
                     }
                 }
-                _ => parts.push(part),
+                None => parts.push(part),
             }
         }
         Ok(self.join(&parts))
@@ -203,7 +255,14 @@ impl HostRoot {
     }
 
     pub fn exists(&self, host_path: &str) -> bool {
-        self.resolve(host_path).is_ok_and(|p| p.exists())
+        let Ok(real) = self.resolve(host_path) else { return false };
+        match (real.parent(), real.file_name().and_then(|n| n.to_str())) {
+            (Some(parent), Some(name)) => match self.listing(parent) {
+                Some(list) => list.binary_search_by(|e| e.name.as_str().cmp(name)).is_ok() && real.exists(),
+                None => real.exists(),
+            },
+            _ => real.exists(),
+        }
     }
 
     pub fn is_dir(&self, host_path: &str) -> bool {
@@ -232,13 +291,12 @@ impl HostRoot {
                     continue;
                 }
                 let Ok(dir) = self.resolve(if base.is_empty() { "/" } else { base }) else { continue };
-                let Ok(entries) = fs::read_dir(&dir) else { continue };
-                let mut names: Vec<String> = entries
-                    .filter_map(|e| e.ok())
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                let Some(entries) = self.listing(&dir) else { continue };
+                let names: Vec<&str> = entries
+                    .iter()
+                    .map(|e| e.name.as_str())
                     .filter(|n| glob_component(n.as_bytes(), comp.as_bytes()))
                     .collect();
-                names.sort();
                 for n in names {
                     let p = format!("{base}/{n}");
                     if !last && !self.is_dir(&p) {
@@ -413,9 +471,24 @@ fn walk_dir(dir: &Path, d: &mut Discovery) {
         d.hosts.push(if root.as_os_str().is_empty() { PathBuf::from(".") } else { root });
         return;
     }
-    let walker = walkdir::WalkDir::new(dir).follow_links(false).max_depth(32).into_iter();
-    for entry in walker.filter_entry(|e| !is_skipped_dir(e)) {
+    let mut walker = walkdir::WalkDir::new(dir).follow_links(false).max_depth(32).into_iter();
+    while let Some(entry) = walker.next() {
         let Ok(entry) = entry else { continue };
+        if is_skipped_dir(&entry) {
+            walker.skip_current_dir();
+            continue;
+        }
+        // `<root>/etc/ssh` with an sshd_config: the host is found, its files are read through
+        // the root.
+        if entry.file_type().is_dir()
+            && entry.file_name() == "ssh"
+            && entry.path().parent().and_then(Path::file_name).is_some_and(|n| n == "etc")
+            && entry.path().join("sshd_config").is_file()
+        {
+            add_file(&entry.path().join("sshd_config"), d);
+            walker.skip_current_dir();
+            continue;
+        }
         if !entry.file_type().is_file() {
             continue;
         }

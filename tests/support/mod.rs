@@ -370,7 +370,7 @@ pub fn unified_diff(expected: &[u8], actual: &[u8]) -> String {
         let _ = writeln!(out, "      @@ -{a_line},{a_len} +{b_line},{b_len} @@");
         for op in &ops[start..end] {
             let _ = match op {
-                DiffOp::Same(x, _) => writeln!(out, "       {}", a[*x]),
+                DiffOp::Same(x, _) => writeln!(out, "       {}", shorten(&a[*x])),
                 DiffOp::Del(x) => writeln!(out, "      -{}", a[*x]),
                 DiffOp::Add(y) => writeln!(out, "      +{}", b[*y]),
             };
@@ -378,6 +378,15 @@ pub fn unified_diff(expected: &[u8], actual: &[u8]) -> String {
         i += 1;
     }
     out
+}
+
+/// Context lines are only there to locate a change; long ones (algorithm lists) are cut.
+fn shorten(line: &str) -> String {
+    const MAX: usize = 100;
+    match line.char_indices().nth(MAX) {
+        Some((at, _)) => format!("{}…", &line[..at]),
+        None => line.to_string(),
+    }
 }
 
 enum DiffOp {
@@ -410,12 +419,12 @@ fn diff_ops(a: &[String], b: &[String]) -> Vec<DiffOp> {
             ops.push(DiffOp::Same(i, j));
             i += 1;
             j += 1;
-        } else if j < m && (i == n || lcs[at(i, j + 1)] >= lcs[at(i + 1, j)]) {
-            ops.push(DiffOp::Add(j));
-            j += 1;
-        } else {
+        } else if i < n && (j == m || lcs[at(i + 1, j)] >= lcs[at(i, j + 1)]) {
             ops.push(DiffOp::Del(i));
             i += 1;
+        } else {
+            ops.push(DiffOp::Add(j));
+            j += 1;
         }
     }
     ops

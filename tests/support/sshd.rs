@@ -168,6 +168,8 @@ pub struct HostKeys {
 }
 
 pub const KEY_TYPES: [&str; 3] = ["rsa", "ecdsa", "ed25519"];
+/// Size of the generated RSA host key; corpus cases about `RequiredRSASize` rely on it.
+pub const RSA_BITS: &str = "2048";
 
 impl HostKeys {
     /// The private key of `kind` (`rsa`, `ecdsa`, `ed25519`).
@@ -186,7 +188,7 @@ impl HostKeys {
                 command.args(["-q", "-N", "", "-C", "", "-t", kind, "-f"]);
                 command.arg(&path);
                 if *kind == "rsa" {
-                    command.args(["-b", "2048"]);
+                    command.args(["-b", RSA_BITS]);
                 }
                 thread::spawn(move || run_with_limit(&mut command, Duration::from_secs(60)))
             })
@@ -316,9 +318,10 @@ impl Case {
         Ok(case)
     }
 
-    /// Writes the host root into `root` (an empty directory) with the default account files
-    /// and the host keys the case asks for.
-    pub fn materialize(&self, root: &Path, keys: &HostKeys) -> io::Result<()> {
+    /// Writes the host root into `root` (an empty directory) with the default name-service files
+    /// (hard links to the copies in `defaults`, see [`write_defaults`]) and the host keys the case
+    /// asks for (default keys are hard links too: same content and mode 0600 in every root).
+    pub fn materialize(&self, root: &Path, keys: &HostKeys, defaults: &Path) -> io::Result<()> {
         fs::create_dir_all(root.join("etc/ssh"))?;
         for (path, entry) in &self.entries {
             let target = root.join(path);
@@ -331,31 +334,31 @@ impl Case {
                 Entry::Dir => fs::create_dir_all(&target)?,
             }
         }
-        for (path, content) in MOUNTED_FILES {
+        for (path, _) in MOUNTED_FILES {
             if !self.entries.contains_key(Path::new(path)) {
-                fs::write(root.join(path), content)?;
+                link_or_copy(&defaults.join(path), &root.join(path))?;
             }
         }
-        let plan: Vec<(String, PathBuf, u32)> = match &self.keys {
-            KeyPlan::None => Vec::new(),
-            KeyPlan::Default => KEY_TYPES
-                .iter()
-                .map(|kind| {
-                    let dest = PathBuf::from(format!("etc/ssh/ssh_host_{kind}_key"));
-                    (kind.to_string(), dest, 0o600)
-                })
-                .collect(),
-            KeyPlan::Manifest(lines) => lines.clone(),
+        let manifest = match &self.keys {
+            KeyPlan::None => return Ok(()),
+            KeyPlan::Default => {
+                for kind in KEY_TYPES {
+                    let target = root.join(format!("etc/ssh/ssh_host_{kind}_key"));
+                    link_or_copy(&keys.key(kind), &target)?;
+                }
+                return Ok(());
+            }
+            KeyPlan::Manifest(lines) => lines,
         };
-        for (source, dest, mode) in plan {
-            let target = root.join(&dest);
+        for (source, dest, mode) in manifest {
+            let target = root.join(dest);
             if source != "case" {
                 if let Some(parent) = target.parent() {
                     fs::create_dir_all(parent)?;
                 }
-                fs::copy(keys.key(&source), &target)?;
+                fs::copy(keys.key(source), &target)?;
             }
-            fs::set_permissions(&target, fs::Permissions::from_mode(mode))?;
+            fs::set_permissions(&target, fs::Permissions::from_mode(*mode))?;
         }
         Ok(())
     }
@@ -388,6 +391,23 @@ impl Case {
         }
         out
     }
+}
+
+/// Writes the default name-service files under `dir` (`dir/etc/passwd`, …).
+pub fn write_defaults(dir: &Path) -> io::Result<()> {
+    for (path, content) in MOUNTED_FILES {
+        let target = dir.join(path);
+        fs::create_dir_all(target.parent().unwrap_or(dir))?;
+        fs::write(&target, content)?;
+    }
+    Ok(())
+}
+
+fn link_or_copy(from: &Path, to: &Path) -> io::Result<()> {
+    if fs::hard_link(from, to).is_err() {
+        fs::copy(from, to)?;
+    }
+    Ok(())
 }
 
 /// Specs file: one spec per line, `#` starts a comment line, an empty line is plain `sshd -T`.
@@ -471,6 +491,8 @@ pub struct SshdResult {
     pub test: Output,
     /// `sshd -T [-C spec]` per spec; `None` when `sshd -t` failed (not run).
     pub dumps: Vec<Option<Output>>,
+    /// Plain `sshd -T`, run only when `sshd -t` failed.
+    pub refused_dump: Option<Output>,
 }
 
 impl SshdResult {
@@ -536,7 +558,10 @@ case_() { # ROOT OUT MOUNTS SPEC...
     done
     if [ "$ok" = 1 ]; then
         run "$o/t" -t -f "$conf"
-        if [ "$rc" = 0 ]; then
+        if [ "$rc" != 0 ]; then
+            # Refused: does plain `sshd -T` refuse as well (it loads the same keys)?
+            run "$o/refused" -T -f "$conf"
+        else
             n=0
             for spec in "$@"; do
                 n=$((n + 1))
@@ -560,6 +585,8 @@ case_() { # ROOT OUT MOUNTS SPEC...
 pub fn run_oracle(cases: &[Case], keys: &HostKeys, label: &str) -> Result<OracleRun, String> {
     let start = Instant::now();
     let work = TempDir::new(label).map_err(|e| format!("temp dir: {e}"))?;
+    let defaults = work.path().join("defaults");
+    write_defaults(&defaults).map_err(|e| format!("{}: {e}", defaults.display()))?;
     let mut roots = Vec::with_capacity(cases.len());
     let mut outs = Vec::with_capacity(cases.len());
     for (i, case) in cases.iter().enumerate() {
@@ -572,20 +599,13 @@ pub fn run_oracle(cases: &[Case], keys: &HostKeys, label: &str) -> Result<Oracle
         let out = work.path().join("out").join(format!("{i:05}"));
         fs::create_dir_all(&root)
             .and_then(|()| fs::create_dir_all(&out))
-            .and_then(|()| case.materialize(&root, keys))
+            .and_then(|()| case.materialize(&root, keys, &defaults))
             .map_err(|e| format!("{}: writing the host root: {e}", case.name))?;
         roots.push(root);
         outs.push(out);
     }
     let parent_ns = fs::read_link("/proc/self/ns/mnt").map_err(|e| format!("reading /proc/self/ns/mnt: {e}"))?;
-    let workers = thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4).min(cases.len().max(1));
-    let defaults = work.path().join("defaults");
-    for (path, content) in MOUNTED_FILES {
-        let target = defaults.join(path);
-        fs::create_dir_all(target.parent().unwrap_or(&defaults))
-            .and_then(|()| fs::write(&target, content))
-            .map_err(|e| format!("{}: {e}", target.display()))?;
-    }
+    let workers = super::env_usize("SSHLINT_DIFF_WORKERS", 2).clamp(1, 8).min(cases.len().max(1));
     let default_files: Vec<String> = MOUNTED_FILES.iter().map(|(p, _)| format!("/{p}")).collect();
     let head = SCRIPT_HEAD
         .replace("@DEFAULT_FILES@", &default_files.join(" "))
@@ -657,7 +677,12 @@ pub fn run_oracle(cases: &[Case], keys: &HostKeys, label: &str) -> Result<Oracle
                 None
             });
         }
-        results.push(SshdResult { test, dumps });
+        let refused_dump = if test.status == Some(0) {
+            None
+        } else {
+            Some(read_output(out, "refused").map_err(|e| format!("{}: sshd -T: {e}", case.name))?)
+        };
+        results.push(SshdResult { test, dumps, refused_dump });
     }
     Ok(OracleRun { work, roots, results, elapsed: start.elapsed() })
 }

@@ -233,6 +233,15 @@ impl<'a, 'c> Walker<'a, 'c> {
     }
 
     fn line(&mut self, file: FileId, d: &Directive, flags: &mut Flags, active: &mut bool, depth: usize) {
+        // Lines outside matching blocks were checked at startup; a connection pass only
+        // needs the block structure from them.
+        if !*active
+            && !self.startup_pass()
+            && !d.keyword.text.eq_ignore_ascii_case("match")
+            && !d.keyword.text.eq_ignore_ascii_case("include")
+        {
+            return;
+        }
         let loc = |span: Span| Location { file, span };
         let kw_loc = loc(d.keyword_span());
         let def = keywords::lookup(self.v(), &d.keyword.text);

@@ -13,8 +13,11 @@ use super::version::Version;
 use crate::discover::HostRoot;
 use crate::model::accounts::Accounts;
 use crate::source::{Location, SourceMap};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// The sshd side of one host.
 #[derive(Debug)]
@@ -25,6 +28,9 @@ pub struct SshdHost {
     pub startup: Startup,
     /// Problems found after the file was read (still sshd refusing to start).
     pub post: Vec<Problem>,
+    global: Rc<Effective>,
+    hosts_file: Option<Vec<(IpAddr, Vec<String>)>>,
+    cache: RefCell<HashMap<Connection, Result<Rc<Effective>, String>>>,
 }
 
 /// Host facts in owned form (HostFacts borrows nothing, so this is the same type).
@@ -54,8 +60,6 @@ impl SshdHost {
     /// Load from text already read (standard input).
     pub fn from_text(name: PathBuf, text: Vec<u8>, version: Version, sources: &mut SourceMap) -> SshdHost {
         let facts = host_facts(None, version);
-        let tmp = std::env::temp_dir();
-        let _ = tmp;
         let mut loaded = Loaded::default();
         let file = crate::source::SourceFile::new(name.clone(), text);
         let ast = crate::syntax::sshd::parse(&file.text);
@@ -79,7 +83,10 @@ impl SshdHost {
 
     fn finish(root: Option<HostRoot>, loaded: Loaded, facts: HostFacts) -> SshdHost {
         let startup = eval::startup(&loaded, &facts);
-        let mut host = SshdHost { root, loaded, facts, startup, post: Vec::new() };
+        let global = Rc::new(effective::global(&startup, facts.version));
+        let hosts_file = root.as_ref().and_then(|r| r.read("/etc/hosts").ok()).map(|b| parse_hosts(&b));
+        let mut host =
+            SshdHost { root, loaded, facts, startup, post: Vec::new(), global, hosts_file, cache: RefCell::default() };
         if !host.startup.fatal() && host.loaded.main.is_some() {
             host.post = host.post_checks();
         }
@@ -97,14 +104,25 @@ impl SshdHost {
 
     /// Effective settings for a connection; `None` is `sshd -T` without `-C` (a blank test
     /// connection: only `Match all` applies).
-    pub fn effective(&self, conn: Option<&Connection>) -> Result<Effective, String> {
+    pub fn effective(&self, conn: Option<&Connection>) -> Result<Rc<Effective>, String> {
         let blank = Connection::default();
-        effective::for_connection(&self.loaded, &self.facts, &self.startup, conn.unwrap_or(&blank))
+        let conn = conn.unwrap_or(&blank);
+        if let Some(hit) = self.cache.borrow().get(conn) {
+            return hit.clone();
+        }
+        let e = effective::for_connection(&self.loaded, &self.facts, &self.startup, conn).map(Rc::new);
+        self.cache.borrow_mut().insert(conn.clone(), e.clone());
+        e
     }
 
     /// Effective settings of the global section alone.
-    pub fn global(&self) -> Effective {
-        effective::global(&self.startup, self.version())
+    pub fn global(&self) -> &Effective {
+        &self.global
+    }
+
+    /// The global settings, shared.
+    pub fn global_rc(&self) -> Rc<Effective> {
+        Rc::clone(&self.global)
     }
 
     /// `sshd -T [-C spec]` output.
@@ -115,16 +133,12 @@ impl SshdHost {
 
     /// Resolve a host name through the root's /etc/hosts (never the network).
     pub fn resolve(&self, name: &str) -> Option<Vec<IpAddr>> {
-        let text = self.root.as_ref().and_then(|r| r.read("/etc/hosts").ok());
         let mut out = Vec::new();
-        match text {
-            Some(bytes) => {
-                for line in String::from_utf8_lossy(&bytes).lines() {
-                    let line = line.split('#').next().unwrap_or("");
-                    let mut words = line.split_whitespace();
-                    let Some(addr) = words.next().and_then(|a| a.parse::<IpAddr>().ok()) else { continue };
-                    if words.any(|w| w.eq_ignore_ascii_case(name)) && !out.contains(&addr) {
-                        out.push(addr);
+        match &self.hosts_file {
+            Some(entries) => {
+                for (addr, names) in entries {
+                    if names.iter().any(|w| w.eq_ignore_ascii_case(name)) && !out.contains(addr) {
+                        out.push(*addr);
                     }
                 }
             }
@@ -136,7 +150,7 @@ impl SshdHost {
 
     fn post_checks(&self) -> Vec<Problem> {
         let mut out = Vec::new();
-        let g = self.global();
+        let g = &self.global;
         let main_loc =
             || Location { file: self.loaded.files[self.loaded.main.unwrap_or(0)].id, span: Default::default() };
         for (cmd, user) in [
@@ -156,7 +170,7 @@ impl SshdHost {
             }
         }
         let methods = g.auth_methods();
-        if !methods.is_empty() && !methods.iter().any(|m| method_list_enabled(&g, m)) {
+        if !methods.is_empty() && !methods.iter().any(|m| method_list_enabled(g, m)) {
             out.push(Problem {
                 kind: ProblemKind::UnsatisfiableAuthMethods,
                 at: g.origin(Opt::AuthenticationMethods).unwrap_or_else(main_loc),
@@ -170,7 +184,7 @@ impl SshdHost {
                 related: Vec::new(),
             });
         }
-        if let Err(BadListen(m)) = dump::listen_addresses(&g, &|n| self.resolve(n)) {
+        if let Err(BadListen(m)) = dump::listen_addresses(g, &|n| self.resolve(n)) {
             let unknown_name_may_resolve = !m.contains("AddressFamily") && !m.contains(".invalid");
             out.push(Problem {
                 kind: ProblemKind::InvalidValue,
@@ -206,6 +220,17 @@ pub fn method_enabled(e: &Effective, method: &str) -> bool {
         "gssapi-with-mic" => e.flag(Opt::GSSAPIAuthentication),
         _ => false,
     }
+}
+
+fn parse_hosts(bytes: &[u8]) -> Vec<(IpAddr, Vec<String>)> {
+    let mut out = Vec::new();
+    for line in String::from_utf8_lossy(bytes).lines() {
+        let line = line.split('#').next().unwrap_or("");
+        let mut words = line.split_whitespace();
+        let Some(addr) = words.next().and_then(|a| a.parse::<IpAddr>().ok()) else { continue };
+        out.push((addr, words.map(str::to_string).collect()));
+    }
+    out
 }
 
 fn host_facts(root: Option<&HostRoot>, version: Version) -> HostFacts {

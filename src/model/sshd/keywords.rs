@@ -51,9 +51,12 @@ pub fn lookup(v: Version, keyword: &str) -> Option<&'static KeywordDef> {
     if keyword.len() > 64 || !keyword.is_ascii() {
         return None;
     }
-    let lower = keyword.to_ascii_lowercase();
+    let mut buf = [0u8; 64];
+    let lower = &mut buf[..keyword.len()];
+    lower.copy_from_slice(keyword.as_bytes());
+    lower.make_ascii_lowercase();
     let t = table(v);
-    t.binary_search_by(|d| d.name.cmp(lower.as_str())).ok().map(|i| &t[i])
+    t.binary_search_by(|d| d.name.as_bytes().cmp(lower)).ok().map(|i| &t[i])
 }
 
 impl Opt {

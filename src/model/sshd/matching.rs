@@ -8,7 +8,7 @@ use crate::syntax::values::ip_numeric;
 use std::net::IpAddr;
 
 /// The connection sshd evaluates Match blocks for (`sshd -C` spec).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Connection {
     pub user: Option<String>,
     pub host: Option<String>,

@@ -37,13 +37,7 @@ declare_rule! {
 pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
     let host = ctx.host;
     let mut seen = Vec::new();
-    let mut effs = vec![host.global()];
-    for b in &host.startup.blocks {
-        if let Some(e) = super::samples::for_block(host, b, None).and_then(|c| host.effective(Some(&c)).ok()) {
-            effs.push(e);
-        }
-    }
-    for e in effs {
+    for (e, _) in super::samples::evaluations(host) {
         let Some(at) = e.origin(Opt::LoginGraceTime) else { continue };
         let n = e.num(Opt::LoginGraceTime);
         if seen.contains(&at) || !(n > 0 && n < 20) {

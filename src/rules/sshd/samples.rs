@@ -2,12 +2,27 @@
 //! each Match block, one from each source the user named, and a generic one, for each account
 //! that must keep access.
 
+use crate::model::sshd::effective::Effective;
 use crate::model::sshd::eval::Block;
 use crate::model::sshd::host::SshdHost;
 use crate::model::sshd::matching::{AddrMatch, Connection, CriterionKind, addr_match_list};
 use crate::model::sshd::pattern::{ListMatch, pattern_list};
+use crate::source::Location;
 use crate::syntax::values::ip_numeric;
 use std::net::IpAddr;
+use std::rc::Rc;
+
+/// The global settings and, for each Match block a connection can be built for, the settings
+/// that connection gets (with the block's location).
+pub fn evaluations(host: &SshdHost) -> Vec<(Rc<Effective>, Option<Location>)> {
+    let mut out = vec![(host.global_rc(), None)];
+    for b in &host.startup.blocks {
+        if let Some(e) = for_block(host, b, None).and_then(|c| host.effective(Some(&c)).ok()) {
+            out.push((e, Some(b.at)));
+        }
+    }
+    out
+}
 
 /// An address that stands for "anywhere else" (TEST-NET-1).
 pub const GENERIC_ADDR: &str = "192.0.2.1";

@@ -42,12 +42,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
         return;
     }
     let Some(main) = host.loaded.main.map(|m| host.loaded.files[m].id) else { return };
-    let mut effs = vec![(host.global(), None)];
-    for b in &host.startup.blocks {
-        if let Some(e) = super::samples::for_block(host, b, None).and_then(|c| host.effective(Some(&c)).ok()) {
-            effs.push((e, Some(b.at)));
-        }
-    }
+    let effs = super::samples::evaluations(host);
     let mut seen: Vec<Option<Location>> = Vec::new();
     for (e, block) in effs {
         let n = e.num(Opt::PermitUserEnvironment);

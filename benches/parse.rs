@@ -1,0 +1,27 @@
+//! Parser throughput: tokenise a large generated sshd_config repeatedly and report MB/s.
+//! Run with `cargo bench --bench parse`. A plain harness (no extra crates).
+
+use std::time::Instant;
+
+fn main() {
+    let mut text = String::new();
+    let mut i = 0;
+    while text.len() < 8 * 1024 * 1024 {
+        text.push_str(&format!(
+            "# comment {i}\nPort {}\nAllowUsers alice bob \"carol smith\" dev*\nMatch User u{i},!root Address 192.0.2.0/24\n  PasswordAuthentication no\n  ForceCommand /usr/bin/echo hi # not a comment\nCiphers=aes256-gcm@openssh.com,chacha20-poly1305@openssh.com\n\n",
+            2000 + i % 1000
+        ));
+        i += 1;
+    }
+    let mb = text.len() as f64 / (1024.0 * 1024.0);
+    let mut best = f64::MAX;
+    let mut directives = 0;
+    for _ in 0..5 {
+        let t = Instant::now();
+        let ast = sshlint::syntax::sshd::parse(&text);
+        let secs = t.elapsed().as_secs_f64();
+        directives = ast.directives.len();
+        best = best.min(secs);
+    }
+    println!("parse: {mb:.1} MiB, {directives} directives, best {:.1} ms, {:.0} MiB/s", best * 1000.0, mb / best);
+}
