@@ -26,6 +26,11 @@ use support::generate::generate_case;
 use support::sshd::{self, Case, OPENSSH_VERSION, OracleRun, SSHD_CONFIG, SshdResult, host_keys, oracle_ready};
 use support::{Mismatches, Output, env_flag, env_usize, show_stream, sshlint};
 
+/// Mismatches found for one case: (one-line summary, full report).
+type Found = Vec<(String, String)>;
+/// A comparison of one case; returns how many comparisons it made.
+type Check = fn(&Case, &Path, &SshdResult, &mut Found) -> usize;
+
 /// Fixed so CI is reproducible; override with `SSHLINT_DIFF_SEED`.
 const DEFAULT_SEED: u64 = 0x5353_484C_494E_5402;
 const DEFAULT_GENERATED: usize = 520;
@@ -166,7 +171,7 @@ fn show_output(title: &str, out: &Output) -> String {
 
 /// Check (a): sshd -t's verdict against sshlint's fatal findings (and `effective` refusing).
 /// Returns the number of comparisons made.
-fn check_validity(case: &Case, root: &Path, sshd: &SshdResult, found: &mut Vec<(String, String)>) -> usize {
+fn check_validity(case: &Case, root: &Path, sshd: &SshdResult, found: &mut Found) -> usize {
     let accepted = sshd.accepted();
     let out = lint(root);
     let verdict = if accepted { "accepts" } else { "refuses" };
@@ -219,7 +224,7 @@ fn check_validity(case: &Case, root: &Path, sshd: &SshdResult, found: &mut Vec<(
 }
 
 /// Check (b): for each spec, `sshlint effective` against `sshd -T`. Only for accepted cases.
-fn check_effective(case: &Case, root: &Path, sshd: &SshdResult, found: &mut Vec<(String, String)>) -> usize {
+fn check_effective(case: &Case, root: &Path, sshd: &SshdResult, found: &mut Found) -> usize {
     let mut checks = 0;
     for (spec, dump) in case.specs.iter().zip(&sshd.dumps) {
         let Some(dump) = dump else { continue };
@@ -252,7 +257,7 @@ fn check_effective(case: &Case, root: &Path, sshd: &SshdResult, found: &mut Vec<
     checks
 }
 
-fn check_both(case: &Case, root: &Path, sshd: &SshdResult, found: &mut Vec<(String, String)>) -> usize {
+fn check_both(case: &Case, root: &Path, sshd: &SshdResult, found: &mut Found) -> usize {
     check_validity(case, root, sshd, found) + check_effective(case, root, sshd, found)
 }
 
@@ -312,7 +317,7 @@ fn reject_reason(stderr: &[u8]) -> String {
 
 /// Checks of sshd's own outputs (the oracle-only mode's "validation"): every dump either
 /// printed a configuration or said why not.
-fn oracle_sanity(cases: &[Case], results: &[SshdResult], found: &mut Vec<(String, String)>) {
+fn oracle_sanity(cases: &[Case], results: &[SshdResult], found: &mut Found) {
     for (case, r) in cases.iter().zip(results) {
         let mut problems = Vec::new();
         if r.test.timed_out {
@@ -340,12 +345,7 @@ fn oracle_sanity(cases: &[Case], results: &[SshdResult], found: &mut Vec<(String
     }
 }
 
-fn run_checks(
-    cases: &[Case],
-    oracle: &OracleRun,
-    check: fn(&Case, &Path, &SshdResult, &mut Vec<(String, String)>) -> usize,
-    mismatches: &mut Mismatches,
-) -> usize {
+fn run_checks(cases: &[Case], oracle: &OracleRun, check: Check, mismatches: &mut Mismatches) -> usize {
     let items: Vec<usize> = (0..cases.len()).collect();
     let per_case = support::parallel_map(&items, |&i| {
         let mut found = Vec::new();
@@ -403,12 +403,11 @@ fn corpus_layout() {
                 }
             }
         }
-        if let Some(fixture) = &case.fixture {
-            if let Ok(readme) = std::fs::read_to_string(fixture.join("README")) {
-                if readme.trim().lines().count() != 1 {
-                    problems.push(format!("{}: README must be one line", case.name));
-                }
-            }
+        if let Some(fixture) = &case.fixture
+            && let Ok(readme) = std::fs::read_to_string(fixture.join("README"))
+            && readme.trim().lines().count() != 1
+        {
+            problems.push(format!("{}: README must be one line", case.name));
         }
     }
     assert!(problems.is_empty(), "corpus problems:\n{}", problems.join("\n"));
@@ -447,10 +446,10 @@ fn corpus_sshd_validity() {
         for (case, r) in run.cases.iter().zip(results) {
             let why = if r.accepted() { String::new() } else { reject_reason(&r.test.stderr) };
             eprintln!("  {:<58} {:<8} {why}", case.name, r.test.status_text());
-            if !env_flag("SSHLINT_BLESS") {
-                if let Some(drift) = sshd::blessed_drift(case, r) {
-                    found.push((format!("{}: live sshd differs from expected/", case.name), drift));
-                }
+            if !env_flag("SSHLINT_BLESS")
+                && let Some(drift) = sshd::blessed_drift(case, r)
+            {
+                found.push((format!("{}: live sshd differs from expected/", case.name), drift));
             }
         }
         for (summary, detail) in found {

@@ -90,6 +90,32 @@ pub fn convtime(s: &str) -> Option<i64> {
     Some(total)
 }
 
+/// `convtime_double` (10.3+): like [`convtime`] but each number may have a fraction.
+pub fn convtime_double(s: &str) -> Option<f64> {
+    if s.is_empty() {
+        return None;
+    }
+    let mut rest = s;
+    let mut total = 0f64;
+    while !rest.is_empty() {
+        let end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let secs: f64 = rest[..end].parse().ok()?;
+        let r = &rest[end..];
+        let (mult, r) = match r.chars().next().map(|c| c.to_ascii_lowercase()) {
+            None => (1.0, r),
+            Some('s') => (1.0, &r[1..]),
+            Some('m') => (60.0, &r[1..]),
+            Some('h') => (3600.0, &r[1..]),
+            Some('d') => (86400.0, &r[1..]),
+            Some('w') => (604800.0, &r[1..]),
+            Some(_) => return None,
+        };
+        total += secs * mult;
+        rest = r;
+    }
+    (total.is_finite() && total < f64::from(i32::MAX)).then_some(total)
+}
+
 /// `sscanf(s, "%d:%d:…")`: how many leading fields converted, and their values (C int
 /// truncation of out-of-range values is approximated by saturation).
 pub fn scanf_ints(s: &str, max_fields: usize) -> Vec<i64> {

@@ -309,16 +309,43 @@ pub fn dump(e: &Effective, resolve: Resolver) -> Result<String, BadListen> {
 }
 
 fn penalties(o: &mut String, e: &Effective, v: Version) {
-    let args = e.list(Opt::PerSourcePenalties);
+    let entries = e.list(Opt::PerSourcePenalties);
+    let get =
+        |k: &str| entries.iter().find_map(|x| x.split_once(':').filter(|(a, _)| *a == k).map(|(_, b)| b.to_string()));
     let key = lower(v, "persourcepenalties", "PerSourcePenalties");
-    if args.len() == 1 && args[0] == "no" {
+    if get("enabled").as_deref() == Some("0") {
         let _ = writeln!(o, "{key} no");
         return;
     }
-    let _ = writeln!(
-        o,
-        "{key} crash:90.000000 authfail:5.000000 noauth:1.000000 invaliduser:5.000000 grace-exceeded:10.000000 refuseconnection:10.000000 max:600.000000 min:15.000000 max-sources4:65536 max-sources6:65536 overflow:permissive overflow6:permissive"
+    let grace_default = if v.at_least(9, 9) { 10.0 } else { 20.0 };
+    let time = |k: &str, default: f64| {
+        let secs = get(k).and_then(|s| s.parse::<f64>().ok()).unwrap_or(default);
+        if v.at_least(10, 3) { format!("{secs:.6}") } else { format!("{}", secs as i64) }
+    };
+    let num = |k: &str| get(k).unwrap_or_else(|| "65536".into());
+    let overflow = get("overflow").unwrap_or_else(|| "permissive".into());
+    let overflow6 = get("overflow6").unwrap_or_else(|| overflow.clone());
+    let mut line = format!(
+        "{key} crash:{} authfail:{} noauth:{}",
+        time("crash", 90.0),
+        time("authfail", 5.0),
+        time("noauth", 1.0)
     );
+    if v.at_least(10, 3) {
+        line.push_str(&format!(" invaliduser:{}", time("invaliduser", 5.0)));
+    }
+    line.push_str(&format!(" grace-exceeded:{}", time("grace-exceeded", grace_default)));
+    if v.at_least(9, 9) {
+        line.push_str(&format!(" refuseconnection:{}", time("refuseconnection", 10.0)));
+    }
+    line.push_str(&format!(
+        " max:{} min:{} max-sources4:{} max-sources6:{} overflow:{overflow} overflow6:{overflow6}",
+        time("max", 600.0),
+        time("min", 15.0),
+        num("max-sources4"),
+        num("max-sources6")
+    ));
+    let _ = writeln!(o, "{line}");
 }
 
 /// Keywords printed with a literal name: lower case before 10.4, mixed case after.

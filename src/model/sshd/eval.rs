@@ -1224,10 +1224,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     }
                 }
             }
-            Opt::PerSourcePenalties => {
-                stored = self.store_first(opt, Val::List(args.iter().map(|a| a.text.clone()).collect()), at, active);
-                Handled::Consumed(args.len())
-            }
+            Opt::PerSourcePenalties => self.penalties(file, d, args, active, &mut stored),
             Opt::IPQoS => {
                 let Some(word) = first.filter(|w| !w.is_empty()) else { return missing(self) };
                 let parse = |w: &str| {
@@ -1528,6 +1525,96 @@ impl<'a, 'c> Walker<'a, 'c> {
             *stored = true;
         } else if active {
             self.shadow_first_line(Opt::AuthenticationMethods, at);
+        }
+        Handled::Consumed(args.len())
+    }
+
+    /// `PerSourcePenalties` (9.8+): `yes`/`no` alone, or `key:value` words, each key first-wins.
+    fn penalties(&mut self, file: FileId, d: &Directive, args: &[Arg], active: bool, stored: &mut bool) -> Handled {
+        let v = self.v();
+        let mut times = vec!["crash", "authfail", "noauth", "grace-exceeded", "max", "min"];
+        if v.at_least(9, 9) {
+            times.push("refuseconnection");
+        }
+        if v.at_least(10, 3) {
+            times.push("invaliduser");
+        }
+        let mut entries: Vec<String> = self.s.list(Opt::PerSourcePenalties).map(<[String]>::to_vec).unwrap_or_default();
+        let has = |entries: &[String], k: &str| entries.iter().any(|e| e.split_once(':').is_some_and(|(x, _)| x == k));
+        let set = |entries: &mut Vec<String>, k: &str, val: String| {
+            if !entries.iter().any(|e| e.split_once(':').is_some_and(|(x, _)| x == k)) {
+                entries.push(format!("{k}:{val}"));
+            }
+        };
+        for (i, a) in args.iter().enumerate() {
+            let at = Location { file, span: d.arg_span(a) };
+            let w = a.text.as_str();
+            if w.eq_ignore_ascii_case("no") || w.eq_ignore_ascii_case("yes") {
+                if i + 1 < args.len() {
+                    self.invalid(at, format!("`PerSourcePenalties {w}` must appear alone"), None);
+                    return Handled::Failed;
+                }
+                if active && !has(&entries, "enabled") {
+                    set(&mut entries, "enabled", if w.eq_ignore_ascii_case("yes") { "1".into() } else { "0".into() });
+                }
+                continue;
+            }
+            let (key, value) = w.split_once(':').unwrap_or((w, ""));
+            if times.contains(&key) {
+                let secs = if v.at_least(10, 3) {
+                    values::convtime_double(value)
+                } else {
+                    values::convtime(value).map(|n| n as f64)
+                };
+                let Some(secs) = secs else {
+                    self.invalid(
+                        at,
+                        format!("invalid `PerSourcePenalties` time `{w}`"),
+                        Some("use a duration such as `crash:90s` or `max:10m`"),
+                    );
+                    return Handled::Failed;
+                };
+                if active && !has(&entries, key) {
+                    set(&mut entries, key, secs.to_string());
+                    entries.retain(|e| !e.starts_with("enabled:"));
+                    entries.push("enabled:1".into());
+                }
+            } else if key == "max-sources4" || key == "max-sources6" {
+                let Ok(n) = values::int_value(value) else {
+                    self.invalid(at, format!("invalid `PerSourcePenalties` value `{w}`"), Some("use a whole number"));
+                    return Handled::Failed;
+                };
+                if active && !has(&entries, key) {
+                    set(&mut entries, key, n.to_string());
+                    entries.retain(|e| !e.starts_with("enabled:"));
+                    entries.push("enabled:1".into());
+                }
+            } else if matches!(
+                w,
+                "overflow:deny-all" | "overflow:permissive" | "overflow6:deny-all" | "overflow6:permissive"
+            ) {
+                if active && !has(&entries, key) {
+                    set(&mut entries, key, value.to_string());
+                    entries.retain(|e| !e.starts_with("enabled:"));
+                    entries.push("enabled:1".into());
+                }
+            } else {
+                self.invalid(
+                    at,
+                    format!("unsupported `PerSourcePenalties` keyword `{w}`"),
+                    Some("see sshd_config(5) PerSourcePenalties"),
+                );
+                return Handled::Failed;
+            }
+        }
+        if args.is_empty() {
+            self.invalid(Location { file, span: d.keyword_span() }, "no `PerSourcePenalties` specified".into(), None);
+            return Handled::Failed;
+        }
+        if active {
+            let at = Location { file, span: d.keyword_span() };
+            self.s.set(Opt::PerSourcePenalties, Val::List(entries), at);
+            *stored = true;
         }
         Handled::Consumed(args.len())
     }

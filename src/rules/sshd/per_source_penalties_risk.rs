@@ -48,8 +48,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
         return;
     }
     let g = host.global();
-    let pen = g.list(Opt::PerSourcePenalties);
-    if pen.len() == 1 && pen[0] == "no" {
+    if g.list(Opt::PerSourcePenalties).iter().any(|e| e == "enabled:0") {
         return;
     }
     let Some(main) = host.loaded.main.map(|m| host.loaded.files[m].id) else { return };
@@ -78,13 +77,31 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
 
 #[cfg(test)]
 mod tests {
+    use crate::model::sshd::version::Version;
     use crate::rules::CheckOptions;
-    use crate::rules::testing::run_with;
+    use crate::rules::testing::run_version;
+
+    fn from(c: &str) -> CheckOptions {
+        CheckOptions { users: vec![], from: vec![c.into()] }
+    }
 
     #[test]
-    fn fail_on_98_only() {
-        let opts = CheckOptions { users: vec![], from: vec!["198.51.100.0/24".into()] };
-        // The test helper targets 9.2, where penalties do not exist.
-        assert!(run_with(&super::RULE, "Port 22\n", &opts).is_empty());
+    fn fail() {
+        let f = run_version(&super::RULE, "Port 22\n", Version::new(9, 8), &from("198.51.100.0/24"));
+        assert_eq!(f.len(), 1);
+        let f =
+            run_version(&super::RULE, "PerSourceNetBlockSize 16:64\n", Version::new(10, 5), &CheckOptions::default());
+        assert_eq!(f.len(), 1);
+    }
+
+    #[test]
+    fn pass() {
+        let opts = from("198.51.100.0/24");
+        assert!(run_version(&super::RULE, "Port 22\n", Version::new(9, 2), &opts).is_empty());
+        assert!(
+            run_version(&super::RULE, "PerSourcePenaltyExemptList 198.51.100.0/24\n", Version::new(9, 8), &opts)
+                .is_empty()
+        );
+        assert!(run_version(&super::RULE, "PerSourcePenalties no\n", Version::new(10, 0), &opts).is_empty());
     }
 }
