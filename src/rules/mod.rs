@@ -203,9 +203,12 @@ pub mod testing {
     }
 
     pub fn run_with(rule: &'static RuleMeta, config: &str, options: &CheckOptions) -> Vec<Finding> {
+        run_version(rule, config, Version::new(9, 2), options)
+    }
+
+    pub fn run_version(rule: &'static RuleMeta, config: &str, version: Version, options: &CheckOptions) -> Vec<Finding> {
         let mut sources = SourceMap::default();
-        let host =
-            SshdHost::from_text("sshd_config".into(), config.as_bytes().to_vec(), Version::new(9, 2), &mut sources);
+        let host = SshdHost::from_text("sshd_config".into(), config.as_bytes().to_vec(), version, &mut sources);
         let ctx = Context { host: &host, sources: &sources, options };
         let sel = Selection { select: vec![rule.code.to_string()], ..Default::default() };
         check_host(&ctx, &sel)
