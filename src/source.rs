@@ -40,7 +40,8 @@ pub struct FileId(pub u32);
 pub struct SourceFile {
     /// The path as the user named it (or as found in a walk).
     pub path: PathBuf,
-    /// The text; invalid UTF-8 is replaced by U+FFFD (see `lossy`).
+    /// The text; bytes that are not UTF-8 are carried as private-use characters (see
+    /// [`decode_escaped`] and `lossy`).
     pub text: String,
     /// True when the bytes on disk were not valid UTF-8.
     pub lossy: bool,
@@ -51,7 +52,7 @@ impl SourceFile {
     pub fn new(path: PathBuf, bytes: Vec<u8>) -> Self {
         let (text, lossy) = match String::from_utf8(bytes) {
             Ok(s) => (s, false),
-            Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
+            Err(e) => (decode_escaped(e.as_bytes()), true),
         };
         let mut line_starts = vec![0u32];
         line_starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| clamp_u32(i + 1)));
@@ -82,6 +83,54 @@ impl SourceFile {
     pub fn slice(&self, span: Span) -> &str {
         self.text.get(span.range()).unwrap_or("")
     }
+}
+
+/// First code point used to carry a byte that is not UTF-8 (U+10FF00 + byte, in a private
+/// use plane), so values can be printed back byte for byte (`sshlint effective`).
+const ESCAPE_BASE: u32 = 0x10_FF00;
+
+/// Decode bytes as UTF-8, carrying each invalid byte as a private-use character.
+pub fn decode_escaped(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                out.push_str(s);
+                break;
+            }
+            Err(e) => {
+                let (good, bad) = rest.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                let n = e.error_len().unwrap_or(bad.len()).max(1);
+                for &b in &bad[..n] {
+                    out.push(char::from_u32(ESCAPE_BASE + u32::from(b)).unwrap_or('\u{fffd}'));
+                }
+                rest = &bad[n..];
+            }
+        }
+    }
+    out
+}
+
+/// Turn text from [`decode_escaped`] back into the original bytes.
+pub fn encode_escaped(s: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
+    for c in s.chars() {
+        let n = u32::from(c);
+        if (ESCAPE_BASE..ESCAPE_BASE + 0x100).contains(&n) {
+            out.push((n - ESCAPE_BASE) as u8);
+        } else {
+            let mut buf = [0u8; 4];
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+        }
+    }
+    out
+}
+
+/// Whether a character carries a non-UTF-8 byte.
+pub fn is_escaped_byte(c: char) -> bool {
+    (ESCAPE_BASE..ESCAPE_BASE + 0x100).contains(&u32::from(c))
 }
 
 /// Every file read during one run.
@@ -126,9 +175,12 @@ mod tests {
     }
 
     #[test]
-    fn invalid_utf8_is_replaced_and_flagged() {
-        let f = SourceFile::new("x".into(), vec![b'a', 0xff, b'\n']);
+    fn invalid_utf8_round_trips() {
+        let bytes = vec![b'a', 0xff, 0xc3, b'\n', 0xc3, 0xa9];
+        let f = SourceFile::new("x".into(), bytes.clone());
         assert!(f.lossy);
-        assert!(f.text.contains('\u{fffd}'));
+        assert!(f.text.chars().any(is_escaped_byte));
+        assert!(f.text.ends_with('é'));
+        assert_eq!(encode_escaped(&f.text), bytes);
     }
 }

@@ -35,6 +35,8 @@ type Check = fn(&Case, &Path, &SshdResult, &mut Found) -> usize;
 const DEFAULT_SEED: u64 = 0x5353_484C_494E_5402;
 const DEFAULT_GENERATED: usize = 520;
 const MIN_CORPUS: usize = 150;
+const CORPUS_HINT: &str = "one case again (keeping its host root): SSHLINT_DIFF_FILTER=<case> SSHLINT_DIFF_KEEP=1 \
+                           cargo test --test differential_sshd corpus";
 
 fn oracle_only() -> bool {
     env_flag("SSHLINT_DIFF_ORACLE_ONLY")
@@ -177,11 +179,13 @@ fn check_validity(case: &Case, root: &Path, sshd: &SshdResult, found: &mut Found
     let verdict = if accepted { "accepts" } else { "refuses" };
     let problem = match fatal_findings(&out) {
         Err(e) => Some(format!("sshlint's JSON report is unusable: {e}")),
-        Ok(fatal) if accepted && !fatal.is_empty() => {
-            Some(format!("sshd -t accepts, sshlint reports {} fatal finding(s)", fatal.len()))
-        }
+        Ok(fatal) if accepted && !fatal.is_empty() => Some(format!(
+            "sshd -t accepts, sshlint reports {} fatal finding(s), the first: {}",
+            fatal.len(),
+            fatal[0].rsplit_once(": ").map_or(fatal[0].as_str(), |(_, message)| message)
+        )),
         Ok(fatal) if !accepted && fatal.is_empty() => {
-            Some("sshd -t refuses, sshlint reports no fatal finding".to_string())
+            Some(format!("sshd -t refuses ({}), sshlint reports no fatal finding", reject_reason(&sshd.test.stderr)))
         }
         Ok(_) => None,
     };
@@ -234,7 +238,10 @@ fn check_effective(case: &Case, root: &Path, sshd: &SshdResult, found: &mut Foun
             if eff.status != Some(0) {
                 Some(format!("sshd -T succeeds, sshlint effective {}", eff.status_text()))
             } else if eff.stdout != dump.stdout {
-                Some("effective configurations differ".to_string())
+                Some(format!(
+                    "effective configurations differ: {}",
+                    support::first_difference(&dump.stdout, &eff.stdout)
+                ))
             } else {
                 None
             }
@@ -404,6 +411,15 @@ fn corpus_layout() {
             }
         }
         if let Some(fixture) = &case.fixture
+            && !fixture.join("expected/sshd-t.txt").is_file()
+        {
+            problems.push(format!(
+                "{}: no expected/sshd-t.txt (record what sshd says: SSHLINT_BLESS=1 \
+                 SSHLINT_DIFF_ORACLE_ONLY=1 cargo test --test differential_sshd corpus)",
+                case.name
+            ));
+        }
+        if let Some(fixture) = &case.fixture
             && let Ok(readme) = std::fs::read_to_string(fixture.join("README"))
             && readme.trim().lines().count() != 1
         {
@@ -420,7 +436,7 @@ fn generator_is_reproducible() {
         let b = generate_case(DEFAULT_SEED, index);
         assert_eq!(a.entries, b.entries, "case {index} differs between two runs");
         assert_eq!(a.specs, b.specs);
-        assert!((2..=4).contains(&a.specs.len()) || a.specs.len() == 1, "{:?}", a.specs);
+        assert!((2..=4).contains(&a.specs.len()), "{:?}", a.specs);
     }
     assert_ne!(
         generate_case(DEFAULT_SEED, 0).entries,
@@ -439,7 +455,7 @@ fn corpus_sshd_validity() {
     let results = &run.oracle.results;
     eprint!("{}", oracle_summary("corpus", &run.cases, &run.oracle));
     assert_mix("corpus", results, 40);
-    let mut mismatches = Mismatches::new("corpus sshd -t vs sshlint fatal findings");
+    let mut mismatches = Mismatches::new("corpus sshd -t vs sshlint fatal findings", CORPUS_HINT);
     if oracle_only() {
         let mut found = Vec::new();
         oracle_sanity(&run.cases, results, &mut found);
@@ -469,7 +485,7 @@ fn corpus_sshd_effective() {
     }
     let run = corpus_run();
     let run = run.as_ref().as_ref().unwrap_or_else(|e| panic!("corpus oracle: {e}"));
-    let mut mismatches = Mismatches::new("corpus sshd -T vs sshlint effective");
+    let mut mismatches = Mismatches::new("corpus sshd -T vs sshlint effective", CORPUS_HINT);
     if oracle_only() {
         let mut found = Vec::new();
         oracle_sanity(&run.cases, &run.oracle.results, &mut found);
@@ -497,7 +513,11 @@ fn generated_configs_match_sshd() {
     let oracle = sshd::run_oracle(&cases, keys, "generated").unwrap_or_else(|e| panic!("generated oracle: {e}"));
     eprint!("{}", oracle_summary("generated", &cases, &oracle));
     assert_mix("generated", &oracle.results, count / 5);
-    let mut mismatches = Mismatches::new(&format!("generated cases (seed {seed:#x})"));
+    let hint = format!(
+        "one case again: SSHLINT_DIFF_SEED={seed:#x} SSHLINT_DIFF_FILTER=gen-NNNNN \
+         SSHLINT_DIFF_KEEP=1 cargo test --test differential_sshd generated"
+    );
+    let mut mismatches = Mismatches::new(&format!("generated cases (seed {seed:#x})"), &hint);
     if oracle_only() {
         let mut found = Vec::new();
         oracle_sanity(&cases, &oracle.results, &mut found);

@@ -163,8 +163,12 @@ pub fn main() -> i32 {
 
 /// Write to stdout; a closed pipe is a normal end (exit 0).
 fn emit(text: &str) -> i32 {
+    emit_bytes(text.as_bytes())
+}
+
+fn emit_bytes(bytes: &[u8]) -> i32 {
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    match out.write_all(bytes).and_then(|()| out.flush()) {
         Ok(()) => EXIT_OK,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
         Err(e) => {
@@ -304,7 +308,8 @@ fn effective(args: EffectiveArgs) -> i32 {
         return EXIT_FINDINGS;
     }
     match host.dump(conn.as_ref()) {
-        Ok(text) => emit(&text),
+        // Values from files that are not UTF-8 are printed back byte for byte, as sshd does.
+        Ok(text) => emit_bytes(&crate::source::encode_escaped(&text)),
         Err(e) => {
             eprintln!("sshlint: {e}");
             EXIT_FINDINGS

@@ -206,7 +206,12 @@ pub mod testing {
         run_version(rule, config, Version::new(9, 2), options)
     }
 
-    pub fn run_version(rule: &'static RuleMeta, config: &str, version: Version, options: &CheckOptions) -> Vec<Finding> {
+    pub fn run_version(
+        rule: &'static RuleMeta,
+        config: &str,
+        version: Version,
+        options: &CheckOptions,
+    ) -> Vec<Finding> {
         let mut sources = SourceMap::default();
         let host = SshdHost::from_text("sshd_config".into(), config.as_bytes().to_vec(), version, &mut sources);
         let ctx = Context { host: &host, sources: &sources, options };

@@ -304,6 +304,9 @@ impl Gen {
             0..=3 => " # note",
             4..=5 => "   ",
             6 => "\t",
+            // A form feed is trailing whitespace; a NUL ends the line.
+            7 => " \x0c",
+            8 => "\0 junk after a NUL",
             _ => "",
         };
         format!("{lead}{keyword}{sep}{value}{trail}")
@@ -393,46 +396,52 @@ impl Gen {
         format!("{keyword} {}{trail}", parts.join(" "))
     }
 
+    /// 2–4 distinct specs.
     fn specs(&mut self) -> Vec<String> {
-        let rng = &mut self.rng;
-        let n = rng.range(2, 4);
-        let mut specs = Vec::new();
-        for _ in 0..n {
-            if rng.percent(12) {
-                specs.push(String::new());
-                continue;
+        let n = self.rng.range(2, 4);
+        let mut specs: Vec<String> = Vec::new();
+        while specs.len() < n {
+            let spec = self.spec();
+            if !specs.contains(&spec) {
+                specs.push(spec);
             }
-            let mut parts = Vec::new();
-            if rng.percent(95) {
-                parts.push(format!("user={}", rng.pick(USERS)));
-            }
-            if rng.percent(85) {
-                parts.push(format!("addr={}", rng.pick(ADDRS)));
-            }
-            if rng.percent(40) {
-                parts.push(format!("host={}", rng.pick(HOSTS)));
-            }
-            if rng.percent(40) {
-                parts.push(format!("laddr={}", rng.pick(LADDRS)));
-            }
-            if rng.percent(85) {
-                parts.push(format!("lport={}", rng.pick(&["22", "2222"])));
-            }
-            if rng.percent(10) {
-                parts.push("rdomain=x".to_string());
-            }
-            if parts.is_empty() {
-                parts.push("user=alice".to_string());
-            }
-            // sshd accepts the fields in any order.
-            for i in (1..parts.len()).rev() {
-                let j = rng.below(i + 1);
-                parts.swap(i, j);
-            }
-            specs.push(parts.join(","));
         }
-        specs.dedup();
         specs
+    }
+
+    fn spec(&mut self) -> String {
+        let rng = &mut self.rng;
+        if rng.percent(12) {
+            return String::new();
+        }
+        let mut parts = Vec::new();
+        if rng.percent(95) {
+            parts.push(format!("user={}", rng.pick(USERS)));
+        }
+        if rng.percent(85) {
+            parts.push(format!("addr={}", rng.pick(ADDRS)));
+        }
+        if rng.percent(40) {
+            parts.push(format!("host={}", rng.pick(HOSTS)));
+        }
+        if rng.percent(40) {
+            parts.push(format!("laddr={}", rng.pick(LADDRS)));
+        }
+        if rng.percent(85) {
+            parts.push(format!("lport={}", rng.pick(&["22", "2222"])));
+        }
+        if rng.percent(10) {
+            parts.push("rdomain=x".to_string());
+        }
+        if parts.is_empty() {
+            parts.push("user=alice".to_string());
+        }
+        // sshd accepts the fields in any order.
+        for i in (1..parts.len()).rev() {
+            let j = rng.below(i + 1);
+            parts.swap(i, j);
+        }
+        parts.join(",")
     }
 }
 

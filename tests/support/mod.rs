@@ -389,6 +389,29 @@ fn shorten(line: &str) -> String {
     }
 }
 
+/// The first changed lines of a diff, for one-line summaries: `-old +new` (either may be
+/// missing).
+pub fn first_difference(expected: &[u8], actual: &[u8]) -> String {
+    let split = |b: &[u8]| -> Vec<String> {
+        let body = b.strip_suffix(b"\n").unwrap_or(b);
+        if body.is_empty() { Vec::new() } else { body.split(|&c| c == b'\n').map(escape_bytes).collect() }
+    };
+    let (a, b) = (split(expected), split(actual));
+    let ops = diff_ops(&a, &b);
+    let Some(start) = ops.iter().position(|op| !matches!(op, DiffOp::Same(..))) else {
+        return "outputs differ only in their final newline".to_string();
+    };
+    let mut parts = Vec::new();
+    for op in ops[start..].iter().take_while(|op| !matches!(op, DiffOp::Same(..))).take(2) {
+        match op {
+            DiffOp::Del(x) => parts.push(format!("-{}", shorten(&a[*x]))),
+            DiffOp::Add(y) => parts.push(format!("+{}", shorten(&b[*y]))),
+            DiffOp::Same(..) => {}
+        }
+    }
+    parts.join(" ")
+}
+
 enum DiffOp {
     Same(usize, usize),
     Del(usize),
@@ -434,12 +457,14 @@ fn diff_ops(a: &[String], b: &[String]) -> Vec<DiffOp> {
 /// `SSHLINT_DIFF_SHOW` (default 30) and a one-line summary of every one.
 pub struct Mismatches {
     what: String,
+    hint: String,
     items: Vec<(String, String)>,
 }
 
 impl Mismatches {
-    pub fn new(what: &str) -> Mismatches {
-        Mismatches { what: what.to_string(), items: Vec::new() }
+    /// `hint`: how to rerun a single case, printed after the summary.
+    pub fn new(what: &str, hint: &str) -> Mismatches {
+        Mismatches { what: what.to_string(), hint: hint.to_string(), items: Vec::new() }
     }
 
     /// `summary`: one line (case, spec, kind); `detail`: the full report.
@@ -478,6 +503,7 @@ impl Mismatches {
         for (i, (summary, _)) in self.items.iter().enumerate() {
             let _ = writeln!(report, "{:>4}. {summary}", i + 1);
         }
+        let _ = writeln!(report, "{}", self.hint);
         eprintln!("{report}");
         panic!("{}: {} mismatches in {checked} checks (details above)", self.what, self.items.len());
     }

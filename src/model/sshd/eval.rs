@@ -53,6 +53,7 @@ pub enum ProblemKind {
     Deprecated,
     Include,
     UnsatisfiableAuthMethods,
+    HostKey,
 }
 
 /// Something sshd logs or dies on while reading the configuration.
@@ -224,11 +225,14 @@ impl<'a, 'c> Walker<'a, 'c> {
         &mut self.out.problems[n]
     }
 
-    /// Report an invalid value (startup only); every such problem stops sshd.
+    /// Report an invalid value; every such problem stops sshd (in a connection pass, the
+    /// reparse sshd does for `-T -C` and for each login).
     fn invalid(&mut self, at: Location, message: String, help: Option<&str>) {
         if self.startup_pass() {
             let p = self.problem(ProblemKind::InvalidValue, at, message, true);
             p.help = help.map(str::to_string);
+        } else if self.conn_fatal.is_none() {
+            self.conn_fatal = Some(message);
         }
     }
 
@@ -239,6 +243,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             && !self.startup_pass()
             && !d.keyword.text.eq_ignore_ascii_case("match")
             && !d.keyword.text.eq_ignore_ascii_case("include")
+            && !d.keyword.text.eq_ignore_ascii_case("authenticationmethods")
         {
             return;
         }
@@ -993,8 +998,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                     self.invalid(arg_at(0), "`VersionAddendum` contains a carriage return".into(), None);
                     return Handled::Failed;
                 }
-                let cut = raw.split('#').next().unwrap_or("").trim_end_matches([' ', '\t', '\r', '\n', '\x0c']);
-                let val = if cut.eq_ignore_ascii_case("none") { String::new() } else { cut.to_string() };
+                // sshd means to cut at `#`, but searches the line after strdelim has ended it at
+                // the keyword, so the value keeps any `# comment` (verified on 9.2).
+                let val = if raw.eq_ignore_ascii_case("none") { String::new() } else { raw.to_string() };
                 stored = self.store_first(opt, Val::Text(val), at, active);
                 Handled::Consumed(args.len())
             }
@@ -1129,7 +1135,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                         (a.text.clone(), hpdelim_port(&a.text))
                     };
                     let port_ok = port.is_some_and(|p| {
-                        p == "*" || values::strtonum(p, 0, 65535).is_ok() || self.host.service_port(p).is_some()
+                        p == "*" || matching::a2port(p, &|n| self.host.service_port(n)).is_some_and(|x| x > 0)
                     });
                     if !port_ok {
                         self.invalid(

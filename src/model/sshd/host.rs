@@ -185,22 +185,101 @@ impl SshdHost {
             });
         }
         if let Err(BadListen(m)) = dump::listen_addresses(g, &|n| self.resolve(n)) {
-            let unknown_name_may_resolve = !m.contains("AddressFamily") && !m.contains(".invalid");
             out.push(Problem {
                 kind: ProblemKind::InvalidValue,
                 at: g.origin(Opt::ListenAddress).unwrap_or_else(main_loc),
-                message: if unknown_name_may_resolve {
-                    format!("{m} through the host's /etc/hosts; sshd resolves it at startup and exits if DNS cannot")
-                } else {
-                    format!("{m}: sshd exits at startup")
-                },
+                message: format!("{m} through the host's /etc/hosts: sshd exits at startup unless DNS answers"),
                 help: Some("use a literal address (sshd resolves names once, at startup)".into()),
-                fatal: !unknown_name_may_resolve,
-                severity: if unknown_name_may_resolve { Some(crate::diagnostic::Severity::Warning) } else { None },
+                fatal: true,
+                severity: None,
                 related: Vec::new(),
             });
         }
+        out.extend(self.host_key_problems(main_loc()));
         out
+    }
+
+    /// sshd loads each HostKey (or the defaults) and exits when none loads. Checked only when
+    /// the root holds host keys (a live system or an image), not for a bare config repository.
+    fn host_key_problems(&self, fallback: Location) -> Vec<Problem> {
+        let Some(root) = &self.root else { return Vec::new() };
+        let g = &self.global;
+        let keys = g.list(Opt::HostKey);
+        let locs = self.startup.settings.get(Opt::HostKey).map(|s| s.at.clone()).unwrap_or_default();
+        let has_keys = keys.iter().any(|k| root.exists(k)) || !root.glob("/etc/ssh/ssh_host_*key*").is_empty();
+        if !has_keys {
+            return Vec::new();
+        }
+        let min_rsa = g.num(Opt::RequiredRSASize);
+        let mut bad = Vec::new();
+        let mut usable = 0;
+        for (i, key) in keys.iter().enumerate() {
+            if key.eq_ignore_ascii_case("none") {
+                continue;
+            }
+            match host_key_problem(root, key, min_rsa) {
+                None => usable += 1,
+                Some(why) => bad.push((i, key.clone(), why)),
+            }
+        }
+        let mut out = Vec::new();
+        if usable == 0 {
+            let detail = bad.iter().map(|(_, k, p)| format!("`{k}` {p}")).collect::<Vec<_>>().join("; ");
+            let related = locs
+                .iter()
+                .skip(1)
+                .map(|&l| crate::diagnostic::Label { location: l, message: "also unusable".into() })
+                .collect();
+            out.push(Problem {
+                kind: ProblemKind::HostKey,
+                at: locs.first().copied().unwrap_or(fallback),
+                message: format!("no host key can be loaded ({detail}): sshd exits with \"no hostkeys available\""),
+                help: Some("generate keys with `ssh-keygen -A` and keep private keys mode 0600, owned by root".into()),
+                fatal: true,
+                severity: None,
+                related,
+            });
+        } else if g.origin(Opt::HostKey).is_some() {
+            for (i, key, why) in bad {
+                out.push(Problem {
+                    kind: ProblemKind::HostKey,
+                    at: locs.get(i).copied().unwrap_or(fallback),
+                    message: format!("host key `{key}` {why}: sshd skips it"),
+                    help: Some("fix the file or remove the `HostKey` line".into()),
+                    fatal: false,
+                    severity: Some(crate::diagnostic::Severity::Warning),
+                    related: Vec::new(),
+                });
+            }
+        }
+        out
+    }
+}
+
+/// Why sshd would not load a host key (`sshkey_load_private`, `sshkey_perm_ok`, RequiredRSASize).
+pub fn host_key_problem(root: &HostRoot, path: &str, min_rsa_bits: i64) -> Option<String> {
+    let real = match root.resolve(path) {
+        Ok(r) => r,
+        Err(e) => return Some(e.describe()),
+    };
+    let Some(st) = crate::platform::stat(&real) else { return Some("does not exist".into()) };
+    if !st.regular {
+        return Some("is not a regular file".into());
+    }
+    if st.uid == 0 && st.mode & 0o077 != 0 {
+        return Some(format!("has mode {:04o}: sshd refuses private keys readable by others", st.mode));
+    }
+    let bytes = match crate::discover::read_bounded(&real) {
+        Ok(b) => b,
+        Err(e) => return Some(e.describe()),
+    };
+    match crate::syntax::keys::parse_private_key(&bytes) {
+        Err(e) => Some(e.0),
+        Ok(k) if k.encrypted => Some("is protected by a passphrase".into()),
+        Ok(k) if k.rsa_bits.is_some_and(|b| i64::from(b) < min_rsa_bits) => {
+            Some(format!("is a {}-bit RSA key, below `RequiredRSASize {min_rsa_bits}`", k.rsa_bits.unwrap_or(0)))
+        }
+        Ok(_) => None,
     }
 }
 

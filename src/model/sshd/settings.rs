@@ -146,15 +146,16 @@ pub const GATEWAY_PORTS: Multistate = Multistate(&[("clientspecified", 2), ("yes
 pub const TCP_FORWARDING: Multistate = Multistate(&[("yes", 3), ("all", 3), ("no", 0), ("remote", 2), ("local", 1)]);
 /// Compared case-sensitively by sshd.
 pub const PERMIT_TUNNEL: Multistate = Multistate(&[("no", 0), ("point-to-point", 1), ("ethernet", 2), ("yes", 3)]);
+/// log.c `log_levels[]` order: the first name of a level is what `sshd -T` prints.
 pub const LOG_LEVEL: Multistate = Multistate(&[
-    ("QUIET", 0),
     ("SILENT", 0),
+    ("QUIET", 0),
     ("FATAL", 1),
     ("ERROR", 2),
     ("INFO", 3),
     ("VERBOSE", 4),
-    ("DEBUG1", 5),
     ("DEBUG", 5),
+    ("DEBUG1", 5),
     ("DEBUG2", 6),
     ("DEBUG3", 7),
 ]);

@@ -41,10 +41,10 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
         if !src.lossy {
             continue;
         }
-        let at = src.text.find('\u{fffd}').unwrap_or(0);
+        let at = src.text.find(crate::source::is_escaped_byte).unwrap_or(0);
         out.push(
             Violation::new(
-                Location { file: f.id, span: Span::new(at, at + '\u{fffd}'.len_utf8()) },
+                Location { file: f.id, span: Span::new(at, at + 4) },
                 "the file is not valid UTF-8".to_string(),
             )
             .help("check that this is the intended text file and save it as UTF-8"),
