@@ -223,7 +223,19 @@ impl SshdHost {
             }
         }
         let mut out = Vec::new();
-        if usable == 0 {
+        // Debian's GSSAPI key exchange patch lets sshd start without host keys.
+        let gss_only = g.flag(Opt::GSSAPIKeyExchange);
+        if usable == 0 && gss_only {
+            out.push(Problem {
+                kind: ProblemKind::HostKey,
+                at: locs.first().copied().unwrap_or(fallback),
+                message: "no host key can be loaded: only clients doing GSSAPI key exchange can connect".into(),
+                help: Some("generate keys with `ssh-keygen -A` and keep private keys mode 0600, owned by root".into()),
+                fatal: false,
+                severity: None,
+                related: Vec::new(),
+            });
+        } else if usable == 0 {
             let detail = bad.iter().map(|(_, k, p)| format!("`{k}` {p}")).collect::<Vec<_>>().join("; ");
             let related = locs
                 .iter()
