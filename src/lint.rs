@@ -166,6 +166,6 @@ fn check_unit(host: SshdHost, sources: SourceMap, opts: &LintOptions, is_host: b
         .map(|(i, f)| (f.id, if Some(i) == main { FileKind::SshdConfig } else { FileKind::SshdDropIn }))
         .collect();
     let version = Some(host.version());
-    drop(ctx);
+
     Unit { sources, findings, files, is_host, version }
 }

@@ -206,28 +206,28 @@ pub enum AddrMatch {
 enum Cidr {
     Net(IpAddr, u8),
     /// Not an address: treated as a wildcard pattern.
-    NotCidr,
+    Pattern,
     /// Inconsistent mask length (sshd error).
     Bad,
 }
 
 fn parse_cidr(entry: &str) -> Cidr {
     if entry.len() >= 64 {
-        return Cidr::NotCidr;
+        return Cidr::Pattern;
     }
     let (addr, mask) = match entry.split_once('/') {
         Some((a, m)) => {
             if !m.starts_with(|c: char| c.is_ascii_digit()) || !m.chars().all(|c| c.is_ascii_digit()) {
-                return Cidr::NotCidr;
+                return Cidr::Pattern;
             }
             match m.parse::<u32>() {
                 Ok(n) if n <= 128 => (a, Some(n)),
-                _ => return Cidr::NotCidr,
+                _ => return Cidr::Pattern,
             }
         }
         None => (entry, None),
     };
-    let Some(ip) = ip_numeric(addr) else { return Cidr::NotCidr };
+    let Some(ip) = ip_numeric(addr) else { return Cidr::Pattern };
     let max = if ip.is_ipv4() { 32 } else { 128 };
     let len = mask.unwrap_or(max);
     if len > max {
@@ -282,7 +282,7 @@ pub fn addr_match_list(addr: Option<&str>, list: &str) -> AddrMatch {
         let hit = match parse_cidr(cp) {
             Cidr::Bad => return AddrMatch::Invalid,
             Cidr::Net(net, len) => parsed.is_some_and(|ip| in_net(ip, net, len)),
-            Cidr::NotCidr => addr.is_some_and(|a| wildcard(a.as_bytes(), cp.as_bytes())),
+            Cidr::Pattern => addr.is_some_and(|a| wildcard(a.as_bytes(), cp.as_bytes())),
         };
         if hit {
             if neg {

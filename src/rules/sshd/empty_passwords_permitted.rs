@@ -4,7 +4,6 @@ use crate::declare_rule;
 use crate::diagnostic::Violation;
 use crate::model::sshd::keywords::Opt;
 use crate::rules::Context;
-use crate::source::Location;
 
 declare_rule! {
     /// ## What it does
@@ -37,33 +36,15 @@ declare_rule! {
 }
 
 pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
-    let host = ctx.host;
-    if host.fatal() {
-        return;
-    }
-    let Some(main) = host.loaded.main.map(|m| host.loaded.files[m].id) else { return };
-    let effs = super::samples::evaluations(host);
-    let mut seen: Vec<Option<Location>> = Vec::new();
-    for (e, block) in effs {
-        let n = e.num(Opt::PermitEmptyPasswords);
-        let at = e.origin(Opt::PermitEmptyPasswords);
-        if seen.contains(&at) || !(n != 0) {
-            continue;
-        }
-        if block.is_some() && at.is_none() {
-            continue;
-        }
-        seen.push(at);
-        let mut v = Violation::new(
-            at.unwrap_or(Location { file: main, span: Default::default() }),
-            format!("`PermitEmptyPasswords` is `yes`: accounts with an empty password can log in with none"),
-        )
-        .help("set `PermitEmptyPasswords no`");
-        if let Some(b) = block {
-            v = v.related(b, "inside this Match block");
-        }
-        out.push(v);
-    }
+    super::samples::report_setting(
+        ctx,
+        Opt::PermitEmptyPasswords,
+        true,
+        |_, n| n != 0,
+        |_, _| "`PermitEmptyPasswords` is `yes`: accounts with an empty password can log in with none".to_string(),
+        "set `PermitEmptyPasswords no`",
+        out,
+    );
 }
 
 #[cfg(test)]

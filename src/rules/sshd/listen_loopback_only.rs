@@ -40,7 +40,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
     let host = ctx.host;
     let g = host.global();
     let Some(at) = g.origin(Opt::ListenAddress) else { return };
-    let Ok(addrs) = dump::listen_addresses(&g, &|n| host.resolve(n)) else { return };
+    let Ok(addrs) = dump::listen_addresses(g, &|n| host.resolve(n)) else { return };
     if addrs.is_empty() || !addrs.iter().all(|(ip, _)| ip.is_loopback()) {
         return;
     }

@@ -35,17 +35,19 @@ declare_rule! {
 }
 
 pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
-    let host = ctx.host;
-    let mut seen = Vec::new();
-    for (e, _) in super::samples::evaluations(host) {
-        let Some(at) = e.origin(Opt::LoginGraceTime) else { continue };
-        let n = e.num(Opt::LoginGraceTime);
-        if seen.contains(&at) || !(n > 0 && n < 20) {
-            continue;
-        }
-        seen.push(at);
-        out.push(Violation::new(at, format!("`LoginGraceTime` is `{n}s`: logins that take longer (typing a password, 2FA, slow links) are cut off")).help("allow at least 20 seconds (the default is 120)"));
-    }
+    super::samples::report_setting(
+        ctx,
+        Opt::LoginGraceTime,
+        false,
+        |_, n| n > 0 && n < 20,
+        |_, n| {
+            format!(
+                "`LoginGraceTime` is `{n}s`: logins that take longer (typing a password, 2FA, slow links) are cut off"
+            )
+        },
+        "allow at least 20 seconds (the default is 120)",
+        out,
+    );
 }
 
 #[cfg(test)]

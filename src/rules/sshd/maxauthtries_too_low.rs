@@ -35,17 +35,20 @@ declare_rule! {
 }
 
 pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
-    let host = ctx.host;
-    let mut seen = Vec::new();
-    for (e, _) in super::samples::evaluations(host) {
-        let Some(at) = e.origin(Opt::MaxAuthTries) else { continue };
-        let n = e.num(Opt::MaxAuthTries);
-        if seen.contains(&at) || !(n < 3) {
-            continue;
-        }
-        seen.push(at);
-        out.push(Violation::new(at, format!("`MaxAuthTries` is `{n}`: a client offering more than {} keys is cut off with \"Too many authentication failures\"", n.saturating_sub(1))).help("allow at least 3 attempts, or have clients offer the right key with IdentitiesOnly"));
-    }
+    super::samples::report_setting(
+        ctx,
+        Opt::MaxAuthTries,
+        false,
+        |_, n| n < 3,
+        |_, n| {
+            format!(
+                "`MaxAuthTries` is `{n}`: a client offering more than {} keys is cut off with \"Too many authentication failures\"",
+                n.saturating_sub(1)
+            )
+        },
+        "allow at least 3 attempts, or have clients offer the right key with IdentitiesOnly",
+        out,
+    );
 }
 
 #[cfg(test)]

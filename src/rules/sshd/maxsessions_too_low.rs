@@ -35,30 +35,22 @@ declare_rule! {
 }
 
 pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
-    let host = ctx.host;
-    let mut seen = Vec::new();
-    for (e, _) in super::samples::evaluations(host) {
-        let Some(at) = e.origin(Opt::MaxSessions) else { continue };
-        let n = e.num(Opt::MaxSessions);
-        if seen.contains(&at) || !(n < 2) {
-            continue;
+    let what = |n: i64| {
+        if n == 0 {
+            "no shell, exec or subsystem session can open"
+        } else {
+            "a multiplexed connection cannot open a second session"
         }
-        seen.push(at);
-        out.push(
-            Violation::new(
-                at,
-                format!(
-                    "`MaxSessions` is `{n}`: {}",
-                    if n == 0 {
-                        "no shell, exec or subsystem session can open".to_string()
-                    } else {
-                        "a multiplexed connection cannot open a second session".to_string()
-                    }
-                ),
-            )
-            .help("allow at least 2 sessions (the default is 10) unless multiplexing is meant to be off"),
-        );
-    }
+    };
+    super::samples::report_setting(
+        ctx,
+        Opt::MaxSessions,
+        false,
+        |_, n| n < 2,
+        |_, n| format!("`MaxSessions` is `{n}`: {}", what(n)),
+        "allow at least 2 sessions (the default is 10) unless multiplexing is meant to be off",
+        out,
+    );
 }
 
 #[cfg(test)]

@@ -64,7 +64,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
     let Some(main) = host.loaded.main.map(|m| host.loaded.files[m].id) else { return };
     let fallback = Location { file: main, span: Default::default() };
     let g = host.global();
-    if none_enabled(&g) {
+    if none_enabled(g) {
         let at = g.origin(Opt::PubkeyAuthentication).unwrap_or(fallback);
         let mut v = Violation::new(at, "every authentication method is disabled: no one can log in".to_string())
             .help("enable `PubkeyAuthentication` (the default)");

@@ -35,17 +35,19 @@ declare_rule! {
 }
 
 pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
-    let host = ctx.host;
-    let mut seen = Vec::new();
-    for (e, _) in super::samples::evaluations(host) {
-        let Some(at) = e.origin(Opt::PerSourceMaxStartups) else { continue };
-        let n = e.num(Opt::PerSourceMaxStartups);
-        if seen.contains(&at) || !(n < 5) {
-            continue;
-        }
-        seen.push(at);
-        out.push(Violation::new(at, format!("`PerSourceMaxStartups` is `{n}`: a source with {n} unauthenticated connections open gets new ones dropped")).help("raise it above the parallelism of CI runners, bastions and NAT gateways sharing one address"));
-    }
+    super::samples::report_setting(
+        ctx,
+        Opt::PerSourceMaxStartups,
+        false,
+        |_, n| n < 5,
+        |_, n| {
+            format!(
+                "`PerSourceMaxStartups` is `{n}`: a source with {n} unauthenticated connections open gets new ones dropped"
+            )
+        },
+        "raise it above the parallelism of CI runners, bastions and NAT gateways sharing one address",
+        out,
+    );
 }
 
 #[cfg(test)]

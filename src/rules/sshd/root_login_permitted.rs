@@ -4,7 +4,6 @@ use crate::declare_rule;
 use crate::diagnostic::Violation;
 use crate::model::sshd::keywords::Opt;
 use crate::rules::Context;
-use crate::source::Location;
 
 declare_rule! {
     /// ## What it does
@@ -37,36 +36,20 @@ declare_rule! {
 }
 
 pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
-    let host = ctx.host;
-    if host.fatal() {
-        return;
-    }
-    let Some(main) = host.loaded.main.map(|m| host.loaded.files[m].id) else { return };
-    let effs = super::samples::evaluations(host);
-    let mut seen: Vec<Option<Location>> = Vec::new();
-    for (e, block) in effs {
-        let n = e.num(Opt::PermitRootLogin);
-        let at = e.origin(Opt::PermitRootLogin);
-        if seen.contains(&at) || !(n != 0) {
-            continue;
-        }
-        if block.is_some() && at.is_none() {
-            continue;
-        }
-        seen.push(at);
-        let mut v = Violation::new(
-            at.unwrap_or(Location { file: main, span: Default::default() }),
+    super::samples::report_setting(
+        ctx,
+        Opt::PermitRootLogin,
+        true,
+        |_, n| n != 0,
+        |_, n| {
             format!(
                 "`PermitRootLogin` is `{}`: root can log in over SSH",
                 crate::model::sshd::settings::PERMIT_ROOT_LOGIN.format(n)
-            ),
-        )
-        .help("set `PermitRootLogin no` and log in as a named user with sudo");
-        if let Some(b) = block {
-            v = v.related(b, "inside this Match block");
-        }
-        out.push(v);
-    }
+            )
+        },
+        "set `PermitRootLogin no` and log in as a named user with sudo",
+        out,
+    );
 }
 
 #[cfg(test)]

@@ -27,6 +27,44 @@ pub fn evaluations(host: &SshdHost) -> Vec<(Rc<Effective>, Option<Location>)> {
 /// An address that stands for "anywhere else" (TEST-NET-1).
 pub const GENERIC_ADDR: &str = "192.0.2.1";
 
+/// Report each line (or, with `defaults`, the built-in default) that gives `opt` a value
+/// `bad` accepts, in the global section or in a Match block: the common shape of threshold
+/// and hardening rules. Each setting is reported once.
+pub fn report_setting(
+    ctx: &crate::rules::Context,
+    opt: crate::model::sshd::keywords::Opt,
+    defaults: bool,
+    bad: impl Fn(&Effective, i64) -> bool,
+    message: impl Fn(&Effective, i64) -> String,
+    help: &str,
+    out: &mut Vec<crate::diagnostic::Violation>,
+) {
+    let host = ctx.host;
+    if host.fatal() {
+        return;
+    }
+    let Some(main) = host.loaded.main.map(|m| host.loaded.files[m].id) else { return };
+    let mut seen: Vec<Option<Location>> = Vec::new();
+    for (e, block) in evaluations(host) {
+        let n = e.num(opt);
+        let at = e.origin(opt);
+        let unset_here = at.is_none() && (block.is_some() || !defaults);
+        if unset_here || seen.contains(&at) || !bad(&e, n) {
+            continue;
+        }
+        seen.push(at);
+        let mut v = crate::diagnostic::Violation::new(
+            at.unwrap_or(Location { file: main, span: Default::default() }),
+            message(&e, n),
+        )
+        .help(help);
+        if let Some(b) = block {
+            v = v.related(b, "inside this Match block");
+        }
+        out.push(v);
+    }
+}
+
 /// A connection that satisfies `block`, if one can be built from its criteria.
 pub fn for_block(host: &SshdHost, block: &Block, user_hint: Option<&str>) -> Option<Connection> {
     let mut c =
@@ -91,7 +129,7 @@ pub fn sample_addr(list: &str) -> Option<String> {
                 _ => ip.to_string(),
             }
         } else {
-            entry.replace('*', "1").replace('?', "1")
+            entry.replace(['*', '?'], "1")
         };
         if addr_match_list(Some(&candidate), list) == AddrMatch::Matched {
             return Some(candidate);
