@@ -51,11 +51,16 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
         let first = host.startup.records.iter().position(|r| r.keyword == s.winner)
             < host.startup.records.iter().position(|r| r.keyword == s.ignored);
         let which = if first { "an earlier line sets it first" } else { "a later line overrides it" };
-        out.push(
-            Violation::new(s.ignored, format!("`{kw} {ignored}` never takes effect: {which} to `{winner}`"))
-                .related(s.winner, format!("`{kw} {winner}` wins here"))
-                .help(format!("remove one of the `{kw}` lines so the intended value is the only one")),
-        );
+        let mut v = Violation::new(s.ignored, format!("`{kw} {ignored}` never takes effect: {which} to `{winner}`"))
+            .related(s.winner, format!("`{kw} {winner}` wins here"))
+            .help(format!("remove one of the `{kw}` lines so the intended value is the only one"));
+        // Show how the winning line got in: the Include lines that pulled its file.
+        if let Some(rec) = records.iter().find(|r| r.keyword == s.winner) {
+            for &inc in &rec.chain {
+                v = v.related(inc, "included from here");
+            }
+        }
+        out.push(v);
     }
 }
 
