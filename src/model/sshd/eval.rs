@@ -207,10 +207,8 @@ impl<'a, 'c> Walker<'a, 'c> {
 
     fn walk_file(&mut self, idx: usize, flags: &mut Flags, active: &mut bool, depth: usize) {
         let file = &self.loaded.files[idx];
+        // A Match opened in an included file ends with that file; the includer's block stays.
         let saved_block = self.block;
-        if !self.chain.is_empty() {
-            // A Match opened in an included file ends at its end; the includer's block stays.
-        }
         for d in &file.ast.directives {
             self.line(file.id, d, flags, active, depth);
         }
@@ -686,7 +684,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         if let Some(prev) = self.s.get(opt) {
             if self.startup_pass() {
-                let winner = prev.at[0];
+                let Some(&winner) = prev.at.first() else { return false };
                 self.out.shadows.push(Shadow { opt, ignored: at, winner, block: None });
             }
             return false;
@@ -703,7 +701,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         if let Some(prev) = self.s.get(opt)
             && self.startup_pass()
         {
-            let ignored = prev.at[0];
+            let ignored = prev.at.first().copied().unwrap_or(at);
             self.out.shadows.push(Shadow { opt, ignored, winner: at, block: None });
         }
         self.s.set(opt, val, at);
@@ -1416,8 +1414,9 @@ impl<'a, 'c> Walker<'a, 'c> {
 
     fn shadow_first_line(&mut self, opt: Opt, at: Location) {
         if let (true, Some(prev)) = (self.startup_pass(), self.s.get(opt)) {
-            let winner = prev.at[0];
-            self.out.shadows.push(Shadow { opt, ignored: at, winner, block: None });
+            if let Some(&winner) = prev.at.first() {
+                self.out.shadows.push(Shadow { opt, ignored: at, winner, block: None });
+            }
         }
     }
 

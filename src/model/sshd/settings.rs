@@ -69,6 +69,9 @@ impl Settings {
     }
     /// Append list items (accumulating keywords).
     pub fn push_items(&mut self, opt: Opt, items: Vec<String>, at: Location) {
+        if items.is_empty() {
+            return;
+        }
         let slot = &mut self.slots[opt.index()];
         match slot {
             Some(Setting { val: Val::List(v), at: locs }) => {

@@ -41,7 +41,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
     let g = ctx.host.global();
     let Some(at) = g.origin(Opt::MaxStartups) else { return };
     let v = g.nums(Opt::MaxStartups);
-    let (start, rate, full) = (v[0], if v[1] < 0 { 30 } else { v[1] }, v[2]);
+    let (Some(&start), Some(&rate), Some(&full)) = (v.first(), v.get(1), v.get(2)) else { return };
+    let rate = if rate < 0 { 30 } else { rate };
     if start >= 10 {
         return;
     }
