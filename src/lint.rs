@@ -169,3 +169,53 @@ fn check_unit(host: SshdHost, sources: SourceMap, opts: &LintOptions, is_host: b
 
     Unit { sources, findings, files, is_host, version }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Mutated configurations (random bytes, spliced keywords, quotes, NULs) through the whole
+    /// pipeline: every rule, every effective evaluation. Nothing may panic.
+    #[test]
+    fn random_input_never_panics() {
+        let seeds: &[&[u8]] = &[
+            b"Port 22\nMatch User bob Address 10.0.0.0/8\n  AllowUsers bob\n  AuthenticationMethods password\n",
+            b"Include /etc/ssh/sshd_config.d/*.conf\nListenAddress [::1]:22\nMaxStartups 1:2:3\nIPQoS af21 cs1\n",
+            b"\"Permit\"RootLogin 'y'es\nSubsystem sftp /x -l INFO\nRekeyLimit 1G 1h\nChannelTimeout session=5m\n",
+            b"Match all\nPermitOpen host:22 [::1]:* \nSetEnv A=1 B=2\nAcceptEnv LC_*\nLogLevel DEBUG3\n",
+        ];
+        let words: &[&[u8]] = &[b" ", b"\t", b"=", b"\"", b"'", b"#", b"\\", b"\n", b"\0", b"\r", b"Match ", b"Port ", b"*", b"!", b",", b":", b"/", b"\xff", b"Include x\n", b"AuthenticationMethods any\n"];
+        let mut state: u64 = 0x5353_484c_494e_5421;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let opts = CheckOptions { users: vec!["bob".into(), "root".into()], from: vec!["10.0.0.0/8".into()] };
+        let selection = Selection { select: vec!["all".into(), "hardening".into()], ..Default::default() };
+        for i in 0..3000 {
+            let mut input = seeds[i % seeds.len()].to_vec();
+            for _ in 0..(next() % 12) {
+                let pos = (next() as usize) % (input.len() + 1);
+                match next() % 3 {
+                    0 => {
+                        let w = words[(next() as usize) % words.len()];
+                        input.splice(pos..pos, w.iter().copied());
+                    }
+                    1 if pos < input.len() => {
+                        input.remove(pos);
+                    }
+                    _ => input.insert(pos, (next() % 256) as u8),
+                }
+            }
+            for v in [Version::new(9, 2), Version::new(10, 5)] {
+                let mut sources = SourceMap::default();
+                let host = SshdHost::from_text(PathBuf::from("fuzz"), input.clone(), v, &mut sources);
+                let ctx = Context { host: &host, sources: &sources, options: &opts };
+                let _ = rules::check_host(&ctx, &selection);
+                let _ = host.dump(None);
+            }
+        }
+    }
+}

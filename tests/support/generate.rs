@@ -172,6 +172,122 @@ const MISSPELT: &[&str] = &[
     "\u{feff}Port 22",
 ];
 
+const QOS: &[&str] = &[
+    "af11",
+    "af12",
+    "af13",
+    "af21",
+    "af22",
+    "af23",
+    "af31",
+    "af32",
+    "af33",
+    "af41",
+    "af42",
+    "af43",
+    "cs0",
+    "cs1",
+    "cs2",
+    "cs3",
+    "cs4",
+    "cs5",
+    "cs6",
+    "cs7",
+    "ef",
+    "le",
+    "lowdelay",
+    "throughput",
+    "reliability",
+    "none",
+    "0x10",
+    "8",
+    "0xb8",
+    "AF21",
+    "bogus",
+];
+const CIPHERS: &[&str] = &[
+    "chacha20-poly1305@openssh.com",
+    "aes128-ctr",
+    "aes192-ctr",
+    "aes256-ctr",
+    "aes128-gcm@openssh.com",
+    "aes256-gcm@openssh.com",
+    "aes128-cbc",
+    "aes192-cbc",
+    "aes256-cbc",
+    "3des-cbc",
+    "rijndael-cbc@lysator.liu.se",
+];
+const MACS: &[&str] = &[
+    "umac-64-etm@openssh.com",
+    "umac-128-etm@openssh.com",
+    "hmac-sha2-256-etm@openssh.com",
+    "hmac-sha2-512-etm@openssh.com",
+    "hmac-sha1-etm@openssh.com",
+    "umac-64@openssh.com",
+    "umac-128@openssh.com",
+    "hmac-sha2-256",
+    "hmac-sha2-512",
+    "hmac-sha1",
+    "hmac-md5",
+    "hmac-sha1-96",
+    "hmac-md5-etm@openssh.com",
+];
+const KEX: &[&str] = &[
+    "sntrup761x25519-sha512@openssh.com",
+    "curve25519-sha256",
+    "curve25519-sha256@libssh.org",
+    "ecdh-sha2-nistp256",
+    "ecdh-sha2-nistp384",
+    "ecdh-sha2-nistp521",
+    "diffie-hellman-group-exchange-sha256",
+    "diffie-hellman-group16-sha512",
+    "diffie-hellman-group18-sha512",
+    "diffie-hellman-group14-sha256",
+    "diffie-hellman-group14-sha1",
+    "diffie-hellman-group1-sha1",
+    "diffie-hellman-group-exchange-sha1",
+    "sntrup761x25519-sha512",
+    "mlkem768x25519-sha256",
+];
+const KEY_ALGORITHMS: &[&str] = &[
+    "ssh-ed25519",
+    "ssh-ed25519-cert-v01@openssh.com",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+    "rsa-sha2-512",
+    "rsa-sha2-256",
+    "ssh-rsa",
+    "ssh-dss",
+    "rsa-sha2-256-cert-v01@openssh.com",
+    "ssh-rsa-cert-v01@openssh.com",
+    "webauthn-sk-ecdsa-sha2-nistp256@openssh.com",
+];
+const LOG_LEVELS: &[&str] =
+    &["QUIET", "FATAL", "ERROR", "INFO", "VERBOSE", "DEBUG", "DEBUG1", "DEBUG2", "DEBUG3", "SILENT"];
+const FACILITIES: &[&str] = &[
+    "DAEMON", "USER", "AUTH", "AUTHPRIV", "LOCAL0", "LOCAL1", "LOCAL2", "LOCAL3", "LOCAL4", "LOCAL5", "LOCAL6",
+    "LOCAL7", "KERN", "MAIL",
+];
+const CHANNEL_TYPES: &[&str] = &[
+    "session",
+    "agent-connection",
+    "direct-tcpip",
+    "direct-streamlocal@openssh.com",
+    "forwarded-tcpip",
+    "forwarded-streamlocal@openssh.com",
+    "x11-connection",
+    "tun-connection",
+    "session:shell",
+    "session:command",
+    "session:subsystem:sftp",
+    "*",
+    "global",
+];
+
 /// Match criteria that sshd 9.2 accepts.
 const CRITERIA: &[&str] = &[
     "User alice",
@@ -312,12 +428,181 @@ impl Gen {
         format!("{lead}{keyword}{sep}{value}{trail}")
     }
 
+    /// A directive from the keyword's pool of valid values or, for a quarter of them, a value
+    /// built at random (which may or may not be valid: sshd decides).
     fn valid_directive(&mut self, in_match: bool, indent: bool) -> String {
-        let rng = &mut self.rng;
         let pool: Vec<&Keyword> = KEYWORDS.iter().filter(|k| !in_match || k.in_match).collect();
-        let k = *rng.pick(&pool);
-        let value = *rng.pick(k.valid);
-        self.line(k.name, value, indent)
+        let k = *self.rng.pick(&pool);
+        let value = match self.rng.percent(25) {
+            true => self.fuzz_value(k.name),
+            false => None,
+        };
+        let value = value.unwrap_or_else(|| self.rng.pick(k.valid).to_string());
+        self.line(k.name, &value, indent)
+    }
+
+    /// A random value for the keywords whose grammar invites it; `None` for the others.
+    fn fuzz_value(&mut self, keyword: &str) -> Option<String> {
+        let value = match keyword {
+            "MaxAuthTries" | "MaxSessions" | "ClientAliveCountMax" | "X11DisplayOffset" | "RequiredRSASize" => {
+                self.fuzz_int()
+            }
+            "LoginGraceTime" | "ClientAliveInterval" => self.fuzz_time(),
+            "UnusedConnectionTimeout" => {
+                if self.rng.percent(20) {
+                    "none".to_string()
+                } else {
+                    self.fuzz_time()
+                }
+            }
+            "Port" => self.rng.below(70_000).to_string(),
+            "MaxStartups" => {
+                let (a, b, c) = (self.rng.below(40), self.rng.below(110), self.rng.below(140));
+                match self.rng.below(4) {
+                    0 => a.to_string(),
+                    1 => format!("{a}:{b}"),
+                    _ => format!("{a}:{b}:{c}"),
+                }
+            }
+            "PerSourceMaxStartups" => match self.rng.below(3) {
+                0 => "none".to_string(),
+                _ => self.fuzz_int(),
+            },
+            "PerSourceNetBlockSize" => {
+                let v4 = self.rng.below(36);
+                match self.rng.percent(50) {
+                    true => v4.to_string(),
+                    false => format!("{v4}:{}", self.rng.below(132)),
+                }
+            }
+            "IPQoS" => {
+                let first = self.rng.pick(QOS).to_string();
+                match self.rng.percent(60) {
+                    true => format!("{first} {}", self.rng.pick(QOS)),
+                    false => first,
+                }
+            }
+            "RekeyLimit" => {
+                let size = match self.rng.below(5) {
+                    0 => "default".to_string(),
+                    1 => "none".to_string(),
+                    _ => format!("{}{}", self.rng.below(5000), self.rng.pick(&["", "K", "M", "G", "k", "m", "g"])),
+                };
+                match self.rng.percent(50) {
+                    true => format!("{size} {}", self.fuzz_time()),
+                    false => size,
+                }
+            }
+            "StreamLocalBindMask" => {
+                let mask = self.rng.below(0o1000);
+                match self.rng.below(3) {
+                    0 => format!("{mask:o}"),
+                    1 => format!("0{mask:o}"),
+                    _ => format!("{mask:04o}"),
+                }
+            }
+            "Ciphers" => self.fuzz_algorithms(CIPHERS),
+            "MACs" => self.fuzz_algorithms(MACS),
+            "KexAlgorithms" => self.fuzz_algorithms(KEX),
+            "HostKeyAlgorithms"
+            | "PubkeyAcceptedAlgorithms"
+            | "CASignatureAlgorithms"
+            | "HostbasedAcceptedAlgorithms" => self.fuzz_algorithms(KEY_ALGORITHMS),
+            "LogLevel" => {
+                let level = *self.rng.pick(LOG_LEVELS);
+                self.random_case(level)
+            }
+            "SyslogFacility" => {
+                let facility = *self.rng.pick(FACILITIES);
+                self.random_case(facility)
+            }
+            "ChannelTimeout" => {
+                let n = self.rng.range(1, 3);
+                let parts: Vec<String> =
+                    (0..n).map(|_| format!("{}={}", self.rng.pick(CHANNEL_TYPES), self.fuzz_time())).collect();
+                parts.join(" ")
+            }
+            "AllowUsers" | "DenyUsers" => {
+                let n = self.rng.range(1, 3);
+                let parts: Vec<String> = (0..n).map(|_| self.fuzz_user_pattern()).collect();
+                parts.join(" ")
+            }
+            "PermitOpen" | "PermitListen" => {
+                let host = self.rng.pick(&["", "localhost:", "*:", "192.0.2.1:", "[2001:db8::1]:", "h.example:"]);
+                let port = match self.rng.below(4) {
+                    0 => "*".to_string(),
+                    _ => self.rng.below(70_000).to_string(),
+                };
+                format!("{host}{port}")
+            }
+            "SetEnv" => format!(
+                "{}={}",
+                self.rng.pick(&["FOO", "LANG", "A_B", "x"]),
+                self.rng.pick(&["", "1", "a=b", "\"q r\""])
+            ),
+            _ => return None,
+        };
+        Some(value)
+    }
+
+    fn fuzz_int(&mut self) -> String {
+        match self.rng.below(10) {
+            0 => format!("-{}", self.rng.below(10)),
+            1 => self
+                .rng
+                .pick(&["2147483647", "2147483648", "4294967296", "0x10", "010", "+3", "1e3", "3.5"])
+                .to_string(),
+            2..=4 => self.rng.below(10).to_string(),
+            _ => self.rng.below(5000).to_string(),
+        }
+    }
+
+    fn fuzz_time(&mut self) -> String {
+        let n = self.rng.range(1, 3);
+        let mut out = String::new();
+        for _ in 0..n {
+            out.push_str(&self.rng.below(100).to_string());
+            out.push_str(*self.rng.pick(&["", "s", "m", "h", "d", "w", "S", "M", "H", "D", "W", "x"]));
+        }
+        out
+    }
+
+    /// One to three names (an unknown one now and then, wildcards for removals), with a
+    /// `+`, `-` or `^` prefix or none.
+    fn fuzz_algorithms(&mut self, names: &[&str]) -> String {
+        let prefix = *self.rng.pick(&["", "", "+", "-", "^"]);
+        let n = self.rng.range(1, 3);
+        let mut parts = Vec::new();
+        for _ in 0..n {
+            let name = match self.rng.percent(8) {
+                true => "no-such-algorithm".to_string(),
+                false => self.rng.pick(names).to_string(),
+            };
+            let name = match (prefix, self.rng.percent(20), name.find('-')) {
+                ("-", true, Some(at)) => format!("{}*", &name[..at]),
+                _ => name,
+            };
+            parts.push(name);
+        }
+        format!("{prefix}{}", parts.join(","))
+    }
+
+    fn fuzz_user_pattern(&mut self) -> String {
+        let user = *self.rng.pick(&["alice", "bob", "*", "!root", "a?ice", "root", "*o*"]);
+        match self.rng.below(5) {
+            0 => format!("{user}@{}", self.rng.pick(&["h.example", "*.example", "192.0.2.*", "!10.*"])),
+            1 => format!("{user}@192.0.2.0/{}", self.rng.below(36)),
+            2 => format!("{user}@2001:db8::/{}", self.rng.below(132)),
+            _ => user.to_string(),
+        }
+    }
+
+    fn random_case(&mut self, word: &str) -> String {
+        match self.rng.below(3) {
+            0 => word.to_ascii_lowercase(),
+            1 => word.to_ascii_uppercase(),
+            _ => word.to_string(),
+        }
     }
 
     fn filler(&mut self, file: &mut File) {
