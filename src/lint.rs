@@ -125,7 +125,7 @@ fn run_job(job: &Job, opts: &LintOptions) -> Unit {
             let host = SshdHost::from_root(root, version, &mut sources);
             if let Some(e) = &host.loaded.main_error {
                 let path = dir.join("etc/ssh/sshd_config");
-                return unreadable(sources, &path, &format!("`{}` {}", path.display(), e.describe()), opts);
+                return unreadable(sources, &path, &format!("`{}` {}", path.display(), e.describe()), opts, true);
             }
             check_unit(host, sources, opts, true)
         }
@@ -133,15 +133,15 @@ fn run_job(job: &Job, opts: &LintOptions) -> Unit {
             let version = version_for(opts, None);
             let host = SshdHost::from_file(path, version, &mut sources);
             if let Some(e) = &host.loaded.main_error {
-                return unreadable(sources, path, &format!("`{}` {}", path.display(), e.describe()), opts);
+                return unreadable(sources, path, &format!("`{}` {}", path.display(), e.describe()), opts, false);
             }
             check_unit(host, sources, opts, false)
         }
-        Job::Unknown(path, why) => unreadable(sources, path, &format!("`{}` {why}", path.display()), opts),
+        Job::Unknown(path, why) => unreadable(sources, path, &format!("`{}` {why}", path.display()), opts, false),
     }
 }
 
-fn unreadable(mut sources: SourceMap, path: &Path, message: &str, opts: &LintOptions) -> Unit {
+fn unreadable(mut sources: SourceMap, path: &Path, message: &str, opts: &LintOptions, is_host: bool) -> Unit {
     let id = sources.add(SourceFile::new(path.to_path_buf(), Vec::new()));
     let mut findings = Vec::new();
     let meta = &rules::meta::unreadable_file::RULE;
@@ -150,7 +150,7 @@ fn unreadable(mut sources: SourceMap, path: &Path, message: &str, opts: &LintOpt
             .help("check the path and permissions (run as root to audit a live /etc)");
         findings.push(rules::finding(meta, v, &opts.selection));
     }
-    Unit { sources, findings, files: vec![(id, FileKind::Unknown)], is_host: false, version: None }
+    Unit { sources, findings, files: vec![(id, FileKind::Unknown)], is_host, version: None }
 }
 
 fn check_unit(host: SshdHost, sources: SourceMap, opts: &LintOptions, is_host: bool) -> Unit {
@@ -184,7 +184,28 @@ mod tests {
             b"\"Permit\"RootLogin 'y'es\nSubsystem sftp /x -l INFO\nRekeyLimit 1G 1h\nChannelTimeout session=5m\n",
             b"Match all\nPermitOpen host:22 [::1]:* \nSetEnv A=1 B=2\nAcceptEnv LC_*\nLogLevel DEBUG3\n",
         ];
-        let words: &[&[u8]] = &[b" ", b"\t", b"=", b"\"", b"'", b"#", b"\\", b"\n", b"\0", b"\r", b"Match ", b"Port ", b"*", b"!", b",", b":", b"/", b"\xff", b"Include x\n", b"AuthenticationMethods any\n"];
+        let words: &[&[u8]] = &[
+            b" ",
+            b"\t",
+            b"=",
+            b"\"",
+            b"'",
+            b"#",
+            b"\\",
+            b"\n",
+            b"\0",
+            b"\r",
+            b"Match ",
+            b"Port ",
+            b"*",
+            b"!",
+            b",",
+            b":",
+            b"/",
+            b"\xff",
+            b"Include x\n",
+            b"AuthenticationMethods any\n",
+        ];
         let mut state: u64 = 0x5353_484c_494e_5421;
         let mut next = move || {
             state ^= state << 13;

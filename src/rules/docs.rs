@@ -14,7 +14,7 @@ pub fn explain(m: &RuleMeta) -> String {
         m.category.as_str(),
         m.since
     );
-    s.push_str(m.doc.trim());
+    s.push_str(m.doc_text().trim());
     s.push('\n');
     if !m.sources.is_empty() {
         s.push_str("\nSources: ");
@@ -51,7 +51,9 @@ pub fn markdown() -> String {
         let body = explain(m);
         let body = body.split_once("\n\n").map_or(body.as_str(), |(_, b)| b);
         s.push_str(&format!("`{}`\n\n", m.name));
-        s.push_str(&body.replace("\n## ", "\n### "));
+        let body: String =
+            body.lines().map(|l| if l.starts_with("## ") { format!("#{l}\n") } else { format!("{l}\n") }).collect();
+        s.push_str(&body);
     }
     s
 }

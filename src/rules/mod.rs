@@ -57,11 +57,25 @@ pub struct RuleMeta {
 }
 
 impl RuleMeta {
-    /// The first sentence of "What it does".
-    pub fn summary(&self) -> &'static str {
-        let body = self.doc.split("## What it does").nth(1).unwrap_or(self.doc);
+    /// The documentation as Markdown (doc comments carry one leading space per line).
+    pub fn doc_text(&self) -> String {
+        let mut out = String::with_capacity(self.doc.len());
+        for line in self.doc.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The first sentence of "What it does", on one line.
+    pub fn summary(&self) -> String {
+        let doc = self.doc_text();
+        let body = doc.split("## What it does").nth(1).unwrap_or(&doc);
         let para = body.trim_start().split("\n\n").next().unwrap_or("").trim();
-        para.split_once(". ").map_or(para.trim_end_matches('.'), |(s, _)| s)
+        let para = para.split_whitespace().collect::<Vec<_>>().join(" ");
+        let cut = [para.find(". "), para.find(": ")].into_iter().flatten().min();
+        let first = cut.map_or(para.as_str(), |i| &para[..i]);
+        first.trim_end_matches('.').to_string()
     }
 }
 

@@ -2,6 +2,7 @@
 //! `sshlint` binary with a time limit, escaping bytes for failure reports, a line diff, and a
 //! mismatch collector. The sshd oracle lives in `sshd.rs`, the random case generator in
 //! `generate.rs`. Nothing here may touch files outside the temporary directories it creates.
+// Each test target that declares `mod support;` uses only part of it.
 #![allow(dead_code)]
 
 pub mod generate;
@@ -294,17 +295,6 @@ pub fn numbered_listing(bytes: &[u8]) -> String {
     out
 }
 
-/// Indents every line of `text` by `prefix` (for nesting outputs inside a report).
-pub fn indent(text: &str, prefix: &str) -> String {
-    let mut out = String::new();
-    for line in text.lines() {
-        out.push_str(prefix);
-        out.push_str(line);
-        out.push('\n');
-    }
-    out
-}
-
 /// Escaped text of a process output stream, or `(empty)`.
 pub fn show_stream(bytes: &[u8]) -> String {
     if bytes.is_empty() {
@@ -370,7 +360,7 @@ pub fn unified_diff(expected: &[u8], actual: &[u8]) -> String {
         let _ = writeln!(out, "      @@ -{a_line},{a_len} +{b_line},{b_len} @@");
         for op in &ops[start..end] {
             let _ = match op {
-                DiffOp::Same(x, _) => writeln!(out, "       {}", shorten(&a[*x])),
+                DiffOp::Same(x) => writeln!(out, "       {}", shorten(&a[*x])),
                 DiffOp::Del(x) => writeln!(out, "      -{}", a[*x]),
                 DiffOp::Add(y) => writeln!(out, "      +{}", b[*y]),
             };
@@ -413,7 +403,7 @@ pub fn first_difference(expected: &[u8], actual: &[u8]) -> String {
 }
 
 enum DiffOp {
-    Same(usize, usize),
+    Same(usize),
     Del(usize),
     Add(usize),
 }
@@ -439,7 +429,7 @@ fn diff_ops(a: &[String], b: &[String]) -> Vec<DiffOp> {
     let mut ops = Vec::with_capacity(n + m);
     while i < n || j < m {
         if i < n && j < m && a[i] == b[j] {
-            ops.push(DiffOp::Same(i, j));
+            ops.push(DiffOp::Same(i));
             i += 1;
             j += 1;
         } else if i < n && (j == m || lcs[at(i + 1, j)] >= lcs[at(i, j + 1)]) {
@@ -470,14 +460,6 @@ impl Mismatches {
     /// `summary`: one line (case, spec, kind); `detail`: the full report.
     pub fn push(&mut self, summary: String, detail: String) {
         self.items.push((summary, detail));
-    }
-
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
     }
 
     /// Panics with the count if anything was collected.

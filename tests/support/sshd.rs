@@ -1,9 +1,10 @@
 //! The sshd oracle for the differential tests: test cases as host-root trees (loaded from
 //! `fixtures/differential/sshd/` or generated), host-key generation, and one shell script per
 //! worker that, inside a private mount namespace (`unshare -m`), bind-mounts each case's
-//! `etc/ssh`, `etc/passwd`, `etc/group` and `etc/services` over the machine's and runs
-//! `sshd -t` and `sshd -T [-C spec]`; `etc/hosts` is mounted too, since sshd resolves host names
-//! in `ListenAddress`. The machine's own files are never written: the mounts exist
+//! `etc/ssh` over `/etc/ssh`, and its `etc/passwd`, `etc/group`, `etc/services` and `etc/hosts`
+//! (or the defaults below) over the machine's, since sshd looks up users and groups (`Match
+//! Group`), service names (`Port ssh`) and host names (`ListenAddress`) through them; then it runs
+//! `sshd -t` and `sshd -T [-C spec]`. The machine's own files are never written: the mounts exist
 //! only inside the namespace, and the script refuses to run outside one.
 //!
 //! Fixture layout (`fixtures/differential/sshd/<case>/`):
@@ -154,7 +155,7 @@ fn find_in_path(tool: &str) -> Option<PathBuf> {
 }
 
 fn is_root() -> bool {
-    // Real, effective, saved, fs uids all 0 (`/proc/self/status`, no libc needed).
+    // The effective uid, the second field of `Uid:` in `/proc/self/status` (no libc needed).
     fs::read_to_string("/proc/self/status").is_ok_and(|status| {
         status
             .lines()
@@ -504,17 +505,12 @@ impl SshdResult {
 /// A set of cases written out and run through sshd. The host roots stay on disk (with their host
 /// keys) until this is dropped, so sshlint can be run on the very same trees.
 pub struct OracleRun {
-    work: TempDir,
+    /// Held for its `Drop`, which removes the host roots.
+    _work: TempDir,
     pub roots: Vec<PathBuf>,
     pub results: Vec<SshdResult>,
     /// Wall-clock time of writing the roots and running sshd.
     pub elapsed: Duration,
-}
-
-impl OracleRun {
-    pub fn work_dir(&self) -> &Path {
-        self.work.path()
-    }
 }
 
 fn sh_quote(s: &str) -> String {
@@ -684,7 +680,7 @@ pub fn run_oracle(cases: &[Case], keys: &HostKeys, label: &str) -> Result<Oracle
         };
         results.push(SshdResult { test, dumps, refused_dump });
     }
-    Ok(OracleRun { work, roots, results, elapsed: start.elapsed() })
+    Ok(OracleRun { _work: work, roots, results, elapsed: start.elapsed() })
 }
 
 fn read_output(dir: &Path, stem: &str) -> io::Result<Output> {

@@ -144,6 +144,8 @@ struct Walker<'a, 'c> {
     block: Option<usize>,
     /// First setter per (block, option) inside Match blocks, for shadow detection.
     block_first: std::collections::HashMap<(usize, usize), Location>,
+    /// sshd would have died (include nesting): stop reading.
+    stopped: bool,
 }
 
 /// Run the startup pass over a loaded configuration.
@@ -194,6 +196,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             chain: Vec::new(),
             block: None,
             block_first: Default::default(),
+            stopped: false,
         }
     }
 
@@ -210,14 +213,21 @@ impl<'a, 'c> Walker<'a, 'c> {
         // A Match opened in an included file ends with that file; the includer's block stays.
         let saved_block = self.block;
         for d in &file.ast.directives {
+            if self.stopped {
+                break;
+            }
             self.line(file.id, d, flags, active, depth);
         }
         self.block = saved_block;
     }
 
     fn problem(&mut self, kind: ProblemKind, at: Location, message: String, fatal: bool) -> &mut Problem {
-        let related =
-            self.chain.iter().rev().map(|&l| Label { location: l, message: "included from here".into() }).collect();
+        let mut related: Vec<Label> = Vec::new();
+        for &l in self.chain.iter().rev() {
+            if l != at && !related.iter().any(|r| r.location == l) {
+                related.push(Label { location: l, message: "included from here".into() });
+            }
+        }
         self.out.problems.push(Problem { kind, at, message, help: None, fatal, severity: None, related });
         let n = self.out.problems.len() - 1;
         &mut self.out.problems[n]
@@ -396,13 +406,15 @@ impl<'a, 'c> Walker<'a, 'c> {
                                         let p = self.problem(
                                             ProblemKind::Include,
                                             at,
-                                            "Include nesting exceeds 16 levels (an include cycle?)".into(),
+                                            "`Include` nesting exceeds 16 levels (an include cycle?): sshd stops reading here".into(),
                                             true,
                                         );
                                         p.help = Some("break the cycle: a file must not include itself, directly or through others".into());
                                     } else {
                                         self.conn_fatal = Some("Too many recursive configuration includes".into());
                                     }
+                                    // sshd dies here: nothing after this line is read.
+                                    self.stopped = true;
                                     return Handled::Failed;
                                 }
                                 self.chain.push(at);
@@ -425,14 +437,14 @@ impl<'a, 'c> Walker<'a, 'c> {
                         }
                     }
                 }
-                GlobResult::NoMatch { dir_exists } => {
-                    if self.startup_pass() && !dir_exists {
-                        let p = self.problem(
-                            ProblemKind::Include,
-                            at,
-                            format!("`Include {}` matches nothing: `{sel}` does not exist", arg.text),
-                            false,
-                        );
+                GlobResult::NoMatch { missing } => {
+                    if let (true, Some(missing)) = (self.startup_pass(), missing) {
+                        let what = if sel.contains(['*', '?', '[']) {
+                            format!("`Include {}` matches nothing: directory `{missing}` does not exist", arg.text)
+                        } else {
+                            format!("`Include {}` matches nothing: `{missing}` does not exist", arg.text)
+                        };
+                        let p = self.problem(ProblemKind::Include, at, what, false);
                         p.severity = Some(Severity::Warning);
                         p.help =
                             Some("sshd skips it silently; check the path (relative paths are under /etc/ssh)".into());
@@ -1413,10 +1425,10 @@ impl<'a, 'c> Walker<'a, 'c> {
     }
 
     fn shadow_first_line(&mut self, opt: Opt, at: Location) {
-        if let (true, Some(prev)) = (self.startup_pass(), self.s.get(opt)) {
-            if let Some(&winner) = prev.at.first() {
-                self.out.shadows.push(Shadow { opt, ignored: at, winner, block: None });
-            }
+        if let (true, Some(prev)) = (self.startup_pass(), self.s.get(opt))
+            && let Some(&winner) = prev.at.first()
+        {
+            self.out.shadows.push(Shadow { opt, ignored: at, winner, block: None });
         }
     }
 

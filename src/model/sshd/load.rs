@@ -29,9 +29,9 @@ pub enum GlobResult {
     /// Files, in the order sshd parses them (indexes into [`Loaded::files`]); an entry is
     /// `Err` when the match could not be read (sshd exits).
     Files(Vec<Result<usize, (String, ReadError)>>),
-    /// Nothing matched. `dir_exists` tells a glob over an existing directory (normal) from a
-    /// missing path (likely a typo).
-    NoMatch { dir_exists: bool },
+    /// Nothing matched. `missing` names the literal file, or the directory of a glob, that
+    /// does not exist (likely a typo); `None` for a glob over an existing directory (normal).
+    NoMatch { missing: Option<String> },
     /// No host root to resolve against: not checked.
     NotChecked,
 }
@@ -107,8 +107,7 @@ pub fn load(origin: &Origin, main: &str, main_real: Option<PathBuf>, sources: &m
                 Origin::Root(root) => {
                     let matches = if sel.starts_with('~') { Vec::new() } else { root.glob(&sel) };
                     if matches.is_empty() {
-                        let dir = sel.rsplit_once('/').map_or("/", |(d, _)| if d.is_empty() { "/" } else { d });
-                        GlobResult::NoMatch { dir_exists: !sel.starts_with('~') && root.is_dir(dir) }
+                        GlobResult::NoMatch { missing: missing_part(root, &sel) }
                     } else {
                         let mut files = Vec::new();
                         for m in matches {
@@ -140,6 +139,17 @@ pub fn load(origin: &Origin, main: &str, main_real: Option<PathBuf>, sources: &m
         }
     }
     loaded
+}
+
+/// For an Include pattern that matched nothing: the literal file, or the deepest directory
+/// before the first wildcard, when it does not exist.
+fn missing_part(root: &HostRoot, sel: &str) -> Option<String> {
+    if sel.starts_with('~') {
+        return Some(sel.to_string());
+    }
+    let Some(m) = sel.find(['*', '?', '[']) else { return Some(sel.to_string()) };
+    let dir = sel[..m].rsplit_once('/').map_or("/", |(d, _)| if d.is_empty() { "/" } else { d });
+    (!root.is_dir(dir)).then(|| dir.to_string())
 }
 
 fn add_file(loaded: &mut Loaded, sources: &mut SourceMap, host_path: String, real: PathBuf, bytes: Vec<u8>) -> usize {

@@ -11,7 +11,8 @@ declare_rule! {
     ///
     /// ## Why is this bad?
     /// sshd reads bytes, so such a file is usually a mistake (a binary copied over the
-    /// config, an editor's encoding); sshlint shows the bad bytes as U+FFFD.
+    /// config, an editor's encoding). sshlint keeps the bytes: `sshlint effective` prints them
+    /// back as sshd would, and excerpts show them as private-use characters.
     ///
     /// ## Example
     /// ```text

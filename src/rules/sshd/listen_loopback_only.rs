@@ -44,7 +44,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
     if addrs.is_empty() || !addrs.iter().all(|(ip, _)| ip.is_loopback()) {
         return;
     }
-    let list = addrs.iter().map(|(ip, p)| format!("{ip}:{p}")).collect::<Vec<_>>().join(", ");
+    let list = addrs.iter().map(|&(ip, p)| std::net::SocketAddr::new(ip, p).to_string()).collect::<Vec<_>>().join(", ");
     out.push(
         Violation::new(at, format!("sshd listens only on loopback ({list}): remote connections are refused"))
             .help("listen on an external address too, unless SSH is reached only through a local tunnel"),

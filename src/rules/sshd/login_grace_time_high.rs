@@ -26,7 +26,7 @@ declare_rule! {
     /// - CIS Distribution Independent Linux 5.2.17
     pub static RULE = {
         code: "SSHD410",
-        name: "login-grace-time-high",
+        name: "logingracetime-too-high",
         category: Hardening,
         severity: Warning,
         opt_in: true,
@@ -42,7 +42,14 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
         true,
         |_, n| n == 0 || n > 60,
         |_, n| {
-            format!("`LoginGraceTime` is `{n}` seconds: unauthenticated connections hold a MaxStartups slot that long")
+            if n == 0 {
+                "`LoginGraceTime` is `0` (no limit): unauthenticated connections can hold a MaxStartups slot forever"
+                    .to_string()
+            } else {
+                format!(
+                    "`LoginGraceTime` is `{n}` seconds: unauthenticated connections hold a MaxStartups slot that long"
+                )
+            }
         },
         "set `LoginGraceTime 60` or less",
         out,

@@ -7,7 +7,7 @@ use crate::rules::Context;
 
 declare_rule! {
     /// ## What it does
-    /// logingracetime_too_low1
+    /// Reports a `LoginGraceTime` under 20 seconds (0 means no limit and is not reported).
     ///
     /// ## Why is this bad?
     /// Interactive logins, second factors and high-latency links need more than a few seconds; sshd disconnects them mid-login (and 9.8+ also penalises the source).
@@ -42,7 +42,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
         |_, n| n > 0 && n < 20,
         |_, n| {
             format!(
-                "`LoginGraceTime` is `{n}s`: logins that take longer (typing a password, 2FA, slow links) are cut off"
+                "`LoginGraceTime` is `{n}` seconds: logins that take longer (typing a password, 2FA, slow links) are cut off"
             )
         },
         "allow at least 20 seconds (the default is 120)",

@@ -26,7 +26,7 @@ declare_rule! {
     /// - CIS Distribution Independent Linux 5.2.7
     pub static RULE = {
         code: "SSHD408",
-        name: "max-auth-tries-high",
+        name: "maxauthtries-too-high",
         category: Hardening,
         severity: Warning,
         opt_in: true,

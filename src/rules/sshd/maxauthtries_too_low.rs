@@ -7,7 +7,7 @@ use crate::rules::Context;
 
 declare_rule! {
     /// ## What it does
-    /// maxauthtries_too_low1
+    /// Reports a `MaxAuthTries` below 3, globally or in a Match block.
     ///
     /// ## Why is this bad?
     /// Every key an agent offers counts as an attempt, so a user with several keys is disconnected before the right key is tried.
@@ -42,8 +42,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
         |_, n| n < 3,
         |_, n| {
             format!(
-                "`MaxAuthTries` is `{n}`: a client offering more than {} keys is cut off with \"Too many authentication failures\"",
-                n.saturating_sub(1)
+                "`MaxAuthTries` is `{n}`: a client whose right key is not among the first {n} it offers is cut off with \"Too many authentication failures\""
             )
         },
         "allow at least 3 attempts, or have clients offer the right key with IdentitiesOnly",

@@ -7,7 +7,7 @@ use crate::rules::Context;
 
 declare_rule! {
     /// ## What it does
-    /// maxsessions_too_low1
+    /// Reports a `MaxSessions` below 2, globally or in a Match block.
     ///
     /// ## Why is this bad?
     /// OpenSSH connection multiplexing (ControlMaster, used by Ansible) runs several sessions over one connection; with 1 the second fails with "channel: open failed", with 0 no session opens at all.

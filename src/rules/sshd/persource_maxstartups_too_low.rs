@@ -7,7 +7,8 @@ use crate::rules::Context;
 
 declare_rule! {
     /// ## What it does
-    /// persource_maxstartups_too_low1
+    /// Reports a `PerSourceMaxStartups` below 5: one source address may hold fewer than five
+    /// unauthenticated connections at once.
     ///
     /// ## Why is this bad?
     /// Everyone behind one NAT address, a bastion, or a CI runner with parallel jobs counts as one source; their extra connections are reset before the banner ("Connection reset by peer").

@@ -44,7 +44,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
         |_, n| {
             format!(
                 "`PermitRootLogin` is `{}`: root can log in over SSH",
-                crate::model::sshd::settings::PERMIT_ROOT_LOGIN.format(n)
+                crate::model::sshd::settings::PERMIT_ROOT_LOGIN_10_1.format(n)
             )
         },
         "set `PermitRootLogin no` and log in as a named user with sudo",

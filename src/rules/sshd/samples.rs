@@ -53,11 +53,13 @@ pub fn report_setting(
             continue;
         }
         seen.push(at);
-        let mut v = crate::diagnostic::Violation::new(
-            at.unwrap_or(Location { file: main, span: Default::default() }),
-            message(&e, n),
-        )
-        .help(help);
+        let mut text = message(&e, n);
+        if at.is_none() {
+            text.push_str(" (the built-in default: no line sets it)");
+        }
+        let mut v =
+            crate::diagnostic::Violation::new(at.unwrap_or(Location { file: main, span: Default::default() }), text)
+                .help(help);
         if let Some(b) = block {
             v = v.related(b, "inside this Match block");
         }

@@ -41,7 +41,10 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
         Opt::PermitUserEnvironment,
         true,
         |e, n| n != 0 || e.text(Opt::PermitUserEnvironment).is_some(),
-        |_, _| "`PermitUserEnvironment` lets users set environment variables through ~/.ssh/environment".to_string(),
+        |e, _| {
+            let value = e.text(Opt::PermitUserEnvironment).unwrap_or_else(|| "yes".into());
+            format!("`PermitUserEnvironment` is `{value}`: users set environment variables through ~/.ssh/environment")
+        },
         "set `PermitUserEnvironment no`",
         out,
     );

@@ -109,7 +109,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
             let port = conn.lport.map_or(String::new(), |p| format!(" port {p}"));
             let at = r.at.unwrap_or(Location { file: main, span: Default::default() });
             let mut v = Violation::new(at, format!("user `{user}` is locked out from {from}{port}: {}", r.reason))
-                .help(format!("add `{user}` to the list (or its group), or remove the restriction"));
+                .help(if r.reason.starts_with("`PermitRootLogin") {
+                    "log in as a named user and use sudo, or set `PermitRootLogin prohibit-password`".to_string()
+                } else {
+                    format!("add `{user}` to the list (or its group), or remove the restriction")
+                });
             for (i, b) in host.startup.blocks.iter().enumerate() {
                 if r.at.is_some_and(|a| host.startup.records.iter().any(|rec| rec.keyword == a && rec.block == Some(i)))
                 {
