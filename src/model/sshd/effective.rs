@@ -35,7 +35,13 @@ pub fn for_connection(
     let mut set = startup.settings.clone();
     clear_on_none(&mut set);
     copy_set(&mut set, matched, host.version);
-    Ok(Effective { version: host.version, set })
+    let e = Effective { version: host.version, set };
+    // assemble_algorithms runs again after the copy: a Match value that leaves no usable
+    // algorithm is fatal for this connection.
+    if let Some((opt, spec)) = e.unusable_algorithms().into_iter().next() {
+        return Err(format!("`{} {spec}` leaves no algorithm this release supports", opt.canonical()));
+    }
+    Ok(e)
 }
 
 /// `fill_default_server_options` turns a global `ChannelTimeout none` and
@@ -72,8 +78,92 @@ fn copy_set(dst: &mut Settings, src: Settings, v: Version) {
                 }
                 dst.set_with(opt, Setting { val: Val::Subsystems(merged.0), at: merged.1 });
             }
-            _ => dst.set_with(opt, s.clone()),
+            (Opt::RekeyLimit, Val::Nums(new)) => {
+                // Limit and interval are separate fields; an unset one (-1) keeps the global.
+                let mut merged = dst.nums(opt).map(<[i64]>::to_vec).unwrap_or_else(|| vec![-1, -1]);
+                for (m, &n) in merged.iter_mut().zip(new) {
+                    if n != -1 {
+                        *m = n;
+                    }
+                }
+                dst.set_with(opt, Setting { val: Val::Nums(merged), at: s.at.clone() });
+            }
+            _ if copied_from_match(opt, v) => dst.set_with(opt, s.clone()),
+            // Not in copy_set_server_options: a global-only keyword after `Match all`.
+            _ => {}
         }
+    }
+}
+
+/// The options `copy_set_server_options` copies from matching blocks.
+fn copied_from_match(opt: Opt, v: Version) -> bool {
+    use Opt::*;
+    match opt {
+        PasswordAuthentication
+        | GSSAPIAuthentication
+        | PubkeyAuthentication
+        | PubkeyAuthOptions
+        | KerberosAuthentication
+        | HostbasedAuthentication
+        | HostbasedUsesNameFromPacketOnly
+        | KbdInteractiveAuthentication
+        | PermitRootLogin
+        | PermitEmptyPasswords
+        | IgnoreRhosts
+        | AllowTcpForwarding
+        | AllowStreamLocalForwarding
+        | AllowAgentForwarding
+        | DisableForwarding
+        | ExposeAuthInfo
+        | PermitTunnel
+        | GatewayPorts
+        | StreamLocalBindUnlink
+        | X11DisplayOffset
+        | X11Forwarding
+        | X11UseLocalhost
+        | PermitTTY
+        | PermitUserRC
+        | MaxSessions
+        | MaxAuthTries
+        | ClientAliveCountMax
+        | ClientAliveInterval
+        | IPQoS
+        | RekeyLimit
+        | LogLevel
+        | RequiredRSASize
+        | UnusedConnectionTimeout
+        | StreamLocalBindMask
+        | Banner
+        | TrustedUserCAKeys
+        | RevokedKeys
+        | AuthorizedKeysCommand
+        | AuthorizedKeysCommandUser
+        | AuthorizedPrincipalsFile
+        | AuthorizedPrincipalsCommand
+        | AuthorizedPrincipalsCommandUser
+        | HostbasedAcceptedAlgorithms
+        | PubkeyAcceptedAlgorithms
+        | CASignatureAlgorithms
+        | RDomain
+        | AuthorizedKeysFile
+        | AllowUsers
+        | DenyUsers
+        | AllowGroups
+        | DenyGroups
+        | AcceptEnv
+        | SetEnv
+        | AuthenticationMethods
+        | PermitOpen
+        | PermitListen
+        | ChannelTimeout
+        | LogVerbose
+        | ForceCommand
+        | ChrootDirectory => true,
+        Subsystem => v.at_least(9, 5),
+        RefuseConnection => v.at_least(9, 9),
+        PAMServiceName => v.at_least(9, 8),
+        GSSAPIDelegateCredentials => v.at_least(10, 3),
+        _ => false,
     }
 }
 
@@ -131,6 +221,26 @@ impl Effective {
         algorithms::assemble(class, self.version, &spec)
             .unwrap_or_else(|_| algorithms::server_default(class, self.version).iter().map(|s| s.to_string()).collect())
     }
+    /// Algorithm options whose configured value assembles to nothing sshd accepts.
+    pub fn unusable_algorithms(&self) -> Vec<(Opt, String)> {
+        let mut out = Vec::new();
+        for (opt, class) in [
+            (Opt::Ciphers, AlgClass::Cipher),
+            (Opt::MACs, AlgClass::Mac),
+            (Opt::KexAlgorithms, AlgClass::Kex),
+            (Opt::HostKeyAlgorithms, AlgClass::Key),
+            (Opt::PubkeyAcceptedAlgorithms, AlgClass::Key),
+            (Opt::HostbasedAcceptedAlgorithms, AlgClass::Key),
+            (Opt::CASignatureAlgorithms, AlgClass::CaSig),
+        ] {
+            let Some(spec) = self.set.text(opt) else { continue };
+            if algorithms::assemble(class, self.version, spec).is_err() {
+                out.push((opt, spec.to_string()));
+            }
+        }
+        out
+    }
+
     /// The ports sshd listens on (Port lines, or 22).
     pub fn ports(&self) -> Vec<u16> {
         self.nums(Opt::Port).into_iter().filter_map(|p| u16::try_from(p).ok()).collect()

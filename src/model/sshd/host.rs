@@ -195,6 +195,29 @@ impl SshdHost {
                 related: Vec::new(),
             });
         }
+        for (opt, spec) in g.unusable_algorithms() {
+            out.push(Problem {
+                kind: ProblemKind::InvalidValue,
+                at: g.origin(opt).unwrap_or_else(main_loc),
+                message: format!(
+                    "`{} {spec}` leaves no algorithm this release supports: sshd exits at startup",
+                    opt.canonical()
+                ),
+                help: Some(format!(
+                    "list supported names with `ssh -Q {}`",
+                    match opt {
+                        Opt::Ciphers => "cipher",
+                        Opt::MACs => "mac",
+                        Opt::KexAlgorithms => "kex",
+                        Opt::CASignatureAlgorithms => "sig",
+                        _ => "key",
+                    }
+                )),
+                fatal: true,
+                severity: None,
+                related: Vec::new(),
+            });
+        }
         out.extend(self.host_key_problems(main_loc()));
         out
     }
