@@ -17,6 +17,7 @@ use crate::source::{FileId, Location, Span};
 use crate::syntax::values::{self, IntError};
 
 /// Facts about the host that evaluation needs.
+#[derive(Debug)]
 pub struct HostFacts {
     pub version: Version,
     pub accounts: Option<Accounts>,

@@ -24,7 +24,7 @@ use std::rc::Rc;
 pub struct SshdHost {
     pub root: Option<HostRoot>,
     pub loaded: Loaded,
-    pub facts: HostFactsData,
+    pub facts: HostFacts,
     pub startup: Startup,
     /// Problems found after the file was read (still sshd refusing to start).
     pub post: Vec<Problem>,
@@ -33,14 +33,6 @@ pub struct SshdHost {
     cache: RefCell<HashMap<Connection, Result<Rc<Effective>, String>>>,
 }
 
-/// Host facts in owned form (HostFacts borrows nothing, so this is the same type).
-pub type HostFactsData = HostFacts;
-
-impl std::fmt::Debug for HostFacts {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HostFacts").field("version", &self.version).finish_non_exhaustive()
-    }
-}
 
 impl SshdHost {
     /// Load `/etc/ssh/sshd_config` of a host root.
