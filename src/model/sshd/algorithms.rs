@@ -56,6 +56,32 @@ pub enum AlgClass {
     GssKex,
 }
 
+impl AlgClass {
+    /// The list a keyword's value is checked against.
+    pub fn of(opt: super::keywords::Opt) -> AlgClass {
+        use super::keywords::Opt;
+        match opt {
+            Opt::Ciphers => AlgClass::Cipher,
+            Opt::MACs => AlgClass::Mac,
+            Opt::KexAlgorithms => AlgClass::Kex,
+            Opt::CASignatureAlgorithms => AlgClass::CaSig,
+            Opt::GSSAPIKexAlgorithms => AlgClass::GssKex,
+            _ => AlgClass::Key,
+        }
+    }
+
+    /// The `ssh -Q` query listing this class's names.
+    pub fn query_name(self) -> &'static str {
+        match self {
+            AlgClass::Cipher => "cipher",
+            AlgClass::Mac => "mac",
+            AlgClass::Kex | AlgClass::GssKex => "kex",
+            AlgClass::Key => "key",
+            AlgClass::CaSig => "sig",
+        }
+    }
+}
+
 /// Why a list was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AlgError {

@@ -209,14 +209,7 @@ impl Effective {
     }
     /// An algorithm list after `+`/`-`/`^` assembly against the release's defaults.
     pub fn algorithms(&self, opt: Opt) -> Vec<String> {
-        let class = match opt {
-            Opt::Ciphers => AlgClass::Cipher,
-            Opt::MACs => AlgClass::Mac,
-            Opt::KexAlgorithms => AlgClass::Kex,
-            Opt::CASignatureAlgorithms => AlgClass::CaSig,
-            Opt::GSSAPIKexAlgorithms => AlgClass::GssKex,
-            _ => AlgClass::Key,
-        };
+        let class = AlgClass::of(opt);
         let spec = self.text(opt).unwrap_or_default();
         algorithms::assemble(class, self.version, &spec)
             .unwrap_or_else(|_| algorithms::server_default(class, self.version).iter().map(|s| s.to_string()).collect())
@@ -224,15 +217,16 @@ impl Effective {
     /// Algorithm options whose configured value assembles to nothing sshd accepts.
     pub fn unusable_algorithms(&self) -> Vec<(Opt, String)> {
         let mut out = Vec::new();
-        for (opt, class) in [
-            (Opt::Ciphers, AlgClass::Cipher),
-            (Opt::MACs, AlgClass::Mac),
-            (Opt::KexAlgorithms, AlgClass::Kex),
-            (Opt::HostKeyAlgorithms, AlgClass::Key),
-            (Opt::PubkeyAcceptedAlgorithms, AlgClass::Key),
-            (Opt::HostbasedAcceptedAlgorithms, AlgClass::Key),
-            (Opt::CASignatureAlgorithms, AlgClass::CaSig),
+        for opt in [
+            Opt::Ciphers,
+            Opt::MACs,
+            Opt::KexAlgorithms,
+            Opt::HostKeyAlgorithms,
+            Opt::PubkeyAcceptedAlgorithms,
+            Opt::HostbasedAcceptedAlgorithms,
+            Opt::CASignatureAlgorithms,
         ] {
+            let class = AlgClass::of(opt);
             let Some(spec) = self.set.text(opt) else { continue };
             if algorithms::assemble(class, self.version, spec).is_err() {
                 out.push((opt, spec.to_string()));

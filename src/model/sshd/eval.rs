@@ -952,7 +952,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             | Opt::HostbasedAcceptedAlgorithms
             | Opt::GSSAPIKexAlgorithms => {
                 let Some(word) = first.filter(|w| !w.is_empty()) else { return missing(self) };
-                let class = alg_class(opt);
+                let class = AlgClass::of(opt);
                 match algorithms::validate(class, v, word) {
                     Ok(()) => {
                         stored = self.store_first(opt, Val::Text(word.to_string()), at, active);
@@ -962,7 +962,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                         self.invalid(
                             arg_at(0),
                             format!("`{kw}` names `{name}`, which OpenSSH {v} does not support"),
-                            Some(&format!("list supported names with `ssh -Q {}`", query_name(class))),
+                            Some(&format!("list supported names with `ssh -Q {}`", class.query_name())),
                         );
                         Handled::Failed
                     }
@@ -1717,27 +1717,6 @@ fn first_wins(opt: Opt, v: Version) -> bool {
             false
         }
         _ => true,
-    }
-}
-
-fn alg_class(opt: Opt) -> AlgClass {
-    match opt {
-        Opt::Ciphers => AlgClass::Cipher,
-        Opt::MACs => AlgClass::Mac,
-        Opt::KexAlgorithms => AlgClass::Kex,
-        Opt::CASignatureAlgorithms => AlgClass::CaSig,
-        Opt::GSSAPIKexAlgorithms => AlgClass::GssKex,
-        _ => AlgClass::Key,
-    }
-}
-
-fn query_name(class: AlgClass) -> &'static str {
-    match class {
-        AlgClass::Cipher => "cipher",
-        AlgClass::Mac => "mac",
-        AlgClass::Kex | AlgClass::GssKex => "kex",
-        AlgClass::Key => "key",
-        AlgClass::CaSig => "sig",
     }
 }
 

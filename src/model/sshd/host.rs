@@ -3,6 +3,7 @@
 //! checks sshd makes after reading the file (sshd.c: AuthorizedKeysCommandUser, satisfiable
 //! AuthenticationMethods, bindable ListenAddress).
 
+use super::algorithms::AlgClass;
 use super::dump::{self, BadListen};
 use super::effective::{self, Effective};
 use super::eval::{self, HostFacts, Problem, ProblemKind, Startup};
@@ -32,7 +33,6 @@ pub struct SshdHost {
     hosts_file: Option<Vec<(IpAddr, Vec<String>)>>,
     cache: RefCell<HashMap<Connection, Result<Rc<Effective>, String>>>,
 }
-
 
 impl SshdHost {
     /// Load `/etc/ssh/sshd_config` of a host root.
@@ -195,16 +195,7 @@ impl SshdHost {
                     "`{} {spec}` leaves no algorithm this release supports: sshd exits at startup",
                     opt.canonical()
                 ),
-                help: Some(format!(
-                    "list supported names with `ssh -Q {}`",
-                    match opt {
-                        Opt::Ciphers => "cipher",
-                        Opt::MACs => "mac",
-                        Opt::KexAlgorithms => "kex",
-                        Opt::CASignatureAlgorithms => "sig",
-                        _ => "key",
-                    }
-                )),
+                help: Some(format!("list supported names with `ssh -Q {}`", AlgClass::of(opt).query_name())),
                 fatal: true,
                 severity: None,
                 related: Vec::new(),

@@ -70,12 +70,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
     let g = host.global();
     let Some(main) = host.loaded.main.map(|m| host.loaded.files[m].id) else { return };
     for opt in [Opt::KexAlgorithms, Opt::Ciphers, Opt::MACs, Opt::HostKeyAlgorithms, Opt::PubkeyAcceptedAlgorithms] {
-        let class = match opt {
-            Opt::KexAlgorithms => AlgClass::Kex,
-            Opt::Ciphers => AlgClass::Cipher,
-            Opt::MACs => AlgClass::Mac,
-            _ => AlgClass::Key,
-        };
+        let class = AlgClass::of(opt);
         // The release's own defaults are upstream's judgement; report what the config adds.
         let defaults = algorithms::server_default(class, host.version());
         let weak: Vec<String> = g
