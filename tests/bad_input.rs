@@ -1,0 +1,1378 @@
+//! Malformed and hostile input through the `sshlint` binary: every bad input gets a diagnostic at
+//! its file and line, the run goes on, and nothing panics, hangs, reads without bound, escapes
+//! the host root or writes into the audited tree (DESIGN.md, "Quality bar").
+//!
+//! Each case builds a host root in a fresh temporary directory, snapshots the tree (paths,
+//! types, sizes, modes, owners, times, contents), runs `sshlint --openssh 9.2 --format json`
+//! and `--color never` (human) against it with a 10 s timeout, and checks the exit code, the
+//! JSON document, the human summary line and that the tree is unchanged.
+//!
+//! Some cases need root (mode 000 files are only unreadable to someone else; `mknod`): they run
+//! the binary as `nobody` through `setpriv` (or `runuser`) and are skipped with a printed reason
+//! when the tests do not run as root, unless `SSHLINT_REQUIRE_ORACLES=1` makes that a failure.
+
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::{OsStr, OsString};
+use std::fmt;
+use std::fs;
+use std::io::{Read, Write};
+use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+const BIN: &str = env!("CARGO_BIN_EXE_sshlint");
+/// No single run of the binary may take longer than this.
+const TIMEOUT: Duration = Duration::from_secs(10);
+/// Exit codes of a run that found an error-level problem: 1 (findings), or 2 where the problem
+/// is an I/O error (DESIGN.md lists I/O errors under 2, STYLE.md has per-file problems raise
+/// the exit status; either is a correct answer, 0 and crashes are not).
+const FINDINGS_OR_IO: &[i32] = &[1, 2];
+const NOBODY: u32 = 65534;
+
+// ---------------------------------------------------------------------------------------------
+// Temporary directories
+
+/// A unique directory under the system temp dir, removed (modes restored first) on drop.
+struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+        let path = std::env::temp_dir().join(format!("sshlint-bad-{tag}-{}-{n}-{nanos}", std::process::id()));
+        fs::create_dir(&path).unwrap_or_else(|e| panic!("create {}: {e}", path.display()));
+        // Readable by `nobody` whatever the umask.
+        set_mode(&path, 0o755);
+        TempDir { path }
+    }
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn join(&self, rel: &str) -> PathBuf {
+        self.path.join(rel)
+    }
+
+    /// Create `rel` and its missing parents with mode 0755.
+    fn mkdir(&self, rel: &str) -> PathBuf {
+        let mut p = self.path.clone();
+        for part in Path::new(rel).components() {
+            p.push(part);
+            if fs::symlink_metadata(&p).is_err() {
+                fs::create_dir(&p).unwrap_or_else(|e| panic!("mkdir {}: {e}", p.display()));
+                set_mode(&p, 0o755);
+            }
+        }
+        p
+    }
+
+    /// Write a file (mode 0644), creating its parent directories.
+    fn write(&self, rel: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        if let Some(parent) = Path::new(rel).parent() {
+            self.mkdir(&parent.to_string_lossy());
+        }
+        let p = self.join(rel);
+        fs::write(&p, bytes).unwrap_or_else(|e| panic!("write {}: {e}", p.display()));
+        set_mode(&p, 0o644);
+        p
+    }
+
+    fn symlink(&self, rel: &str, target: impl AsRef<Path>) -> PathBuf {
+        if let Some(parent) = Path::new(rel).parent() {
+            self.mkdir(&parent.to_string_lossy());
+        }
+        let p = self.join(rel);
+        symlink(target.as_ref(), &p).unwrap_or_else(|e| panic!("symlink {}: {e}", p.display()));
+        p
+    }
+
+    fn mkfifo(&self, rel: &str) -> PathBuf {
+        if let Some(parent) = Path::new(rel).parent() {
+            self.mkdir(&parent.to_string_lossy());
+        }
+        let p = self.join(rel);
+        let st = Command::new("mkfifo").arg(&p).status().expect("run mkfifo");
+        assert!(st.success(), "mkfifo {} failed: {st}", p.display());
+        p
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        make_removable(&self.path);
+        let _ = fs::remove_dir_all(&self.path);
+    }
+}
+
+fn set_mode(p: &Path, mode: u32) {
+    fs::set_permissions(p, fs::Permissions::from_mode(mode)).unwrap_or_else(|e| panic!("chmod {}: {e}", p.display()));
+}
+
+/// Give every directory under `p` (not following symlinks) rwx for its owner.
+fn make_removable(p: &Path) {
+    let Ok(meta) = fs::symlink_metadata(p) else { return };
+    if !meta.is_dir() {
+        return;
+    }
+    let _ = fs::set_permissions(p, fs::Permissions::from_mode(0o755));
+    if let Ok(rd) = fs::read_dir(p) {
+        for e in rd.flatten() {
+            make_removable(&e.path());
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running the binary
+
+/// How a run ended, with everything it printed.
+struct Output {
+    what: String,
+    status: ExitStatus,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    elapsed: Duration,
+}
+
+impl Output {
+    fn code(&self) -> Option<i32> {
+        self.status.code()
+    }
+
+    fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+
+    /// A crash is a failure whatever the case: a signal, Rust's panic exit code, a panic
+    /// message.
+    fn assert_no_crash(&self) {
+        assert!(
+            self.status.signal().is_none(),
+            "{}: killed by signal {:?}\nstderr:\n{}",
+            self.what,
+            self.status.signal(),
+            tail(&self.stderr())
+        );
+        assert_ne!(self.code(), Some(101), "{}: exit code 101 (panic)\nstderr:\n{}", self.what, tail(&self.stderr()));
+        assert!(!self.stderr().contains("panicked"), "{}: panicked\nstderr:\n{}", self.what, tail(&self.stderr()));
+    }
+
+    fn assert_exit(&self, allowed: &[i32]) {
+        self.assert_no_crash();
+        assert!(
+            self.code().is_some_and(|c| allowed.contains(&c)),
+            "{}: exit code {:?}, expected one of {allowed:?}\nstderr:\n{}\nstdout:\n{}",
+            self.what,
+            self.code(),
+            tail(&self.stderr()),
+            tail(&self.stdout())
+        );
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{}: stdout is not JSON ({e})\nstdout:\n{}\nstderr:\n{}",
+                self.what,
+                tail(&self.stdout()),
+                tail(&self.stderr())
+            )
+        })
+    }
+}
+
+fn tail(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() <= 3000 {
+        return s.to_string();
+    }
+    format!("…{}", chars[chars.len() - 3000..].iter().collect::<String>())
+}
+
+/// `sshlint ARGS…`.
+fn sshlint<S: AsRef<OsStr>>(args: &[S]) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(args);
+    c.env_remove("NO_COLOR");
+    c
+}
+
+/// Spawn, feed stdin, collect stdout and stderr, and wait at most [`TIMEOUT`]: a run that takes
+/// longer is killed and fails the test.
+fn run(mut cmd: Command, stdin: Option<Vec<u8>>) -> Output {
+    let what = format!("{cmd:?}");
+    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let start = Instant::now();
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{what}: cannot spawn: {e}"));
+    let feeder = child.stdin.take().map(|mut w| {
+        let data = stdin.unwrap_or_default();
+        std::thread::spawn(move || {
+            let _ = w.write_all(&data);
+        })
+    });
+    let mut out = child.stdout.take().expect("stdout piped");
+    let mut err = child.stderr.take().expect("stderr piped");
+    let out_t = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out.read_to_end(&mut v);
+        v
+    });
+    let err_t = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err.read_to_end(&mut v);
+        v
+    });
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(st)) => break st,
+            Ok(None) if start.elapsed() > TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{what}: still running after {TIMEOUT:?} (a hang): killed");
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            Err(e) => panic!("{what}: wait failed: {e}"),
+        }
+    };
+    let elapsed = start.elapsed();
+    if let Some(f) = feeder {
+        let _ = f.join();
+    }
+    let stdout = out_t.join().unwrap_or_default();
+    let stderr = err_t.join().unwrap_or_default();
+    Output { what, status, stdout, stderr, elapsed }
+}
+
+fn is_root() -> bool {
+    fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+/// True when the test may go on as root; otherwise prints why it is skipped (or fails when
+/// `SSHLINT_REQUIRE_ORACLES=1`).
+fn require_root(test: &str) -> bool {
+    if is_root() {
+        return true;
+    }
+    let why = format!("{test}: needs root (to run sshlint as `nobody` / create device nodes)");
+    assert!(std::env::var("SSHLINT_REQUIRE_ORACLES").as_deref() != Ok("1"), "{why}, and SSHLINT_REQUIRE_ORACLES=1");
+    eprintln!("skipped: {why}");
+    false
+}
+
+/// `sshlint ARGS…` run as `nobody` (uid/gid 65534, no supplementary groups).
+fn sshlint_as_nobody<S: AsRef<OsStr>>(args: &[S]) -> Command {
+    let has_setpriv = Command::new("setpriv")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    let mut c = if has_setpriv {
+        let mut c = Command::new("setpriv");
+        c.args([format!("--reuid={NOBODY}"), format!("--regid={NOBODY}"), "--clear-groups".to_string()]);
+        c
+    } else {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "nobody", "--"]);
+        c
+    };
+    c.arg(BIN).args(args);
+    c.env_remove("NO_COLOR");
+    c
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tree snapshots: the audited tree must be byte-for-byte and mode-for-mode unchanged
+
+#[derive(Debug, PartialEq, Eq)]
+struct Node {
+    kind: &'static str,
+    size: u64,
+    mode: u32,
+    uid: u32,
+    gid: u32,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+    link: Option<PathBuf>,
+    /// Contents of regular files up to 8 MiB (larger ones: size and times only).
+    content: Option<Vec<u8>>,
+}
+
+fn snapshot(root: &Path) -> BTreeMap<PathBuf, Node> {
+    let mut out = BTreeMap::new();
+    snap(root, root, &mut out);
+    out
+}
+
+fn snap(root: &Path, p: &Path, out: &mut BTreeMap<PathBuf, Node>) {
+    let Ok(m) = fs::symlink_metadata(p) else { return };
+    let ft = m.file_type();
+    let kind = if ft.is_dir() {
+        "dir"
+    } else if ft.is_symlink() {
+        "symlink"
+    } else if ft.is_file() {
+        "file"
+    } else {
+        "special"
+    };
+    let content = (ft.is_file() && m.len() <= 8 << 20).then(|| fs::read(p).unwrap_or_default());
+    let rel = p.strip_prefix(root).map_or_else(|_| p.to_path_buf(), Path::to_path_buf);
+    out.insert(
+        rel,
+        Node {
+            kind,
+            size: if ft.is_dir() { 0 } else { m.len() },
+            mode: m.mode(),
+            uid: m.uid(),
+            gid: m.gid(),
+            mtime: (m.mtime(), m.mtime_nsec()),
+            ctime: (m.ctime(), m.ctime_nsec()),
+            link: ft.is_symlink().then(|| fs::read_link(p).unwrap_or_default()),
+            content,
+        },
+    );
+    if ft.is_dir()
+        && let Ok(rd) = fs::read_dir(p)
+    {
+        let mut children: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
+        children.sort();
+        for c in children {
+            snap(root, &c, out);
+        }
+    }
+}
+
+fn assert_unchanged(before: &BTreeMap<PathBuf, Node>, after: &BTreeMap<PathBuf, Node>, what: &str) {
+    for (p, a) in after {
+        match before.get(p) {
+            None => panic!("{what}: `{}` appeared in the audited tree", p.display()),
+            Some(b) => assert!(b == a, "{what}: `{}` changed: before {b:?}, after {a:?}", p.display()),
+        }
+    }
+    for p in before.keys() {
+        assert!(after.contains_key(p), "{what}: `{}` disappeared from the audited tree", p.display());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The JSON contract and the human summary line
+
+const FINDING_KEYS: &[&str] = &[
+    "code",
+    "name",
+    "severity",
+    "path",
+    "line",
+    "column",
+    "end_line",
+    "end_column",
+    "message",
+    "help",
+    "related",
+    "fatal",
+];
+const RELATED_KEYS: &[&str] = &["path", "line", "column", "end_line", "end_column", "message"];
+
+fn keys(v: &Value) -> BTreeSet<&str> {
+    v.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default()
+}
+
+fn uint(v: &Value, key: &str, ctx: &dyn fmt::Display) -> u64 {
+    v[key].as_u64().unwrap_or_else(|| panic!("{ctx}: `{key}` is not an unsigned integer: {v}"))
+}
+
+fn check_position(v: &Value, ctx: &dyn fmt::Display) {
+    assert!(v["path"].is_string(), "{ctx}: path: {v}");
+    let (l, c, el, ec) =
+        (uint(v, "line", ctx), uint(v, "column", ctx), uint(v, "end_line", ctx), uint(v, "end_column", ctx));
+    assert!(l >= 1 && c >= 1 && el >= 1 && ec >= 1, "{ctx}: positions are 1-based: {v}");
+    assert!((el, ec) >= (l, c), "{ctx}: end before start: {v}");
+    assert!(v["message"].is_string(), "{ctx}: message: {v}");
+}
+
+/// "<run>: finding <json>", formatted only when an assertion fails.
+struct Ctx<'a>(&'a str, &'a Value);
+
+impl fmt::Display for Ctx<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: finding {}", self.0, self.1)
+    }
+}
+
+/// Check the document against DESIGN.md / report::json.
+fn check_doc(doc: &Value, what: &str) {
+    assert_eq!(keys(doc), ["version", "findings", "files", "summary"].into_iter().collect(), "{what}: top-level keys");
+    assert_eq!(doc["version"], 1, "{what}: version");
+    let findings = doc["findings"].as_array().unwrap_or_else(|| panic!("{what}: findings is not an array"));
+    let files = doc["files"].as_array().unwrap_or_else(|| panic!("{what}: files is not an array"));
+    let paths: BTreeSet<&str> = files
+        .iter()
+        .map(|f| {
+            assert_eq!(keys(f), ["path", "kind"].into_iter().collect(), "{what}: file entry {f}");
+            let kind = f["kind"].as_str().unwrap_or("");
+            assert!(["sshd_config", "sshd_config_dropin", "unknown"].contains(&kind), "{what}: file kind {f}");
+            f["path"].as_str().unwrap_or_else(|| panic!("{what}: file path {f}"))
+        })
+        .collect();
+    let mut counts = [0u64; 3];
+    for f in findings {
+        let ctx = Ctx(what, f);
+        assert_eq!(keys(f), FINDING_KEYS.iter().copied().collect(), "{ctx}: keys");
+        check_position(f, &ctx);
+        let sev = f["severity"].as_str().unwrap_or("");
+        let i =
+            ["error", "warning", "info"].iter().position(|s| *s == sev).unwrap_or_else(|| panic!("{ctx}: severity"));
+        counts[i] += 1;
+        assert!(f["fatal"].is_boolean(), "{ctx}: fatal");
+        assert!(f["help"].is_string() || f["help"].is_null(), "{ctx}: help");
+        assert!(f["code"].as_str().is_some_and(|c| !c.is_empty()), "{ctx}: code");
+        assert!(f["name"].as_str().is_some_and(|n| !n.is_empty()), "{ctx}: name");
+        assert!(paths.contains(f["path"].as_str().unwrap_or("")), "{ctx}: path is not in `files` {paths:?}");
+        for r in f["related"].as_array().unwrap_or_else(|| panic!("{ctx}: related")) {
+            assert_eq!(keys(r), RELATED_KEYS.iter().copied().collect(), "{ctx}: related keys");
+            check_position(r, &ctx);
+        }
+    }
+    let s = &doc["summary"];
+    assert_eq!(s["errors"].as_u64(), Some(counts[0]), "{what}: summary.errors");
+    assert_eq!(s["warnings"].as_u64(), Some(counts[1]), "{what}: summary.warnings");
+    assert_eq!(s["infos"].as_u64(), Some(counts[2]), "{what}: summary.infos");
+    assert_eq!(s["files"].as_u64(), Some(files.len() as u64), "{what}: summary.files");
+    let any_fatal = findings.iter().any(|f| f["fatal"] == true);
+    assert_eq!(s["fatal"].as_bool(), Some(any_fatal), "{what}: summary.fatal");
+}
+
+/// "N errors, N warnings, N infos in N files (N hosts)" (singular for 1) → the five numbers.
+fn parse_summary(line: &str) -> Option<[u64; 5]> {
+    fn count(s: &str, word: &str) -> Option<u64> {
+        let (n, w) = s.trim().split_once(' ')?;
+        let n: u64 = n.parse().ok()?;
+        let expect = if n == 1 { word.to_string() } else { format!("{word}s") };
+        (w == expect).then_some(n)
+    }
+    let (counts, rest) = line.split_once(" in ")?;
+    let mut parts = counts.split(", ");
+    let e = count(parts.next()?, "error")?;
+    let w = count(parts.next()?, "warning")?;
+    let i = count(parts.next()?, "info")?;
+    if parts.next().is_some() {
+        return None;
+    }
+    let (files, hosts) = rest.strip_suffix(')')?.split_once(" (")?;
+    Some([e, w, i, count(files, "file")?, count(hosts, "host")?])
+}
+
+fn summary_of(doc: &Value) -> [u64; 5] {
+    let s = &doc["summary"];
+    ["errors", "warnings", "infos", "files", "hosts"].map(|k| s[k].as_u64().unwrap_or(u64::MAX))
+}
+
+// ---------------------------------------------------------------------------------------------
+// One audit: JSON and human runs, exit code, contract, unchanged tree
+
+#[derive(Clone, Copy)]
+enum User {
+    Current,
+    Nobody,
+}
+
+struct Audit {
+    doc: Value,
+    human: String,
+    json_out: Output,
+}
+
+impl Audit {
+    fn findings(&self) -> &[Value] {
+        self.doc["findings"].as_array().map_or(&[], Vec::as_slice)
+    }
+
+    /// Everything sshlint printed in both runs.
+    fn all_text(&self) -> String {
+        format!("{}\n{}\n{}", self.json_out.stdout(), self.json_out.stderr(), self.human)
+    }
+
+    fn codes(&self) -> BTreeSet<String> {
+        self.findings().iter().filter_map(|f| f["code"].as_str().map(str::to_string)).collect()
+    }
+
+    /// A finding with `code` in a file whose path ends with `path_end`, at `line`.
+    fn find(&self, code: &str, path_end: &str, line: u64) -> &Value {
+        self.findings()
+            .iter()
+            .find(|f| {
+                f["code"] == code && f["path"].as_str().is_some_and(|p| p.ends_with(path_end)) && f["line"] == line
+            })
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: no {code} at {path_end}:{line}; findings:\n{}",
+                    self.json_out.what,
+                    serde_json::to_string_pretty(&self.doc["findings"]).unwrap_or_default()
+                )
+            })
+    }
+
+    /// Any finding at `path_end:line`.
+    fn find_at(&self, path_end: &str, line: u64) -> &Value {
+        self.findings()
+            .iter()
+            .find(|f| f["path"].as_str().is_some_and(|p| p.ends_with(path_end)) && f["line"] == line)
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: no finding at {path_end}:{line}; findings:\n{}",
+                    self.json_out.what,
+                    serde_json::to_string_pretty(&self.doc["findings"]).unwrap_or_default()
+                )
+            })
+    }
+
+    fn file_kinds(&self) -> BTreeMap<String, String> {
+        self.doc["files"]
+            .as_array()
+            .map(|fs| {
+                fs.iter()
+                    .map(|f| {
+                        (f["path"].as_str().unwrap_or("").to_string(), f["kind"].as_str().unwrap_or("").to_string())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Lint `target` (`--root DIR` when `root_flag`, else a path argument) with `--openssh 9.2` in
+/// JSON and (when `human`) in human form, as `user`, checking the exit code against `exit`,
+/// the JSON contract, the human summary line, and that `tree` is unchanged.
+fn audit_with(tree: &Path, target: &Path, root_flag: bool, exit: &[i32], user: User, human: bool) -> Audit {
+    let target_args: Vec<OsString> =
+        if root_flag { vec!["--root".into(), target.into()] } else { vec![target.as_os_str().to_owned()] };
+    let mk = |extra: &[&str]| {
+        let mut args: Vec<OsString> = vec!["--openssh".into(), "9.2".into()];
+        args.extend(extra.iter().map(OsString::from));
+        args.extend(target_args.iter().cloned());
+        match user {
+            User::Current => sshlint(&args),
+            User::Nobody => sshlint_as_nobody(&args),
+        }
+    };
+    let before = snapshot(tree);
+    let json_out = run(mk(&["--format", "json"]), None);
+    json_out.assert_exit(exit);
+    let doc = json_out.json();
+    check_doc(&doc, &json_out.what);
+    assert_unchanged(&before, &snapshot(tree), &json_out.what);
+    let mut human_text = String::new();
+    if human {
+        let h = run(mk(&["--color", "never"]), None);
+        h.assert_exit(&[json_out.code().unwrap_or(-1)]);
+        human_text = h.stdout();
+        assert!(!human_text.contains('\u{1b}'), "{}: ANSI escapes with --color never", h.what);
+        let last = human_text.lines().last().unwrap_or("");
+        let parsed = parse_summary(last).unwrap_or_else(|| {
+            panic!("{}: last line is not the summary line: {last:?}\n{}", h.what, tail(&human_text))
+        });
+        assert_eq!(parsed, summary_of(&doc), "{}: human summary disagrees with the JSON summary", h.what);
+        for f in doc["findings"].as_array().into_iter().flatten() {
+            let code = f["code"].as_str().unwrap_or("");
+            assert!(human_text.contains(code), "{}: human output lacks {code}", h.what);
+        }
+        assert_unchanged(&before, &snapshot(tree), &h.what);
+    }
+    Audit { doc, human: human_text, json_out }
+}
+
+/// `--root ROOT`, JSON and human.
+fn audit_root(root: &Path, exit: &[i32]) -> Audit {
+    audit_with(root, root, true, exit, User::Current, true)
+}
+
+fn sshd_config(t: &TempDir, text: impl AsRef<[u8]>) -> PathBuf {
+    t.write("etc/ssh/sshd_config", text)
+}
+
+/// Reproducible binary garbage (xorshift, fixed seed) with NUL bytes at two known places only
+/// (a NUL makes sshd join the rest of the line with the next one), followed by blank lines and
+/// `BogusAfterGarbage yes`, whose line is returned: the run must get that far.
+fn garbage(len: usize, mut seed: u64) -> (Vec<u8>, u64) {
+    let mut v: Vec<u8> = (0..len)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            // No NUL (placed below) and no ESC (`control_bytes_are_not_echoed` covers that).
+            match (seed >> 24) as u8 {
+                0 => 1,
+                0x1b => 0x1c,
+                b => b,
+            }
+        })
+        .collect();
+    v[len / 40] = 0;
+    v[len / 2] = 0;
+    v.extend_from_slice(b"\n\n\nBogusAfterGarbage yes\n");
+    let last = v.iter().filter(|&&b| b == b'\n').count() as u64;
+    (v, last)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bytes that are not a config
+
+#[test]
+fn binary_garbage_gets_diagnostics_not_a_crash() {
+    let t = TempDir::new("garbage");
+    let (bytes, last_line) = garbage(4096, 0x5eed_0001);
+    sshd_config(&t, &bytes);
+    let a = audit_root(t.path(), &[1]);
+    assert!(a.codes().contains("SL003"), "binary data is reported as not UTF-8: {:?}", a.codes());
+    // The run goes on to the end of the file: the last line is still diagnosed at its line.
+    let f = a.find("SSHD001", "etc/ssh/sshd_config", last_line);
+    assert!(f["message"].as_str().unwrap_or("").contains("BogusAfterGarbage"), "{f}");
+}
+
+/// A config is untrusted input: its bytes are shown in source excerpts, and control
+/// characters there reach the terminal (ESC sequences can retitle, clear or rewrite it).
+#[test]
+#[ignore = "bug: human output copies control characters (ESC sequences) from the audited file to the terminal"]
+fn control_bytes_are_not_echoed() {
+    let t = TempDir::new("escapes");
+    sshd_config(&t, b"Port 22\nBogus \x1b]0;pwned\x07\x1b[2J\x1b[31mred\n");
+    let a = audit_root(t.path(), &[1]);
+    a.find("SSHD001", "etc/ssh/sshd_config", 2);
+}
+
+#[test]
+fn latin1_text_is_reported_and_linted() {
+    let t = TempDir::new("latin1");
+    sshd_config(&t, b"Port 22\n# Caf\xe9 configuration\nBanner /etc/issue\nPermitRootLogin n\xf6\nBogus x\n");
+    let a = audit_root(t.path(), &[1]);
+    a.find("SL003", "etc/ssh/sshd_config", 2);
+    a.find("SSHD002", "etc/ssh/sshd_config", 4);
+    a.find("SSHD001", "etc/ssh/sshd_config", 5);
+}
+
+/// SL003's documentation promises U+FFFD for bytes that are not UTF-8; the private-use
+/// characters sshlint carries them in internally must not leak into what users read.
+#[test]
+#[ignore = "bug: messages and excerpts show internal private-use chars (U+10FFxx) for non-UTF-8 bytes"]
+fn non_utf8_bytes_do_not_leak_internal_escapes() {
+    let t = TempDir::new("latin1-escapes");
+    sshd_config(&t, b"Port 22\nPermitRootLogin n\xf6\n");
+    let a = audit_root(t.path(), &[1]);
+    a.find("SSHD002", "etc/ssh/sshd_config", 2);
+    let text = a.all_text();
+    let leaked: Vec<char> = text.chars().filter(|&c| ('\u{10FF00}'..='\u{10FFFF}').contains(&c)).collect();
+    assert!(leaked.is_empty(), "internal escape characters in output: {leaked:?}");
+    assert!(!text.contains("\\u{10ff"), "internal escape characters in JSON output");
+}
+
+#[test]
+fn utf8_bom_before_port_is_an_unknown_keyword() {
+    let t = TempDir::new("bom");
+    sshd_config(&t, b"\xef\xbb\xbfPort 22\n");
+    let a = audit_root(t.path(), &[1]);
+    let f = a.find("SSHD001", "etc/ssh/sshd_config", 1);
+    assert_eq!(f["column"], 1, "{f}");
+    assert_eq!(f["fatal"], true, "sshd refuses the BOM-prefixed keyword: {f}");
+}
+
+#[test]
+fn crlf_line_endings_are_valid() {
+    let t = TempDir::new("crlf");
+    sshd_config(&t, "Port 22\r\nPermitRootLogin no\r\nPasswordAuthentication no\r\n");
+    let a = audit_root(t.path(), &[0]);
+    assert!(a.findings().is_empty(), "CRLF config is clean: {:?}", a.doc["findings"]);
+
+    // Lines and columns still count right, and `\r` is not part of a token.
+    let t = TempDir::new("crlf-bad");
+    sshd_config(&t, "Port 22\r\nBogus x\r\nPermitRootLogin no\r\n");
+    let a = audit_root(t.path(), &[1]);
+    let f = a.find("SSHD001", "etc/ssh/sshd_config", 2);
+    assert_eq!((f["column"].as_u64(), f["end_column"].as_u64()), (Some(1), Some(6)), "{f}");
+    assert_eq!(a.findings().len(), 1, "{:?}", a.doc["findings"]);
+}
+
+#[test]
+fn nul_byte_mid_line_joins_the_next_line_like_sshd() {
+    // sshd's line reader stops at the NUL and the rest of the line is lost; what follows the
+    // newline is appended: `PermitRootLogin` + `Port 2222` = `PermitRootLoginPort 2222`.
+    let t = TempDir::new("nul");
+    sshd_config(&t, b"Port 22\nPermitRootLogin\0 yes\nPort 2222\nX11Forwarding no\n");
+    let a = audit_root(t.path(), &[1]);
+    let f = a.find("SSHD001", "etc/ssh/sshd_config", 2);
+    assert!(f["message"].as_str().unwrap_or("").contains("PermitRootLoginPort"), "{f}");
+}
+
+#[test]
+fn line_of_200k_characters() {
+    let t = TempDir::new("longline");
+    let mut text = String::from("Port 22\nBanner /");
+    text.push_str(&"a".repeat(200_000));
+    text.push_str("\nBogus x\n");
+    sshd_config(&t, &text);
+    let a = audit_root(t.path(), &[1]);
+    a.find("SSHD001", "etc/ssh/sshd_config", 3);
+    assert_eq!(a.findings().len(), 1, "{:?}", a.doc["findings"]);
+}
+
+#[test]
+fn finding_far_into_a_long_line_json() {
+    let t = TempDir::new("longline-col");
+    let mut text = String::from("Port 22\nBanner /");
+    text.push_str(&"a".repeat(200_000));
+    text.push_str(" extra\nBogus x\n");
+    sshd_config(&t, &text);
+    let a = audit_with(t.path(), t.path(), true, &[1], User::Current, false);
+    let f = a.find("SSHD002", "etc/ssh/sshd_config", 2);
+    assert_eq!(f["column"], 200_010, "column of `extra`: {f}");
+    assert_eq!(f["end_column"], 200_015, "{f}");
+    a.find("SSHD001", "etc/ssh/sshd_config", 3);
+}
+
+/// miette's renderer formats with a width argument that must fit in u16.
+#[test]
+#[ignore = "bug: human output panics (miette 'Formatting argument out of range') for a finding past column 65535"]
+fn finding_far_into_a_long_line_human() {
+    let t = TempDir::new("longline-human");
+    let mut text = String::from("Port 22\nBanner /");
+    text.push_str(&"a".repeat(200_000));
+    text.push_str(" extra\nBogus x\n");
+    sshd_config(&t, &text);
+    let a = audit_root(t.path(), &[1]);
+    a.find("SSHD002", "etc/ssh/sshd_config", 2);
+}
+
+/// "did you mean" compares the unknown word against every keyword with a full edit-distance
+/// table: time grows with the word's length (200 k characters: ~7 s in a debug build, 2 MB:
+/// ~5 s in release, a 64 MB file: minutes).
+#[test]
+#[ignore = "bug: an unknown keyword of 200k chars takes ~7 s (debug) in the 'did you mean' edit distance"]
+fn long_unknown_keyword_is_fast() {
+    let t = TempDir::new("longkeyword");
+    let mut text = String::from("Port 22\n");
+    text.push_str(&"A".repeat(200_000));
+    text.push_str("\nBogus x\n");
+    sshd_config(&t, &text);
+    let a = audit_with(t.path(), t.path(), true, &[1], User::Current, false);
+    a.find("SSHD001", "etc/ssh/sshd_config", 2);
+    a.find("SSHD001", "etc/ssh/sshd_config", 3);
+    assert!(a.json_out.elapsed < Duration::from_secs(2), "took {:?} for a 200 KB file", a.json_out.elapsed);
+}
+
+const PORT_VARIANTS: &[&str] = &[
+    "Port 22",
+    "port 22",
+    "PORT=22",
+    "Port  22 ",
+    "\tPort\t22",
+    "Port \"22\"",
+    "Port 0",
+    "Port 65536",
+    "Port abc",
+    "Port",
+    "Port 22 23",
+    "Port=22\r",
+];
+
+fn port_lines(n: usize, variants: &[&str]) -> String {
+    let mut s = String::with_capacity(n * 10);
+    for i in 0..n {
+        s.push_str(variants[i % variants.len()]);
+        s.push('\n');
+    }
+    s
+}
+
+#[test]
+fn hundred_thousand_port_lines_json() {
+    let t = TempDir::new("100k");
+    sshd_config(&t, port_lines(100_000, PORT_VARIANTS));
+    let a = audit_with(t.path(), t.path(), true, &[1], User::Current, false);
+    for line in [7, 8, 9, 10, 11] {
+        a.find("SSHD002", "etc/ssh/sshd_config", line);
+    }
+    // sshd takes at most 256 ports: the run goes on to the end of the file.
+    a.find_at("etc/ssh/sshd_config", 100_000);
+}
+
+/// Rendering each finding costs time proportional to the file (the whole text is copied into
+/// every miette source): 8,000 findings take ~13 s in a debug build, 100,000 far longer.
+#[test]
+#[ignore = "bug: human output is quadratic (findings x file size): 100k Port lines never finish in 10 s"]
+fn hundred_thousand_port_lines_human() {
+    let t = TempDir::new("100k-human");
+    sshd_config(&t, port_lines(100_000, PORT_VARIANTS));
+    let a = audit_root(t.path(), &[1]);
+    a.find("SSHD002", "etc/ssh/sshd_config", 7);
+}
+
+/// SSHD101's message lists every `Port` value, duplicates included, so each of n commented
+/// lines carries n ports: 4,000 lines give 17 MB of JSON, 100,000 lines run for minutes and
+/// print gigabytes.
+#[test]
+#[ignore = "bug: SSHD101 message lists every Port value: output grows quadratically (100k lines: minutes, GBs)"]
+fn hundred_thousand_port_lines_with_commented_ports() {
+    let t = TempDir::new("100k-commented");
+    let mut variants = PORT_VARIANTS.to_vec();
+    variants.push("#Port 2222");
+    sshd_config(&t, port_lines(100_000, &variants));
+    let a = audit_with(t.path(), t.path(), true, &[1], User::Current, false);
+    a.find("SSHD101", "etc/ssh/sshd_config", 13);
+    for f in a.findings() {
+        let len = f["message"].as_str().map_or(0, str::len);
+        assert!(len < 2000, "a {len}-byte message: {}…", &f["message"].as_str().unwrap_or("")[..200]);
+    }
+}
+
+#[test]
+fn sparse_1gb_sshd_config_is_not_read() {
+    let t = TempDir::new("1gb");
+    t.mkdir("etc/ssh");
+    let f = fs::File::create(t.join("etc/ssh/sshd_config")).expect("create");
+    f.set_len(1 << 30).expect("set_len");
+    drop(f);
+    let a = audit_root(t.path(), FINDINGS_OR_IO);
+    a.find("SL002", "etc/ssh/sshd_config", 1);
+    assert!(a.json_out.elapsed < Duration::from_secs(3), "took {:?}", a.json_out.elapsed);
+
+    // Under a 512 MiB address-space limit: reading the file wholesale would abort.
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", "ulimit -v 524288 && exec \"$0\" \"$@\"", BIN, "--openssh", "9.2", "--format", "json", "--root"]);
+    cmd.arg(t.path());
+    let out = run(cmd, None);
+    out.assert_exit(FINDINGS_OR_IO);
+    check_doc(&out.json(), &out.what);
+}
+
+#[test]
+fn sparse_1gb_include_is_not_read() {
+    let t = TempDir::new("1gb-include");
+    sshd_config(&t, "Port 22\nInclude big.conf\nInclude sshd_config.d/*.conf\n");
+    let f = fs::File::create(t.join("etc/ssh/big.conf")).expect("create");
+    f.set_len(1 << 30).expect("set_len");
+    t.mkdir("etc/ssh/sshd_config.d");
+    let f = fs::File::create(t.join("etc/ssh/sshd_config.d/huge.conf")).expect("create");
+    f.set_len(1 << 30).expect("set_len");
+    drop(f);
+    let a = audit_root(t.path(), &[1]);
+    let f = a.find("SSHD006", "etc/ssh/sshd_config", 2);
+    assert_eq!(f["severity"], "error", "{f}");
+    a.find("SSHD006", "etc/ssh/sshd_config", 3);
+    assert!(a.json_out.elapsed < Duration::from_secs(3), "took {:?}", a.json_out.elapsed);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Include: cycles, depth, special files
+
+/// The line `line` of `file` (1-based) starts with `Include` (case-insensitive).
+fn is_include_line(file: &Path, line: u64) -> bool {
+    let text = fs::read_to_string(file).unwrap_or_default();
+    text.lines()
+        .nth(line.saturating_sub(1) as usize)
+        .is_some_and(|l| l.trim_start().to_ascii_lowercase().starts_with("include"))
+}
+
+/// A fatal SSHD006 on an Include line of one of `files` (relative to the root).
+fn assert_fatal_include(a: &Audit, root: &Path, files: &[&str]) {
+    let ok = a.findings().iter().any(|f| {
+        f["code"] == "SSHD006"
+            && f["fatal"] == true
+            && f["severity"] == "error"
+            && files.iter().any(|rel| {
+                f["path"].as_str().is_some_and(|p| p.ends_with(rel))
+                    && is_include_line(&root.join(rel), f["line"].as_u64().unwrap_or(0))
+            })
+    });
+    assert!(
+        ok,
+        "no fatal SSHD006 on an Include line of {files:?}: {}",
+        serde_json::to_string_pretty(&a.doc["findings"]).unwrap_or_default()
+    );
+}
+
+#[test]
+fn include_of_itself() {
+    let t = TempDir::new("inc-self");
+    sshd_config(&t, "Port 22\nInclude /etc/ssh/sshd_config\n");
+    let a = audit_root(t.path(), &[1]);
+    a.find("SSHD006", "etc/ssh/sshd_config", 2);
+    assert_fatal_include(&a, t.path(), &["etc/ssh/sshd_config"]);
+}
+
+#[test]
+fn include_cycle_a_b_a() {
+    let t = TempDir::new("inc-cycle");
+    sshd_config(&t, "Port 22\nInclude a.conf\n");
+    t.write("etc/ssh/a.conf", "Include b.conf\n");
+    t.write("etc/ssh/b.conf", "PermitRootLogin no\nInclude a.conf\n");
+    let a = audit_root(t.path(), &[1]);
+    assert_fatal_include(&a, t.path(), &["etc/ssh/sshd_config", "etc/ssh/a.conf", "etc/ssh/b.conf"]);
+    let kinds = a.file_kinds();
+    for f in ["etc/ssh/a.conf", "etc/ssh/b.conf"] {
+        assert!(kinds.keys().any(|p| p.ends_with(f)), "{f} read: {kinds:?}");
+    }
+}
+
+#[test]
+fn include_nested_20_levels() {
+    // sshd stops at depth 16 ("Too many recursive configuration includes").
+    let t = TempDir::new("inc-deep");
+    sshd_config(&t, "Port 22\nInclude n1.conf\n");
+    for k in 1..=20 {
+        t.write(&format!("etc/ssh/n{k}.conf"), format!("Include n{}.conf\n", k + 1));
+    }
+    t.write("etc/ssh/n21.conf", "PermitRootLogin no\n");
+    let a = audit_root(t.path(), &[1]);
+    let files: Vec<String> = std::iter::once("etc/ssh/sshd_config".to_string())
+        .chain((1..=21).map(|k| format!("etc/ssh/n{k}.conf")))
+        .collect();
+    let refs: Vec<&str> = files.iter().map(String::as_str).collect();
+    assert_fatal_include(&a, t.path(), &refs);
+}
+
+/// In the root, `/dev/zero` is a symlink to `/dev/zero`: resolved inside the root that is a
+/// link to itself. Whatever it is, sshlint must not open the real device nor hang, and the
+/// Include line gets a diagnostic.
+#[test]
+fn include_dev_zero_symlink_does_not_hang() {
+    let t = TempDir::new("inc-devzero");
+    t.symlink("dev/zero", "/dev/zero");
+    sshd_config(&t, "Port 22\nInclude /dev/zero\nPermitRootLogin no\n");
+    let a = audit_root(t.path(), &[0, 1]);
+    a.find("SSHD006", "etc/ssh/sshd_config", 2);
+}
+
+/// glob(3) matches a literal path with lstat, so sshd matches the symlink and then fails to
+/// open it (ELOOP: "Too many levels of symbolic links", sshd -t exits 1; checked against
+/// sshd 9.2 for `/etc/ssh/loop.conf -> /etc/ssh/loop.conf`). sshlint says the Include
+/// "matches nothing: does not exist" (a warning, not fatal).
+#[test]
+#[ignore = "bug: Include of a symlink loop is a non-fatal 'does not exist' warning; sshd fails with ELOOP"]
+fn include_of_symlink_loop_is_fatal() {
+    let t = TempDir::new("inc-loop");
+    t.symlink("dev/zero", "/dev/zero");
+    t.symlink("etc/ssh/loop.conf", "/etc/ssh/loop.conf");
+    sshd_config(&t, "Port 22\nInclude /dev/zero\nInclude /etc/ssh/loop.conf\n");
+    let a = audit_root(t.path(), &[1]);
+    for line in [2, 3] {
+        let f = a.find("SSHD006", "etc/ssh/sshd_config", line);
+        assert_eq!((f["severity"].as_str(), f["fatal"].as_bool()), (Some("error"), Some(true)), "{f}");
+        assert!(!f["message"].as_str().unwrap_or("").contains("does not exist"), "{f}");
+    }
+}
+
+#[test]
+fn include_of_character_device() {
+    if !require_root("include_of_character_device") {
+        return;
+    }
+    let t = TempDir::new("inc-chardev");
+    t.mkdir("dev");
+    let st = Command::new("mknod").arg(t.join("dev/zero")).args(["c", "1", "5"]).status().expect("mknod");
+    assert!(st.success(), "mknod failed");
+    t.symlink("etc/ssh/sshd_config.d/zero.conf", "/dev/zero");
+    sshd_config(&t, "Port 22\nInclude /dev/zero\nInclude sshd_config.d/*.conf\n");
+    let a = audit_root(t.path(), &[1]);
+    for line in [2, 3] {
+        let f = a.find("SSHD006", "etc/ssh/sshd_config", line);
+        assert_eq!(f["fatal"], true, "{f}");
+    }
+}
+
+#[test]
+fn include_of_fifo_is_never_opened() {
+    let t = TempDir::new("inc-fifo");
+    sshd_config(&t, "Port 22\nInclude fifo.conf\nInclude sshd_config.d/*.conf\n");
+    t.mkfifo("etc/ssh/fifo.conf");
+    t.mkfifo("etc/ssh/sshd_config.d/10-fifo.conf");
+    let a = audit_root(t.path(), &[1]);
+    for line in [2, 3] {
+        let f = a.find("SSHD006", "etc/ssh/sshd_config", line);
+        assert_eq!(f["fatal"], true, "{f}");
+    }
+}
+
+#[test]
+fn include_of_directory_reads_as_empty() {
+    // glibc's getline on a directory fails at once: sshd reads it as an empty file (sshd -t
+    // succeeds).
+    let t = TempDir::new("inc-dir");
+    sshd_config(&t, "Port 22\nInclude dir.conf\n");
+    t.mkdir("etc/ssh/dir.conf");
+    let a = audit_root(t.path(), &[0]);
+    assert!(a.findings().is_empty(), "{:?}", a.doc["findings"]);
+}
+
+#[test]
+fn include_glob_matching_a_directory() {
+    let t = TempDir::new("inc-globdir");
+    sshd_config(&t, "Port 22\nInclude sshd_config.d/*.conf\n");
+    t.mkdir("etc/ssh/sshd_config.d/sub.conf");
+    t.write("etc/ssh/sshd_config.d/sub.conf/inner.conf", "Bogus x\n");
+    t.write("etc/ssh/sshd_config.d/z.conf", "MaxStartups 2\n");
+    let a = audit_root(t.path(), &[0]);
+    // The file after the directory is still read; nothing inside the directory is.
+    a.find("SSHD201", "etc/ssh/sshd_config.d/z.conf", 1);
+    assert!(!a.codes().contains("SSHD001"), "the directory's contents were read: {:?}", a.doc["findings"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Symlinks that leave the root
+
+const DECOY: &str = "MaxStartups 3 # DECOY\nPermitRootLogin yes # DECOY\n";
+
+fn assert_no_decoy(a: &Audit) {
+    let text = a.all_text();
+    assert!(!text.contains("DECOY"), "a file outside the root was read:\n{}", tail(&text));
+    assert!(
+        !text.contains("root:x:0") && !text.contains("root:*:") && !text.contains("root:$"),
+        "the host's passwd/shadow was read"
+    );
+}
+
+#[test]
+fn symlinks_out_of_the_root_resolve_inside_it() {
+    let outside = TempDir::new("decoy");
+    let decoy = outside.write("decoy.conf", DECOY);
+    let decoy_rel = decoy.strip_prefix("/").expect("absolute temp dir").to_string_lossy().into_owned();
+    let t = TempDir::new("escape");
+    sshd_config(&t, "Port 22\nPermitRootLogin no\nInclude sshd_config.d/*.conf\n");
+    t.symlink("etc/ssh/sshd_config.d/evil-abs.conf", &decoy);
+    t.symlink("etc/ssh/sshd_config.d/evil-rel.conf", format!("{}{decoy_rel}", "../".repeat(12)));
+    t.symlink("etc/ssh/sshd_config.d/shadow.conf", "/etc/shadow");
+    t.symlink("etc/ssh/sshd_config.d/passwd.conf", "../../../../../../etc/passwd");
+    let a = audit_with(t.path(), t.path(), true, &[1], User::Current, true);
+    assert_no_decoy(&a);
+    // ROOT/<decoy path>, ROOT/etc/shadow and ROOT/etc/passwd do not exist: sshd (chrooted)
+    // would fail to open them.
+    let f = a.find("SSHD006", "etc/ssh/sshd_config", 3);
+    assert_eq!(f["fatal"], true, "{f}");
+    let msgs: Vec<&str> = a.findings().iter().filter_map(|f| f["message"].as_str()).collect();
+    for name in ["evil-abs.conf", "evil-rel.conf", "shadow.conf", "passwd.conf"] {
+        assert!(msgs.iter().any(|m| m.contains(name)), "no diagnostic names {name}: {msgs:?}");
+    }
+}
+
+#[test]
+fn symlink_out_of_the_root_reads_the_file_inside_the_root() {
+    let outside = TempDir::new("decoy2");
+    let decoy = outside.write("decoy.conf", DECOY);
+    let decoy_rel = decoy.strip_prefix("/").expect("absolute").to_string_lossy().into_owned();
+    let t = TempDir::new("escape-inside");
+    sshd_config(&t, "Port 22\nInclude sshd_config.d/*.conf\n");
+    // The same absolute path, inside the root, holds different text.
+    t.write(&decoy_rel, "MaxStartups 2 # INSIDE\n");
+    t.symlink("etc/ssh/sshd_config.d/a.conf", &decoy);
+    let a = audit_root(t.path(), &[0]);
+    assert_no_decoy(&a);
+    let f = a.find("SSHD201", "etc/ssh/sshd_config.d/a.conf", 1);
+    let msg = f["message"].as_str().unwrap_or("");
+    assert!(msg.starts_with("`MaxStartups` is `2"), "the in-root file was read: {f}");
+}
+
+#[test]
+fn include_paths_and_directory_symlinks_do_not_escape() {
+    let outside = TempDir::new("decoy3");
+    let decoy = outside.write("decoy.conf", DECOY);
+    let decoy_dir = outside.path().to_string_lossy().into_owned();
+    let t = TempDir::new("escape-paths");
+    sshd_config(
+        &t,
+        format!(
+            "Port 22\nInclude /../../..{}\nInclude ../../../../../../../..{}\nInclude linked.d/*.conf\n",
+            decoy.display(),
+            decoy.display()
+        ),
+    );
+    t.symlink("etc/ssh/linked.d", &decoy_dir);
+    // Missing literal paths and glob directories are warnings (sshd skips them).
+    let a = audit_with(t.path(), t.path(), true, &[0], User::Current, true);
+    assert_no_decoy(&a);
+    for line in [2, 3, 4] {
+        a.find("SSHD006", "etc/ssh/sshd_config", line);
+    }
+}
+
+#[test]
+fn sshd_config_symlink_out_of_the_root() {
+    let outside = TempDir::new("decoy4");
+    let decoy = outside.write("decoy.conf", DECOY);
+    let t = TempDir::new("escape-main");
+    t.mkdir("etc/ssh");
+    t.symlink("etc/ssh/sshd_config", &decoy);
+    let a = audit_root(t.path(), FINDINGS_OR_IO);
+    assert_no_decoy(&a);
+    a.find("SL002", "etc/ssh/sshd_config", 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// sshd_config that is not a regular file
+
+/// Build each broken-main-file case in a fresh root.
+fn broken_main_cases() -> Vec<(&'static str, TempDir)> {
+    let dir = TempDir::new("main-dir");
+    dir.mkdir("etc/ssh/sshd_config");
+    let fifo = TempDir::new("main-fifo");
+    fifo.mkfifo("etc/ssh/sshd_config");
+    let dangling = TempDir::new("main-dangling");
+    dangling.symlink("etc/ssh/sshd_config", "nowhere");
+    let lp = TempDir::new("main-loop");
+    lp.symlink("etc/ssh/sshd_config", "loop");
+    lp.symlink("etc/ssh/loop", "sshd_config");
+    vec![("directory", dir), ("FIFO", fifo), ("dangling symlink", dangling), ("symlink loop", lp)]
+}
+
+#[test]
+fn sshd_config_not_a_regular_file_with_root() {
+    for (what, t) in broken_main_cases() {
+        let a = audit_root(t.path(), FINDINGS_OR_IO);
+        let f = a.find("SL002", "etc/ssh/sshd_config", 1);
+        eprintln!("{what}: {}", f["message"]);
+    }
+}
+
+#[test]
+fn sshd_config_not_a_regular_file_named_explicitly() {
+    for (what, t) in broken_main_cases().into_iter().filter(|(w, _)| *w != "directory") {
+        let p = t.join("etc/ssh/sshd_config");
+        let a = audit_with(t.path(), &p, false, FINDINGS_OR_IO, User::Current, true);
+        let f = a.find("SL002", "etc/ssh/sshd_config", 1);
+        eprintln!("{what}: {}", f["message"]);
+    }
+}
+
+/// `sshlint ROOT/etc/ssh/sshd_config` where that is a directory prints nothing and exits 0.
+#[test]
+#[ignore = "bug: `sshlint ROOT/etc/ssh/sshd_config` naming a directory reports nothing and exits 0"]
+fn sshd_config_directory_named_explicitly() {
+    let t = TempDir::new("main-dir-explicit");
+    t.mkdir("etc/ssh/sshd_config");
+    let p = t.join("etc/ssh/sshd_config");
+    let a = audit_with(t.path(), &p, false, FINDINGS_OR_IO, User::Current, true);
+    a.find("SL002", "etc/ssh/sshd_config", 1);
+}
+
+/// Host-root inference (`sshlint ROOT/etc`, `sshlint DIR`) only recognises an sshd_config that
+/// `exists()`/`is_file()`: a dangling symlink or loop under `ROOT/etc`, and any of the four in
+/// a directory walk, give no finding, 0 files and exit 0.
+#[test]
+#[ignore = "bug: `sshlint ROOT/etc` (dangling/loop sshd_config) and `sshlint ROOT` (all four) report nothing, exit 0"]
+fn sshd_config_not_a_regular_file_found_by_inference() {
+    let mut failures = Vec::new();
+    for (what, t) in broken_main_cases() {
+        for target in [t.join("etc"), t.path().to_path_buf()] {
+            let out = run(
+                sshlint(&[
+                    OsStr::new("--openssh"),
+                    OsStr::new("9.2"),
+                    OsStr::new("--format"),
+                    OsStr::new("json"),
+                    target.as_os_str(),
+                ]),
+                None,
+            );
+            out.assert_no_crash();
+            let doc = out.json();
+            check_doc(&doc, &out.what);
+            let found = doc["findings"].as_array().into_iter().flatten().any(|f| {
+                f["code"] == "SL002" && f["path"].as_str().is_some_and(|p| p.ends_with("etc/ssh/sshd_config"))
+            });
+            if !found || !out.code().is_some_and(|c| FINDINGS_OR_IO.contains(&c)) {
+                failures.push(format!(
+                    "{what}: `sshlint {}` exit {:?}, findings {}",
+                    target.display(),
+                    out.code(),
+                    doc["findings"]
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// sshd exits when it cannot open its configuration (`sshd -t`: "No such file or directory",
+/// "Too many levels of symbolic links", exit 1): the finding is one sshd would refuse to start
+/// on, which is what `fatal` means in the JSON contract.
+#[test]
+#[ignore = "bug: SL002 for a missing/looping sshd_config has \"fatal\": false though sshd refuses to start"]
+fn missing_sshd_config_is_fatal() {
+    for (what, t) in broken_main_cases().into_iter().filter(|(w, _)| w.contains("symlink")) {
+        let a = audit_root(t.path(), FINDINGS_OR_IO);
+        let f = a.find("SL002", "etc/ssh/sshd_config", 1);
+        assert_eq!(f["fatal"], true, "{what}: {f}");
+        assert_eq!(a.doc["summary"]["fatal"], true, "{what}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Permissions (run as nobody)
+
+#[test]
+fn unreadable_sshd_config_as_nobody() {
+    if !require_root("unreadable_sshd_config_as_nobody") {
+        return;
+    }
+    let t = TempDir::new("mode000");
+    let p = sshd_config(&t, "Port 22\n");
+    set_mode(&p, 0o000);
+    let targets =
+        [(t.path().to_path_buf(), true), (t.path().to_path_buf(), false), (t.join("etc"), false), (p.clone(), false)];
+    for (target, root_flag) in targets {
+        let a = audit_with(t.path(), &target, root_flag, FINDINGS_OR_IO, User::Nobody, true);
+        let f = a.find("SL002", "etc/ssh/sshd_config", 1);
+        assert!(f["message"].as_str().unwrap_or("").contains("permission denied"), "{f}");
+    }
+}
+
+#[test]
+fn unreadable_included_files_as_nobody() {
+    if !require_root("unreadable_included_files_as_nobody") {
+        return;
+    }
+    let t = TempDir::new("mode000-inc");
+    sshd_config(&t, "Port 22\nInclude sshd_config.d/*.conf\nInclude other.conf\n");
+    let a_conf = t.write("etc/ssh/sshd_config.d/a.conf", "PermitRootLogin no\n");
+    let other = t.write("etc/ssh/other.conf", "X11Forwarding no\n");
+    set_mode(&a_conf, 0o000);
+    set_mode(&other, 0o000);
+    let a = audit_with(t.path(), t.path(), true, &[1], User::Nobody, true);
+    a.find("SSHD006", "etc/ssh/sshd_config", 2);
+    a.find("SSHD006", "etc/ssh/sshd_config", 3);
+}
+
+/// The glob over an unreadable directory matches nothing, and nothing says so: the drop-ins
+/// were not checked.
+#[test]
+#[ignore = "bug: an unreadable sshd_config.d (as nobody) is skipped silently: no finding at the Include line, exit 0"]
+fn unreadable_dropin_directory_as_nobody() {
+    if !require_root("unreadable_dropin_directory_as_nobody") {
+        return;
+    }
+    let t = TempDir::new("mode000-dir");
+    sshd_config(&t, "Port 22\nInclude sshd_config.d/*.conf\n");
+    t.write("etc/ssh/sshd_config.d/a.conf", "PermitRootLogin no\n");
+    set_mode(&t.join("etc/ssh/sshd_config.d"), 0o000);
+    let a = audit_with(t.path(), t.path(), true, FINDINGS_OR_IO, User::Nobody, true);
+    let f = a.find_at("etc/ssh/sshd_config", 2);
+    assert!(f["message"].as_str().unwrap_or("").contains("permission denied"), "{f}");
+}
+
+#[test]
+fn unreadable_etc_ssh_with_root_flag_as_nobody() {
+    if !require_root("unreadable_etc_ssh_with_root_flag_as_nobody") {
+        return;
+    }
+    let t = TempDir::new("mode000-etcssh");
+    sshd_config(&t, "Port 22\n");
+    set_mode(&t.join("etc/ssh"), 0o000);
+    let a = audit_with(t.path(), t.path(), true, FINDINGS_OR_IO, User::Nobody, true);
+    let f = a.find("SL002", "etc/ssh/sshd_config", 1);
+    assert!(f["message"].as_str().unwrap_or("").contains("permission denied"), "{f}");
+}
+
+/// `sshlint ROOT/etc` with `etc/ssh` unreadable: the `/etc` shortcut checks `exists()`, which
+/// is false without search permission, the walk swallows the error, and the run reports
+/// nothing and exits 0.
+#[test]
+#[ignore = "bug: `sshlint ROOT/etc` with unreadable etc/ssh (as nobody) reports nothing and exits 0"]
+fn unreadable_etc_ssh_as_path_as_nobody() {
+    if !require_root("unreadable_etc_ssh_as_path_as_nobody") {
+        return;
+    }
+    let t = TempDir::new("mode000-etc");
+    sshd_config(&t, "Port 22\n");
+    set_mode(&t.join("etc/ssh"), 0o000);
+    let a = audit_with(t.path(), &t.join("etc"), false, FINDINGS_OR_IO, User::Nobody, true);
+    let any = a.findings().iter().any(|f| {
+        f["code"] == "SL002"
+            && f["path"].as_str().is_some_and(|p| p.ends_with("etc/ssh/sshd_config") || p.ends_with("etc/ssh"))
+    });
+    assert!(any, "no SL002 for the unreadable etc/ssh: {}", a.doc["findings"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Standard input
+
+fn lint_stdin(input: &[u8], extra: &[&str]) -> Output {
+    let mut args = vec!["--openssh", "9.2"];
+    args.extend_from_slice(extra);
+    args.push("-");
+    run(sshlint(&args), Some(input.to_vec()))
+}
+
+#[test]
+fn stdin_garbage() {
+    let (input, last) = garbage(3000, 0x5eed_0002);
+    let out = lint_stdin(&input, &["--format", "json"]);
+    out.assert_exit(&[1]);
+    let doc = out.json();
+    check_doc(&doc, &out.what);
+    assert_eq!(doc["files"], serde_json::json!([{"path": "<stdin>", "kind": "sshd_config"}]));
+    let hit = doc["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|f| f["code"] == "SSHD001" && f["path"] == "<stdin>" && f["line"] == last);
+    assert!(hit, "no SSHD001 at <stdin>:{last}: {}", doc["findings"]);
+    let human = lint_stdin(&input, &["--color", "never"]);
+    human.assert_exit(&[1]);
+    let last_line = human.stdout().lines().last().unwrap_or("").to_string();
+    assert_eq!(parse_summary(&last_line), Some(summary_of(&doc)), "{last_line:?}");
+}
+
+#[test]
+fn stdin_empty() {
+    let out = lint_stdin(b"", &["--format", "json"]);
+    out.assert_exit(&[0]);
+    let doc = out.json();
+    check_doc(&doc, &out.what);
+    assert_eq!(doc["findings"], serde_json::json!([]));
+    let human = lint_stdin(b"", &["--color", "never"]);
+    human.assert_exit(&[0]);
+    assert_eq!(human.stdout().lines().last().map(parse_summary), Some(Some([0, 0, 0, 1, 0])), "{}", human.stdout());
+}
+
+#[test]
+fn stdin_with_includes_and_nul() {
+    // Includes cannot be resolved from standard input: not checked, not guessed, not read.
+    let out = lint_stdin(
+        b"Port 22\nInclude /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin\0 yes\nPort 2222\n",
+        &["--format", "json"],
+    );
+    out.assert_exit(&[1]);
+    let doc = out.json();
+    check_doc(&doc, &out.what);
+    let hit = doc["findings"].as_array().into_iter().flatten().any(|f| f["code"] == "SSHD001" && f["line"] == 3);
+    assert!(hit, "{}", doc["findings"]);
+    assert_eq!(doc["files"].as_array().map(Vec::len), Some(1), "{}", doc["files"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The helpers themselves
+
+#[test]
+fn summary_parser() {
+    assert_eq!(parse_summary("1 error, 0 warnings, 2 infos in 1 file (1 host)"), Some([1, 0, 2, 1, 1]));
+    assert_eq!(parse_summary("0 errors, 1 warning, 0 infos in 3 files (2 hosts)"), Some([0, 1, 0, 3, 2]));
+    assert_eq!(parse_summary("1 errors, 0 warnings, 0 infos in 1 file (1 host)"), None);
+    assert_eq!(parse_summary("whatever"), None);
+    let t = TempDir::new("helper");
+    let p = t.write("a/b/c", "x");
+    let keep = t.path().to_path_buf();
+    assert!(p.exists());
+    drop(t);
+    assert!(!keep.exists(), "TempDir removes itself");
+}
