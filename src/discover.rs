@@ -149,6 +149,8 @@ pub struct HostRoot {
     links: std::cell::RefCell<std::collections::HashMap<PathBuf, Option<PathBuf>>>,
     /// Directory listings by real path (`None`: not a readable directory).
     dirs: std::cell::RefCell<std::collections::HashMap<PathBuf, Option<std::rc::Rc<Vec<Entry>>>>>,
+    /// Directories that exist but could not be listed (permission denied).
+    denied: std::cell::RefCell<Vec<PathBuf>>,
 }
 
 /// A directory entry as read_dir reports it (no extra stat).
@@ -160,7 +162,7 @@ struct Entry {
 
 impl HostRoot {
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        HostRoot { dir: dir.into(), links: Default::default(), dirs: Default::default() }
+        HostRoot { dir: dir.into(), links: Default::default(), dirs: Default::default(), denied: Default::default() }
     }
 
     /// The entries of a real directory, read once.
@@ -168,7 +170,13 @@ impl HostRoot {
         if let Some(hit) = self.dirs.borrow().get(dir) {
             return hit.clone();
         }
-        let list = fs::read_dir(dir).ok().map(|rd| {
+        let read = fs::read_dir(dir);
+        if let Err(e) = &read
+            && e.kind() == std::io::ErrorKind::PermissionDenied
+        {
+            self.denied.borrow_mut().push(dir.to_path_buf());
+        }
+        let list = read.ok().map(|rd| {
             let mut v: Vec<Entry> = rd
                 .filter_map(|e| e.ok())
                 .map(|e| Entry {
@@ -254,6 +262,14 @@ impl HostRoot {
         read_bounded(&self.resolve(host_path)?)
     }
 
+    /// Whether listing the directory at a host path was refused (permission denied).
+    pub fn is_denied(&self, host_path: &str) -> bool {
+        self.resolve(host_path).is_ok_and(|real| {
+            let _ = self.listing(&real);
+            self.denied.borrow().contains(&real)
+        })
+    }
+
     pub fn exists(&self, host_path: &str) -> bool {
         let Ok(real) = self.resolve(host_path) else { return false };
         match (real.parent(), real.file_name().and_then(|n| n.to_str())) {
@@ -282,7 +298,10 @@ impl HostRoot {
                 if !has_magic(comp) {
                     let p = format!("{base}/{comp}");
                     if last {
-                        if self.resolve(&p).is_ok_and(|r| fs::symlink_metadata(&r).is_ok()) {
+                        // glob(3) checks a literal name with lstat: a dangling or looping
+                        // symlink still matches (and then fails to open, as in sshd).
+                        let parent = self.resolve(if base.is_empty() { "/" } else { base });
+                        if parent.is_ok_and(|d| fs::symlink_metadata(d.join(comp)).is_ok()) {
                             next.push(p);
                         }
                     } else {
@@ -437,7 +456,9 @@ pub fn discover(paths: &[PathBuf], root: Option<&Path>) -> Discovery {
                 continue;
             }
         };
-        if meta.is_dir() {
+        if meta.is_dir() && kind_from_path(path) == FileKind::SshdConfig {
+            d.unknown.push((path.clone(), "is a directory, not an sshd_config file".into()));
+        } else if meta.is_dir() {
             walk_dir(path, &mut d);
         } else {
             match kind_from_path(path) {
@@ -466,14 +487,27 @@ fn add_file(path: &Path, d: &mut Discovery) {
 
 fn walk_dir(dir: &Path, d: &mut Discovery) {
     // A directory that is itself a host's /etc (e.g. `sshlint /etc`) or a root.
-    if dir.join("ssh").join("sshd_config").exists() && dir.file_name().is_some_and(|n| n == "etc") {
+    let has_config = |ssh: &Path| fs::symlink_metadata(ssh.join("sshd_config")).is_ok();
+    if dir.file_name().is_some_and(|n| n == "etc") && (has_config(&dir.join("ssh")) || is_denied_dir(&dir.join("ssh")))
+    {
         let root = dir.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
         d.hosts.push(if root.as_os_str().is_empty() { PathBuf::from(".") } else { root });
         return;
     }
     let mut walker = walkdir::WalkDir::new(dir).follow_links(false).max_depth(32).into_iter();
     while let Some(entry) = walker.next() {
-        let Ok(entry) = entry else { continue };
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                // A directory sshlint may not read: say so rather than skip it silently.
+                if let Some(p) = e.path()
+                    && e.io_error().is_some_and(|io| io.kind() == std::io::ErrorKind::PermissionDenied)
+                {
+                    d.unknown.push((p.to_path_buf(), "cannot be read (permission denied)".into()));
+                }
+                continue;
+            }
+        };
         if is_skipped_dir(&entry) {
             walker.skip_current_dir();
             continue;
@@ -483,13 +517,15 @@ fn walk_dir(dir: &Path, d: &mut Discovery) {
         if entry.file_type().is_dir()
             && entry.file_name() == "ssh"
             && entry.path().parent().and_then(Path::file_name).is_some_and(|n| n == "etc")
-            && entry.path().join("sshd_config").is_file()
+            && has_config(entry.path())
         {
             add_file(&entry.path().join("sshd_config"), d);
             walker.skip_current_dir();
             continue;
         }
-        if !entry.file_type().is_file() {
+        // A broken sshd_config (dangling link, FIFO, directory) still names a host to report.
+        let named_config = entry.file_name() == "sshd_config";
+        if !entry.file_type().is_file() && !named_config {
             continue;
         }
         let path = entry.path();
@@ -499,6 +535,10 @@ fn walk_dir(dir: &Path, d: &mut Discovery) {
             _ => {}
         }
     }
+}
+
+fn is_denied_dir(p: &Path) -> bool {
+    p.is_dir() && fs::read_dir(p).is_err_and(|e| e.kind() == std::io::ErrorKind::PermissionDenied)
 }
 
 fn is_skipped_dir(e: &walkdir::DirEntry) -> bool {

@@ -146,8 +146,10 @@ fn unreadable(mut sources: SourceMap, path: &Path, message: &str, opts: &LintOpt
     let mut findings = Vec::new();
     let meta = &rules::meta::unreadable_file::RULE;
     if opts.selection.enabled(meta) {
-        let v = Violation::new(Location { file: id, span: Default::default() }, message.to_string())
+        let mut v = Violation::new(Location { file: id, span: Default::default() }, message.to_string())
             .help("check the path and permissions (run as root to audit a live /etc)");
+        // A host whose sshd_config cannot be read: sshd would not start either.
+        v.fatal = is_host;
         findings.push(rules::finding(meta, v, &opts.selection));
     }
     Unit { sources, findings, files: vec![(id, FileKind::Unknown)], is_host, version: None }

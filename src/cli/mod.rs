@@ -161,19 +161,32 @@ pub fn main() -> i32 {
     }
 }
 
-/// Write to stdout; a closed pipe is a normal end (exit 0).
+/// Write to stdout; a closed pipe is a normal end (exit 0, whatever was found).
 fn emit(text: &str) -> i32 {
     emit_bytes(text.as_bytes())
 }
 
 fn emit_bytes(bytes: &[u8]) -> i32 {
+    match write_stdout(bytes) {
+        Ok(()) | Err(Output::Closed) => EXIT_OK,
+        Err(Output::Failed) => EXIT_USAGE,
+    }
+}
+
+enum Output {
+    /// The reader went away (`sshlint … | head`).
+    Closed,
+    Failed,
+}
+
+fn write_stdout(bytes: &[u8]) -> Result<(), Output> {
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|()| out.flush()) {
-        Ok(()) => EXIT_OK,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Output::Closed),
         Err(e) => {
             eprintln!("sshlint: cannot write output: {e}");
-            EXIT_USAGE
+            Err(Output::Failed)
         }
     }
 }
@@ -204,7 +217,7 @@ fn run_lint(args: LintArgs) -> i32 {
         }
     }
     for cidr in &args.from {
-        if crate::rules::sshd::samples::from_addr(cidr).is_none() {
+        if !valid_cidr(cidr) {
             return usage(&format!("--from `{cidr}` is not an address or CIDR"));
         }
     }
@@ -248,11 +261,24 @@ fn run_lint(args: LintArgs) -> i32 {
         Format::Json => report::json::render(&result),
         Format::Github => report::github::render(&result),
     };
-    let code = emit(&text);
-    if code != EXIT_OK {
-        return code;
+    match write_stdout(text.as_bytes()) {
+        Ok(()) => exit_code(&result, args.fail_on),
+        Err(Output::Closed) => EXIT_OK,
+        Err(Output::Failed) => EXIT_USAGE,
     }
-    exit_code(&result, args.fail_on)
+}
+
+/// An address or `address/len` with a prefix length that fits the family.
+fn valid_cidr(s: &str) -> bool {
+    let (addr, len) = match s.split_once('/') {
+        Some((a, l)) => (a, Some(l)),
+        None => (s, None),
+    };
+    let Some(ip) = crate::syntax::values::ip_numeric(addr) else { return false };
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    len.is_none_or(|l| {
+        !l.is_empty() && l.chars().all(|c| c.is_ascii_digit()) && l.parse::<u32>().is_ok_and(|n| n <= max)
+    })
 }
 
 fn exit_code(r: &LintResult, fail_on: FailOn) -> i32 {

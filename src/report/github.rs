@@ -24,10 +24,10 @@ pub fn render(r: &LintResult) -> String {
         };
         let ((l, c), (el, ec)) = position(u, f.location);
         let title = format!("{} {}", f.code, f.name);
-        let mut msg = f.message.clone();
+        let mut msg = crate::report::human::display_safe(&f.message);
         if let Some(h) = &f.help {
             msg.push_str("\nhelp: ");
-            msg.push_str(h);
+            msg.push_str(&crate::report::human::display_safe(h));
         }
         out.push_str(&format!(
             "::{level} file={},line={l},col={c},endLine={el},endColumn={ec},title={}::{}\n",

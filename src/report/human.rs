@@ -2,15 +2,94 @@
 
 use crate::diagnostic::{Finding, Severity};
 use crate::lint::{LintResult, Unit};
-use crate::source::Location;
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceSpan};
 use std::fmt;
 
-/// A finding's secondary location in another file, shown as a related diagnostic.
+/// Replace what must not reach a terminal (control characters, bytes that are not UTF-8)
+/// with U+FFFD; tabs and newlines stay.
+pub fn display_safe(s: &str) -> String {
+    s.chars().map(|c| if unsafe_char(c) { '\u{fffd}' } else { c }).collect()
+}
+
+fn unsafe_char(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t') || crate::source::is_escaped_byte(c)
+}
+
+/// Lines longer than this are not excerpted (terminals cannot show them usefully and miette
+/// cannot lay out columns past 65535).
+const MAX_EXCERPT_LINE: usize = 2000;
+/// Context lines around the labels.
+const CONTEXT: usize = 2;
+
+/// The few lines of a file a finding needs, made safe for a terminal, with spans remapped.
+/// Rendering a window instead of the whole file keeps output linear in the number of findings.
+#[derive(Debug)]
+struct Window {
+    name: String,
+    text: String,
+    /// 0-based line number of the window's first line.
+    first_line: usize,
+    /// (file offset, window offset) at every character boundary.
+    map: Vec<(u32, u32)>,
+}
+
+impl Window {
+    /// A window over `file` covering `spans`; `None` when a covered line is too long.
+    fn new(file: &crate::source::SourceFile, spans: &[crate::source::Span]) -> Option<Window> {
+        let first = spans.iter().map(|s| file.line_col(s.start).0).min()?;
+        let last = spans.iter().map(|s| file.line_col(s.end).0).max()?;
+        let from_line = first.saturating_sub(CONTEXT).max(1);
+        let to_line = (last + CONTEXT).min(file.line_count());
+        let start = file.line_start(from_line) as usize;
+        let end = if to_line >= file.line_count() { file.text.len() } else { file.line_start(to_line + 1) as usize };
+        let raw = file.text.get(start..end)?;
+        if raw.lines().any(|l| l.len() > MAX_EXCERPT_LINE) {
+            return None;
+        }
+        let mut text = String::with_capacity(raw.len());
+        let mut map = Vec::with_capacity(raw.len() + 1);
+        for (i, c) in raw.char_indices() {
+            map.push(((start + i) as u32, text.len() as u32));
+            text.push(if unsafe_char(c) { '\u{fffd}' } else { c });
+        }
+        map.push((end as u32, text.len() as u32));
+        Some(Window { name: file.path.display().to_string(), text, first_line: from_line - 1, map })
+    }
+
+    fn span(&self, span: crate::source::Span) -> SourceSpan {
+        let at = |off: u32| match self.map.binary_search_by_key(&off, |&(f, _)| f) {
+            Ok(i) => self.map[i].1 as usize,
+            Err(i) => self.map.get(i.saturating_sub(1)).map_or(0, |&(_, w)| w as usize),
+        };
+        let (s, e) = (at(span.start), at(span.end));
+        (s, e.saturating_sub(s)).into()
+    }
+}
+
+impl miette::SourceCode for Window {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let inner = self.text.as_str().read_span(span, before, after)?;
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line() + self.first_line,
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+/// A finding's secondary location in another file (or far away in the same one).
 #[derive(Debug)]
 struct Elsewhere {
     message: String,
-    src: NamedSource<String>,
+    src: Option<Window>,
     span: SourceSpan,
 }
 
@@ -25,9 +104,10 @@ impl Diagnostic for Elsewhere {
         Some(miette::Severity::Advice)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.src)
+        self.src.as_ref().map(|w| w as &dyn miette::SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.src.as_ref()?;
         Some(Box::new(std::iter::once(LabeledSpan::new_with_span(Some(self.message.clone()), self.span))))
     }
 }
@@ -39,7 +119,7 @@ struct Rendered {
     message: String,
     help: Option<String>,
     severity: Severity,
-    src: NamedSource<String>,
+    src: Option<Window>,
     labels: Vec<LabeledSpan>,
     others: Vec<Elsewhere>,
 }
@@ -65,13 +145,10 @@ impl Diagnostic for Rendered {
         self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        // A file that could not be read has no text to show.
-        (!self.src.inner().is_empty()).then_some(&self.src as &dyn miette::SourceCode)
+        self.src.as_ref().map(|w| w as &dyn miette::SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        if self.src.inner().is_empty() {
-            return None;
-        }
+        self.src.as_ref()?;
         Some(Box::new(self.labels.iter().cloned()))
     }
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
@@ -82,44 +159,65 @@ impl Diagnostic for Rendered {
     }
 }
 
-fn named(unit: &Unit, loc: Location) -> NamedSource<String> {
-    let f = unit.sources.get(loc.file);
-    NamedSource::new(f.path.display().to_string(), f.text.clone())
-}
-
-fn span(loc: Location) -> SourceSpan {
-    (loc.span.start as usize, loc.span.len()).into()
-}
+/// Related locations within this many lines of the primary share its excerpt.
+const NEARBY_LINES: usize = 12;
 
 fn render_one(unit: &Unit, f: &Finding) -> Rendered {
-    let mut labels = vec![LabeledSpan::new_primary_with_span(None, span(f.location))];
-    let mut others = Vec::new();
-    for r in &f.related {
-        if r.location.file == f.location.file {
-            labels.push(LabeledSpan::new_with_span(Some(r.message.clone()), span(r.location)));
-        } else {
-            others.push(Elsewhere { message: r.message.clone(), src: named(unit, r.location), span: span(r.location) });
+    let file = unit.sources.get(f.location.file);
+    let primary_line = file.line_col(f.location.span.start).0;
+    let (near, far): (Vec<_>, Vec<_>) = f.related.iter().partition(|r| {
+        r.location.file == f.location.file
+            && file.line_col(r.location.span.start).0.abs_diff(primary_line) <= NEARBY_LINES
+    });
+    let mut spans = vec![f.location.span];
+    spans.extend(near.iter().map(|r| r.location.span));
+    let src = if file.text.is_empty() { None } else { Window::new(file, &spans) };
+    let mut labels = Vec::new();
+    let mut message = display_safe(&f.message);
+    match &src {
+        Some(w) => {
+            labels.push(LabeledSpan::new_primary_with_span(None, w.span(f.location.span)));
+            for r in &near {
+                labels.push(LabeledSpan::new_with_span(Some(display_safe(&r.message)), w.span(r.location.span)));
+            }
         }
+        None if !file.text.is_empty() => {
+            let (line, col) = file.line_col(f.location.span.start);
+            message = format!("{message} (at {}:{line}:{col})", file.path.display());
+        }
+        None => {}
     }
+    let others = far
+        .iter()
+        .map(|r| {
+            let other = unit.sources.get(r.location.file);
+            let w = if other.text.is_empty() { None } else { Window::new(other, &[r.location.span]) };
+            let span = w.as_ref().map_or((0, 0).into(), |w| w.span(r.location.span));
+            Elsewhere { message: display_safe(&r.message), src: w, span }
+        })
+        .collect();
     Rendered {
         code: format!("{}({})", f.code, f.name),
-        message: f.message.clone(),
-        help: f.help.clone(),
+        message,
+        help: f.help.as_deref().map(display_safe),
         severity: f.severity,
-        src: named(unit, f.location),
+        src,
         labels,
         others,
     }
 }
 
+fn handler(color: bool) -> GraphicalReportHandler {
+    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    GraphicalReportHandler::new_themed(theme).with_width(100)
+}
+
 /// Render every finding followed by the summary line.
 pub fn render(r: &LintResult, color: bool) -> String {
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    let handler = handler(color);
     let mut out = String::new();
     for (u, f) in r.findings() {
-        let d = render_one(u, f);
-        let _ = handler.render_report(&mut out, &d);
+        let _ = handler.render_report(&mut out, &render_one(u, f));
         out.push('\n');
     }
     out.push_str(&super::summary_line(r));
@@ -129,8 +227,7 @@ pub fn render(r: &LintResult, color: bool) -> String {
 
 /// Render findings of one unit without a summary (used by `effective` on failure).
 pub fn render_unit(u: &Unit, color: bool) -> String {
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    let handler = handler(color);
     let mut out = String::new();
     for f in &u.findings {
         let _ = handler.render_report(&mut out, &render_one(u, f));

@@ -37,8 +37,8 @@ struct FindingJson<'a> {
     severity: &'a str,
     #[serde(flatten)]
     at: Pos,
-    message: &'a str,
-    help: Option<&'a str>,
+    message: String,
+    help: Option<String>,
     related: Vec<RelatedJson<'a>>,
     fatal: bool,
 }
@@ -88,8 +88,8 @@ pub fn render(r: &LintResult) -> String {
             name: f.name,
             severity: f.severity.as_str(),
             at: pos(u, f.location),
-            message: &f.message,
-            help: f.help.as_deref(),
+            message: crate::report::human::display_safe(&f.message),
+            help: f.help.as_deref().map(crate::report::human::display_safe),
             related: f.related.iter().map(|l| RelatedJson { at: pos(u, l.location), message: &l.message }).collect(),
             fatal: f.fatal,
         })

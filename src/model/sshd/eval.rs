@@ -355,7 +355,10 @@ impl<'a, 'c> Walker<'a, 'c> {
         let suggestion = keywords::suggest(self.v(), keyword);
         let known_elsewhere = Version::ALL.iter().find(|v| keywords::lookup(**v, keyword).is_some()).copied();
         let v = self.v();
-        let printable: String = keyword.chars().flat_map(char::escape_default).collect();
+        let mut printable: String = keyword.chars().take(60).flat_map(char::escape_default).collect();
+        if keyword.chars().nth(60).is_some() {
+            printable.push('…');
+        }
         let p = self.problem(
             ProblemKind::UnknownKeyword,
             at,
@@ -449,6 +452,20 @@ impl<'a, 'c> Walker<'a, 'c> {
                         p.severity = Some(Severity::Warning);
                         p.help =
                             Some("sshd skips it silently; check the path (relative paths are under /etc/ssh)".into());
+                    }
+                }
+                GlobResult::Denied(dir) => {
+                    if self.startup_pass() {
+                        let p = self.problem(
+                            ProblemKind::Include,
+                            at,
+                            format!(
+                                "`Include {}` not checked: sshlint cannot read directory `{dir}` (permission denied)",
+                                arg.text
+                            ),
+                            false,
+                        );
+                        p.help = Some("run sshlint as root (or with read access) to check the included files".into());
                     }
                 }
                 GlobResult::NotChecked => {

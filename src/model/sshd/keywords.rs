@@ -81,6 +81,10 @@ pub const COUNT: usize = OPT_COUNT;
 
 /// The closest keyword of release `v` to a misspelt one, if it is close enough to suggest.
 pub fn suggest(v: Version, keyword: &str) -> Option<&'static str> {
+    // No keyword is longer than 40 characters: nothing to suggest for long words.
+    if keyword.len() > 64 {
+        return None;
+    }
     let lower = keyword.to_ascii_lowercase();
     let mut best: Option<(usize, &'static str)> = None;
     for d in table(v) {

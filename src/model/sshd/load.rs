@@ -34,6 +34,8 @@ pub enum GlobResult {
     NoMatch { missing: Option<String> },
     /// No host root to resolve against: not checked.
     NotChecked,
+    /// The directory could not be listed by sshlint (permission denied): not checked.
+    Denied(String),
 }
 
 #[derive(Debug, Default)]
@@ -106,7 +108,10 @@ pub fn load(origin: &Origin, main: &str, main_real: Option<PathBuf>, sources: &m
                 Origin::Lone => GlobResult::NotChecked,
                 Origin::Root(root) => {
                     let matches = if sel.starts_with('~') { Vec::new() } else { root.glob(&sel) };
-                    if matches.is_empty() {
+                    let dir = sel.rsplit_once('/').map_or("/", |(d, _)| if d.is_empty() { "/" } else { d });
+                    if matches.is_empty() && root.is_denied(dir) {
+                        GlobResult::Denied(dir.to_string())
+                    } else if matches.is_empty() {
                         GlobResult::NoMatch { missing: missing_part(root, &sel) }
                     } else {
                         let mut files = Vec::new();

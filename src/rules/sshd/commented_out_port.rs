@@ -38,7 +38,9 @@ declare_rule! {
 
 pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
     let host = ctx.host;
-    let ports = host.global().ports();
+    let mut ports = host.global().ports();
+    ports.sort_unstable();
+    ports.dedup();
     for f in &host.loaded.files {
         let text = &ctx.sources.get(f.id).text;
         let mut offset = 0;
