@@ -133,10 +133,17 @@ def main():
             w(f"    KeywordDef {{ name: {json.dumps(kw)}, kind: {k}, scope: {sc} }},")
         w("];")
         w("")
-        # lowercase dump names: first keyword in table order naming the option
+        # dump names (lookup_opcode_name): up to 10.3 the first keyword in table order naming
+        # the option (lower case); from 10.4 the table's own display spelling.
         first = {}
+        has_display = any(r[4] for r in rows)
         for kw, kind, opt, scope, disp in rows:
-            if opt and opt not in first:
+            if not opt or opt in first:
+                continue
+            if has_display:
+                if kind == "opt":
+                    first[opt] = disp or opt
+            else:
                 first[opt] = kw
         w(f"pub static DUMP_{ident}: [&str; OPT_COUNT] = [")
         for n in names:

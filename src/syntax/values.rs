@@ -90,6 +90,23 @@ pub fn convtime(s: &str) -> Option<i64> {
     Some(total)
 }
 
+/// `strtol(s, &end, 0)` over the whole string (decimal, 0x hex, leading-0 octal).
+pub fn c_long_base0(s: &str) -> Option<i64> {
+    let t = s.trim_start();
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let v = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        i64::from_str_radix(h, 16).ok()?
+    } else if t.len() > 1 && t.starts_with('0') {
+        i64::from_str_radix(&t[1..], 8).ok()?
+    } else {
+        t.parse().ok()?
+    };
+    Some(if neg { -v } else { v })
+}
+
 /// `convtime_double` (10.3+): like [`convtime`] but each number may have a fraction.
 pub fn convtime_double(s: &str) -> Option<f64> {
     if s.is_empty() {

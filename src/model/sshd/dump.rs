@@ -124,8 +124,8 @@ pub fn dump(e: &Effective, resolve: Resolver) -> Result<String, BadListen> {
     multi(&mut o, Opt::AddressFamily);
     for (ip, port) in listen_addresses(e, resolve)? {
         match ip {
-            IpAddr::V6(a) => line!("{} [{}]:{}", name(Opt::ListenAddress), a, port),
-            IpAddr::V4(a) => line!("{} {}:{}", name(Opt::ListenAddress), a, port),
+            IpAddr::V6(a) => line!("{} [{}]:{}", lower(v, "listenaddress", "ListenAddress"), a, port),
+            IpAddr::V4(a) => line!("{} {}:{}", lower(v, "listenaddress", "ListenAddress"), a, port),
         }
     }
     flag(&mut o, Opt::UsePAM);
@@ -159,10 +159,16 @@ pub fn dump(e: &Effective, resolve: Resolver) -> Result<String, BadListen> {
     if v.at_least(10, 3) {
         flag(&mut o, Opt::GSSAPIDelegateCredentials);
     }
-    flag(&mut o, Opt::GSSAPIKeyExchange);
-    flag(&mut o, Opt::GSSAPIStrictAcceptorCheck);
-    flag(&mut o, Opt::GSSAPIStoreCredentialsOnRekey);
-    line!("{} {}", name(Opt::GSSAPIKexAlgorithms), e.algorithms(Opt::GSSAPIKexAlgorithms).join(","));
+    if e.debian {
+        flag(&mut o, Opt::GSSAPIKeyExchange);
+    }
+    if e.debian || v.at_least(10, 3) {
+        flag(&mut o, Opt::GSSAPIStrictAcceptorCheck);
+    }
+    if e.debian {
+        flag(&mut o, Opt::GSSAPIStoreCredentialsOnRekey);
+        line!("{} {}", name(Opt::GSSAPIKexAlgorithms), e.algorithms(Opt::GSSAPIKexAlgorithms).join(","));
+    }
     flag(&mut o, Opt::PasswordAuthentication);
     flag(&mut o, Opt::KbdInteractiveAuthentication);
     flag(&mut o, Opt::PrintMotd);
@@ -240,7 +246,8 @@ pub fn dump(e: &Effective, resolve: Resolver) -> Result<String, BadListen> {
     array(&mut o, Opt::SetEnv);
     oneline(&mut o, Opt::AuthenticationMethods, Some("any"));
     oneline(&mut o, Opt::LogVerbose, None);
-    oneline(&mut o, Opt::ChannelTimeout, None);
+    // Upstream 9.3 prints `none` for an empty ChannelTimeout; Debian 12's 9.2 prints nothing.
+    oneline(&mut o, Opt::ChannelTimeout, if v.at_least(9, 3) { Some("none") } else { None });
     if let Some(Val::Subsystems(subs)) = e.value(Opt::Subsystem) {
         for s in subs {
             line!("{} {} {}", lower(v, "subsystem", "Subsystem"), s.name, s.args);
@@ -271,8 +278,8 @@ pub fn dump(e: &Effective, resolve: Resolver) -> Result<String, BadListen> {
     line!(
         "{} {} {}",
         lower(v, "ipqos", "IPQoS"),
-        iptos(q.first().copied().unwrap_or(0x10)),
-        iptos(q.get(1).copied().unwrap_or(0x08))
+        settings::format_ipqos(q.first().copied().unwrap_or(0x10), v),
+        settings::format_ipqos(q.get(1).copied().unwrap_or(0x08), v)
     );
     let rk = e.nums(Opt::RekeyLimit);
     let rk0 = rk.first().copied().filter(|&n| n != -1).unwrap_or(0);
@@ -350,7 +357,7 @@ fn penalties(o: &mut String, e: &Effective, v: Version) {
 
 /// Keywords printed with a literal name: lower case before 10.4, mixed case after.
 fn lower(v: Version, low: &str, mixed: &str) -> String {
-    if v.at_least(10, 4) { mixed.to_string() } else { low.to_string() }
+    if v.at_least(10, 5) { mixed.to_string() } else { low.to_string() }
 }
 
 /// Options whose `none` value is cleared to unset by sshd.
@@ -368,12 +375,4 @@ fn clears_on_none(opt: Opt) -> bool {
             | Opt::ChrootDirectory
             | Opt::HostKeyAgent
     )
-}
-
-/// `iptos2str`.
-fn iptos(v: i64) -> String {
-    match settings::IPQOS.0.iter().find(|&&(_, x)| x == v) {
-        Some((k, _)) => (*k).to_string(),
-        None => format!("0x{v:02x}"),
-    }
 }

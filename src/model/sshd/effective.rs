@@ -15,13 +15,15 @@ use crate::source::Location;
 #[derive(Clone, Debug)]
 pub struct Effective {
     pub version: Version,
+    /// A Debian/Ubuntu build (see `HostFacts::debian`).
+    pub debian: bool,
     pub set: Settings,
 }
 
 /// The global configuration (what `sshd -T` prints without `-C`, minus Match all effects that
 /// the blank test connection applies).
-pub fn global(startup: &Startup, version: Version) -> Effective {
-    Effective { version, set: startup.settings.clone() }
+pub fn global(startup: &Startup, host: &HostFacts) -> Effective {
+    Effective { version: host.version, debian: host.debian, set: startup.settings.clone() }
 }
 
 /// The configuration for `conn`, or the fatal message sshd's test mode stops with.
@@ -33,9 +35,9 @@ pub fn for_connection(
 ) -> Result<Effective, String> {
     let matched = eval::connection_pass(loaded, host, conn)?;
     let mut set = startup.settings.clone();
-    clear_on_none(&mut set);
+    clear_on_none(&mut set, host.version);
     copy_set(&mut set, matched, host.version);
-    let e = Effective { version: host.version, set };
+    let e = Effective { version: host.version, debian: host.debian, set };
     // assemble_algorithms runs again after the copy: a Match value that leaves no usable
     // algorithm is fatal for this connection.
     if let Some((opt, spec)) = e.unusable_algorithms().into_iter().next() {
@@ -46,7 +48,15 @@ pub fn for_connection(
 
 /// `fill_default_server_options` turns a global `ChannelTimeout none` and
 /// `AuthenticationMethods any` into "unset" (values copied from Match blocks stay as written).
-fn clear_on_none(set: &mut Settings) {
+fn clear_on_none(set: &mut Settings, v: Version) {
+    // 10.3: `AuthorizedKeysFile none` leaves no file at all.
+    if v.at_least(10, 3)
+        && let Some(s) = set.get(Opt::AuthorizedKeysFile)
+        && matches!(&s.val, Val::List(l) if l.len() == 1 && l[0].eq_ignore_ascii_case("none"))
+    {
+        let at = s.at.clone();
+        set.set_with(Opt::AuthorizedKeysFile, Setting { val: Val::List(Vec::new()), at });
+    }
     for (opt, word) in [(Opt::ChannelTimeout, "none"), (Opt::AuthenticationMethods, "any")] {
         if set.list(opt).is_some_and(|l| l.len() == 1 && l[0].eq_ignore_ascii_case(word)) {
             set.clear(opt);
@@ -174,7 +184,7 @@ fn opt_from_index(i: usize) -> Opt {
 impl Effective {
     /// The stored or default value.
     pub fn value(&self, opt: Opt) -> Option<Val> {
-        self.set.get(opt).map(|s| s.val.clone()).or_else(|| settings::default_value(opt, self.version))
+        self.set.get(opt).map(|s| s.val.clone()).or_else(|| settings::default_value(opt, self.version, self.debian))
     }
     /// Where the value was set, `None` for a default.
     pub fn origin(&self, opt: Opt) -> Option<Location> {

@@ -20,6 +20,10 @@ use crate::syntax::values::{self, IntError};
 #[derive(Debug)]
 pub struct HostFacts {
     pub version: Version,
+    /// A Debian/Ubuntu build (their GSSAPI key-exchange patches, DebianBanner, IPQoS
+    /// defaults): release 9.2 (Debian 12, the reference build) or a root whose package
+    /// database shows Debian's openssh-server. Otherwise upstream portable OpenSSH.
+    pub debian: bool,
     pub accounts: Option<Accounts>,
     /// Port names from the host's services table.
     pub services: Vec<(String, u16)>,
@@ -29,7 +33,13 @@ pub struct HostFacts {
 
 impl HostFacts {
     pub fn new(version: Version) -> Self {
-        HostFacts { version, accounts: None, services: builtin_services(), root_home: "/root".into() }
+        HostFacts {
+            version,
+            debian: version == Version::new(9, 2),
+            accounts: None,
+            services: builtin_services(),
+            root_home: "/root".into(),
+        }
     }
     pub fn service_port(&self, name: &str) -> Option<u16> {
         self.services.iter().find(|(n, _)| n == name).map(|&(_, p)| p)
@@ -258,7 +268,7 @@ impl<'a, 'c> Walker<'a, 'c> {
         }
         let loc = |span: Span| Location { file, span };
         let kw_loc = loc(d.keyword_span());
-        let def = keywords::lookup(self.v(), &d.keyword.text);
+        let def = keywords::lookup_for(self.v(), self.host.debian, &d.keyword.text);
         if d.rest.is_none() {
             if self.startup_pass() {
                 match def {
@@ -353,6 +363,7 @@ impl<'a, 'c> Walker<'a, 'c> {
 
     fn unknown_keyword(&mut self, at: Location, keyword: &str) {
         let suggestion = keywords::suggest(self.v(), keyword);
+        let debian_only = keywords::is_debian_only(keyword);
         let known_elsewhere = Version::ALL.iter().find(|v| keywords::lookup(**v, keyword).is_some()).copied();
         let v = self.v();
         let mut printable: String = keyword.chars().take(60).flat_map(char::escape_default).collect();
@@ -366,6 +377,9 @@ impl<'a, 'c> Walker<'a, 'c> {
             true,
         );
         p.help = Some(match (suggestion, known_elsewhere) {
+            _ if debian_only => {
+                format!("`{keyword}` comes from Debian/Ubuntu's patches; upstream OpenSSH {v} does not know it")
+            }
             (_, Some(other)) => format!("`{keyword}` exists in OpenSSH {other}; check the target release (--openssh)"),
             (Some(s), None) => format!("did you mean `{s}`?"),
             (None, None) if keyword.starts_with('\u{feff}') => {
@@ -576,7 +590,7 @@ impl<'a, 'c> Walker<'a, 'c> {
                     let addr = conn.and_then(|k| {
                         if c.kind == CriterionKind::Address { k.addr.as_deref() } else { k.laddr.as_deref() }
                     });
-                    let m = matching::addr_match_list(addr, &c.arg);
+                    let m = matching::addr_match_list_strict(addr, &c.arg, self.v().at_least(9, 8));
                     if addr.is_none() {
                         if m == AddrMatch::Invalid {
                             if self.startup_pass() {
@@ -917,6 +931,20 @@ impl<'a, 'c> Walker<'a, 'c> {
                 stored = self.store_first(opt, Val::Text(val), at, active);
                 Handled::Consumed(1)
             }
+            // 10.3 takes several RevokedKeys files on one line (first line wins).
+            Opt::RevokedKeys if v.at_least(10, 3) => {
+                if args.is_empty() || args.iter().any(|a| a.text.is_empty()) {
+                    return missing(self);
+                }
+                if active && !self.s.is_set(opt) {
+                    let items = args.iter().map(|a| self.derelativise(&a.text)).collect();
+                    self.s.push_items(opt, items, at);
+                    stored = true;
+                } else if active {
+                    self.shadow_first_line(opt, at);
+                }
+                Handled::Consumed(args.len())
+            }
             Opt::PidFile
             | Opt::ModuliFile
             | Opt::XAuthLocation
@@ -1034,7 +1062,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             Opt::AllowUsers | Opt::DenyUsers => {
                 for (i, a) in args.iter().enumerate() {
-                    if a.text.is_empty() || !matching::user_pattern_valid(&a.text) {
+                    if a.text.is_empty() || !matching::user_pattern_valid(&a.text, self.v().at_least(9, 8)) {
                         self.invalid(
                             arg_at(i),
                             format!("invalid `{kw}` pattern `{}`", a.text),
@@ -1100,6 +1128,11 @@ impl<'a, 'c> Walker<'a, 'c> {
                     self.invalid(at, "`AuthorizedKeysFile` has an empty argument".into(), None);
                     return Handled::Failed;
                 }
+                let has_none = args.iter().any(|a| a.text.eq_ignore_ascii_case("none"));
+                if v.at_least(10, 3) && has_none && args.len() > 1 {
+                    self.invalid(at, "`AuthorizedKeysFile` `none` must appear alone".into(), None);
+                    return Handled::Failed;
+                }
                 if active && !self.s.is_set(opt) {
                     let items = args.iter().map(|a| self.tilde(&a.text)).collect();
                     self.s.push_items(opt, items, at);
@@ -1145,7 +1178,8 @@ impl<'a, 'c> Walker<'a, 'c> {
             }
             Opt::PermitOpen | Opt::PermitListen => {
                 let Some(word) = first.filter(|w| !w.is_empty()) else { return missing(self) };
-                if word == "any" || word == "none" {
+                // From 9.7 `any`/`none` may be followed by more entries (all are kept).
+                if (word == "any" || word == "none") && (args.len() == 1 || !v.at_least(9, 7)) {
                     if active && !self.s.is_set(opt) {
                         self.s.push_items(opt, vec![word.to_string()], at);
                         stored = true;
@@ -1156,6 +1190,10 @@ impl<'a, 'c> Walker<'a, 'c> {
                 for (i, a) in args.iter().enumerate() {
                     if a.text.is_empty() {
                         break;
+                    }
+                    if a.text == "any" || a.text == "none" {
+                        items.push(a.text.clone());
+                        continue;
                     }
                     let (item, port) = if opt == Opt::PermitListen && !a.text.contains(':') {
                         (format!("*:{}", a.text), Some(a.text.as_str()))
@@ -1228,7 +1266,9 @@ impl<'a, 'c> Walker<'a, 'c> {
                     );
                     return Handled::Failed;
                 }
-                let val = Val::Nums(vec![f[0], f.get(1).copied().unwrap_or(0)]);
+                // Without a v6 length, 10.3+ keeps the default 128 (earlier releases store 0).
+                let v6_default = if v.at_least(10, 3) { 128 } else { 0 };
+                let val = Val::Nums(vec![f[0], f.get(1).copied().unwrap_or(v6_default)]);
                 stored = if v.at_least(10, 1) {
                     self.store_first(opt, val, at, active)
                 } else {
@@ -1261,9 +1301,7 @@ impl<'a, 'c> Walker<'a, 'c> {
             Opt::PerSourcePenalties => self.penalties(file, d, args, active, &mut stored),
             Opt::IPQoS => {
                 let Some(word) = first.filter(|w| !w.is_empty()) else { return missing(self) };
-                let parse = |w: &str| {
-                    settings::IPQOS.parse(w).or_else(|| parse_c_long_base0(w).filter(|n| (0..=255).contains(n)))
-                };
+                let parse = |w: &str| settings::parse_ipqos(w, v);
                 let Some(a) = parse(word) else {
                     self.invalid(
                         arg_at(0),
@@ -1524,7 +1562,9 @@ impl<'a, 'c> Walker<'a, 'c> {
 
     fn auth_methods(&mut self, file: FileId, d: &Directive, args: &[Arg], active: bool, stored: &mut bool) -> Handled {
         let at = Location { file, span: d.keyword_span() };
-        let already = self.s.list(Opt::AuthenticationMethods).is_some_and(|l| !l.is_empty());
+        // Before 9.7 an `any` after any stored list was refused even outside matching blocks.
+        let already = self.s.list(Opt::AuthenticationMethods).is_some_and(|l| !l.is_empty())
+            && (active || !self.v().at_least(9, 7));
         let mut seen_any = false;
         for (i, a) in args.iter().enumerate() {
             let arg_at = Location { file, span: d.arg_span(a) };
@@ -1773,23 +1813,6 @@ fn cleanhostname(h: &str) -> &str {
     if h.starts_with('[') && h.ends_with(']') && h.len() >= 2 { &h[1..h.len() - 1] } else { h }
 }
 
-/// `strtol(s, &end, 0)` over the whole string (decimal, 0x hex, leading-0 octal).
-fn parse_c_long_base0(s: &str) -> Option<i64> {
-    let t = s.trim_start();
-    let (neg, t) = match t.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, t.strip_prefix('+').unwrap_or(t)),
-    };
-    let v = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        i64::from_str_radix(h, 16).ok()?
-    } else if t.len() > 1 && t.starts_with('0') {
-        i64::from_str_radix(&t[1..], 8).ok()?
-    } else {
-        t.parse().ok()?
-    };
-    Some(if neg { -v } else { v })
-}
-
 /// `strtol(s, &p, 8)` needing at least one digit; trailing text is ignored as sshd does.
 fn parse_octal_prefix(s: &str) -> Option<i64> {
     let t = s.trim_start();
@@ -1819,9 +1842,9 @@ mod tests {
 
     #[test]
     fn c_number_forms() {
-        assert_eq!(parse_c_long_base0("0x10"), Some(16));
-        assert_eq!(parse_c_long_base0("010"), Some(8));
-        assert_eq!(parse_c_long_base0("10"), Some(10));
+        assert_eq!(values::c_long_base0("0x10"), Some(16));
+        assert_eq!(values::c_long_base0("010"), Some(8));
+        assert_eq!(values::c_long_base0("10"), Some(10));
         assert_eq!(parse_octal_prefix("0177"), Some(0o177));
         assert_eq!(parse_octal_prefix("0189"), Some(1));
         assert_eq!(parse_octal_prefix("x"), None);

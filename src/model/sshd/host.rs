@@ -75,7 +75,7 @@ impl SshdHost {
 
     fn finish(root: Option<HostRoot>, loaded: Loaded, facts: HostFacts) -> SshdHost {
         let startup = eval::startup(&loaded, &facts);
-        let global = Rc::new(effective::global(&startup, facts.version));
+        let global = Rc::new(effective::global(&startup, &facts));
         let hosts_file = root.as_ref().and_then(|r| r.read("/etc/hosts").ok()).map(|b| parse_hosts(&b));
         let mut host =
             SshdHost { root, loaded, facts, startup, post: Vec::new(), global, hosts_file, cache: RefCell::default() };
@@ -333,6 +333,9 @@ fn parse_hosts(bytes: &[u8]) -> Vec<(IpAddr, Vec<String>)> {
 fn host_facts(root: Option<&HostRoot>, version: Version) -> HostFacts {
     let mut facts = HostFacts::new(version);
     let Some(root) = root else { return facts };
+    if let Ok(status) = root.read("/var/lib/dpkg/status") {
+        facts.debian |= String::from_utf8_lossy(&status).lines().any(|l| l == "Package: openssh-server");
+    }
     let passwd = root.read("/etc/passwd").ok();
     let group = root.read("/etc/group").ok();
     if passwd.is_some() || group.is_some() {

@@ -59,6 +59,31 @@ pub fn lookup(v: Version, keyword: &str) -> Option<&'static KeywordDef> {
     t.binary_search_by(|d| d.name.as_bytes().cmp(lower)).ok().map(|i| &t[i])
 }
 
+/// Keywords only Debian/Ubuntu's patched sshd knows.
+const DEBIAN_ONLY: &[&str] = &[
+    "debianbanner",
+    "gssapicleanupcreds",
+    "gssapikexalgorithms",
+    "gssapikeyexchange",
+    "gssapistorecredentialsonrekey",
+    "gssapiusesessioncredcache",
+    "gssusesessionccache",
+    "permitblacklistedkeys",
+];
+
+pub fn is_debian_only(keyword: &str) -> bool {
+    DEBIAN_ONLY.iter().any(|k| k.eq_ignore_ascii_case(keyword))
+}
+
+/// [`lookup`] for a Debian (`debian`) or upstream build.
+pub fn lookup_for(v: Version, debian: bool, keyword: &str) -> Option<&'static KeywordDef> {
+    let d = lookup(v, keyword)?;
+    if !debian && DEBIAN_ONLY.contains(&d.name) {
+        return None;
+    }
+    Some(d)
+}
+
 impl Opt {
     pub fn index(self) -> usize {
         self as usize
@@ -69,7 +94,7 @@ impl Opt {
     }
     /// The keyword `sshd -T` prints for this option in release `v`.
     pub fn dump_name(self, v: Version) -> &'static str {
-        if v.at_least(10, 4) { self.canonical() } else { DUMP_NAMES[v.index()][self.index()] }
+        DUMP_NAMES[v.index()][self.index()]
     }
     /// Whether the option exists (as a live option) in release `v`.
     pub fn exists_in(self, v: Version) -> bool {
@@ -148,6 +173,8 @@ mod tests {
         assert_eq!(Opt::PermitRootLogin.dump_name(V92), "permitrootlogin");
         assert_eq!(Opt::KbdInteractiveAuthentication.dump_name(V92), "kbdinteractiveauthentication");
         assert_eq!(Opt::PermitRootLogin.dump_name(Version::new(10, 5)), "PermitRootLogin");
+        assert_eq!(Opt::MACs.dump_name(Version::new(10, 5)), "Macs");
+        assert_eq!(Opt::GSSAPIAuthentication.dump_name(Version::new(10, 4)), "GssAuthentication");
     }
 
     #[test]

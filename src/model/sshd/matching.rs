@@ -211,7 +211,7 @@ enum Cidr {
     Bad,
 }
 
-fn parse_cidr(entry: &str) -> Cidr {
+fn parse_cidr(entry: &str, strict: bool) -> Cidr {
     if entry.len() >= 64 {
         return Cidr::Pattern;
     }
@@ -222,6 +222,8 @@ fn parse_cidr(entry: &str) -> Cidr {
             }
             match m.parse::<u32>() {
                 Ok(n) if n <= 128 => (a, Some(n)),
+                // 9.8+ refuses any prefix length too long for the family.
+                _ if strict && ip_numeric(a).is_some() => return Cidr::Bad,
                 _ => return Cidr::Pattern,
             }
         }
@@ -263,6 +265,11 @@ fn in_net(addr: IpAddr, net: IpAddr, len: u8) -> bool {
 
 /// `addr_match_list(addr, list)`; with `addr == None` it only checks the list's syntax.
 pub fn addr_match_list(addr: Option<&str>, list: &str) -> AddrMatch {
+    addr_match_list_strict(addr, list, false)
+}
+
+/// [`addr_match_list`] with 9.8's stricter prefix-length check (`strict`).
+pub fn addr_match_list_strict(addr: Option<&str>, list: &str, strict: bool) -> AddrMatch {
     let parsed = match addr {
         Some(a) => match ip_numeric(a) {
             Some(ip) => Some(ip),
@@ -279,7 +286,7 @@ pub fn addr_match_list(addr: Option<&str>, list: &str) -> AddrMatch {
         if cp.is_empty() {
             return AddrMatch::Invalid;
         }
-        let hit = match parse_cidr(cp) {
+        let hit = match parse_cidr(cp, strict) {
             Cidr::Bad => return AddrMatch::Invalid,
             Cidr::Net(net, len) => parsed.is_some_and(|ip| in_net(ip, net, len)),
             Cidr::Pattern => addr.is_some_and(|a| wildcard(a.as_bytes(), cp.as_bytes())),
@@ -295,9 +302,9 @@ pub fn addr_match_list(addr: Option<&str>, list: &str) -> AddrMatch {
 }
 
 /// `match_user(NULL, NULL, NULL, pattern)`: syntax of an AllowUsers/DenyUsers entry.
-pub fn user_pattern_valid(pattern: &str) -> bool {
+pub fn user_pattern_valid(pattern: &str, strict: bool) -> bool {
     match pattern.split_once('@') {
-        Some((_, host)) => addr_match_list(None, host) != AddrMatch::Invalid,
+        Some((_, host)) => addr_match_list_strict(None, host, strict) != AddrMatch::Invalid,
         None => true,
     }
 }
@@ -366,8 +373,10 @@ mod tests {
 
     #[test]
     fn user_at_host_patterns() {
-        assert!(user_pattern_valid("root@10.0.0.0/8"));
-        assert!(!user_pattern_valid("root@10.0.0.0/33"));
+        assert!(user_pattern_valid("root@10.0.0.0/8", false));
+        assert!(!user_pattern_valid("root@10.0.0.0/33", false));
+        assert!(user_pattern_valid("root@2001:db8::/129", false));
+        assert!(!user_pattern_valid("root@2001:db8::/129", true));
         assert!(user_pattern_matches("root", Some("10.1.1.1"), Some("10.1.1.1"), "root@10.0.0.0/8"));
         assert!(!user_pattern_matches("root", Some("192.0.2.1"), Some("192.0.2.1"), "root@10.0.0.0/8"));
         assert!(user_pattern_matches("alice", None, None, "al*"));

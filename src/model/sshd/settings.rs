@@ -208,6 +208,39 @@ pub const IPQOS: Multistate = Multistate(&[
     ("reliability", 0x04),
 ]);
 
+/// Parse an IPQoS word as release `v` does: names (10.1 reads the old TOS names as `none`;
+/// 10.3 adds `va`), then a number (0x/0 prefixes until 9.7, decimal only from 9.8).
+pub fn parse_ipqos(word: &str, v: Version) -> Option<i64> {
+    let lower = word.to_ascii_lowercase();
+    if v.at_least(10, 1) && matches!(lower.as_str(), "lowdelay" | "throughput" | "reliability") {
+        return Some(i64::from(i32::MAX));
+    }
+    if v.at_least(10, 3) && lower == "va" {
+        return Some(0xb0);
+    }
+    if let Some(n) = IPQOS.parse(word) {
+        return Some(n);
+    }
+    let n = if v.at_least(9, 8) {
+        crate::syntax::values::strtonum(word, 0, 255).ok()
+    } else {
+        crate::syntax::values::c_long_base0(word)
+    };
+    n.filter(|n| (0..=255).contains(n))
+}
+
+/// `iptos2str` of release `v`.
+pub fn format_ipqos(value: i64, v: Version) -> String {
+    if v.at_least(10, 3) && value == 0xb0 {
+        return "va".into();
+    }
+    let old_names = ["lowdelay", "throughput", "reliability"];
+    match IPQOS.0.iter().find(|&&(k, x)| x == value && !(v.at_least(10, 1) && old_names.contains(&k))) {
+        Some((k, _)) => (*k).to_string(),
+        None => format!("0x{value:02x}"),
+    }
+}
+
 /// The multistate table of an enumerated option, if it is one.
 pub fn multistate(opt: Opt, v: Version) -> Option<&'static Multistate> {
     Some(match opt {
@@ -264,7 +297,7 @@ pub fn is_flag(opt: Opt) -> bool {
 
 /// The compiled-in default of an option in release `v` (fill_default_server_options), for a
 /// Debian-like build. `None` for options whose default is "unset" (`none` in `sshd -T`).
-pub fn default_value(opt: Opt, v: Version) -> Option<Val> {
+pub fn default_value(opt: Opt, v: Version, debian: bool) -> Option<Val> {
     use Opt::*;
     let n = |x: i64| Some(Val::Num(x));
     let t = |x: &str| Some(Val::Text(x.to_string()));
@@ -320,7 +353,14 @@ pub fn default_value(opt: Opt, v: Version) -> Option<Val> {
         ClientAliveCountMax => n(3),
         AuthorizedKeysFile => l(&[".ssh/authorized_keys", ".ssh/authorized_keys2"]),
         PermitTunnel => n(0),
-        IPQoS => Some(Val::Nums(if v.at_least(10, 1) { vec![0xb8, 0x08] } else { vec![0x10, 0x08] })),
+        // Debian keeps the old TOS defaults; upstream moved to af21/cs1 (7.8), then ef/cs0 (10.1).
+        IPQoS => Some(Val::Nums(if v.at_least(10, 1) {
+            vec![0xb8, 0x00]
+        } else if debian {
+            vec![0x10, 0x08]
+        } else {
+            vec![0x48, 0x20]
+        })),
         VersionAddendum => t(""),
         StreamLocalBindMask => n(0o177),
         StreamLocalBindUnlink => n(0),
@@ -347,7 +387,7 @@ pub fn default_value(opt: Opt, v: Version) -> Option<Val> {
 /// Host keys sshd loads when no `HostKey` is configured.
 pub fn default_host_keys(v: Version) -> Vec<&'static str> {
     let mut keys = vec!["/etc/ssh/ssh_host_rsa_key", "/etc/ssh/ssh_host_ecdsa_key", "/etc/ssh/ssh_host_ed25519_key"];
-    if v.at_least(10, 5) {
+    if v.at_least(10, 4) {
         keys.push("/etc/ssh/ssh_host_mldsa44_ed25519_key");
     }
     keys
