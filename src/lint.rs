@@ -215,7 +215,11 @@ mod tests {
             state ^= state << 17;
             state
         };
-        let opts = CheckOptions { users: vec!["bob".into(), "root".into()], from: vec!["10.0.0.0/8".into()] };
+        let opts = CheckOptions {
+            users: vec!["bob".into(), "root".into()],
+            from: vec!["10.0.0.0/8".into()],
+            ..Default::default()
+        };
         let selection = Selection { select: vec!["all".into(), "hardening".into()], ..Default::default() };
         for i in 0..3000 {
             let mut input = seeds[i % seeds.len()].to_vec();

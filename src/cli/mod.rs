@@ -73,6 +73,10 @@ struct LintArgs {
     /// A source address or CIDR that must keep SSH access (repeatable).
     #[arg(long = "from", value_name = "CIDR")]
     from: Vec<String>,
+    /// How strictly SSHD301 rates algorithms: `broken` (practical weaknesses the config adds)
+    /// or `ssh-audit` (everything ssh-audit fails, defaults included).
+    #[arg(long, value_enum, default_value_t = CryptoArg::Broken)]
+    crypto_profile: CryptoArg,
     /// What standard input holds when PATH is `-`.
     #[arg(long, value_enum, default_value_t = StdinKind::Sshd)]
     stdin_kind: StdinKind,
@@ -119,6 +123,13 @@ enum FailOn {
     Error,
     Warning,
     Info,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+enum CryptoArg {
+    #[default]
+    Broken,
+    SshAudit,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -230,7 +241,14 @@ fn run_lint(args: LintArgs) -> i32 {
         root: args.common.root.clone(),
         version,
         selection: Selection { select: args.select.clone(), ignore: args.ignore.clone(), severities: Vec::new() },
-        check: CheckOptions { users: args.users.clone(), from: args.from.clone() },
+        check: CheckOptions {
+            users: args.users.clone(),
+            from: args.from.clone(),
+            crypto_profile: match args.crypto_profile {
+                CryptoArg::Broken => crate::rules::CryptoProfile::Broken,
+                CryptoArg::SshAudit => crate::rules::CryptoProfile::SshAudit,
+            },
+        },
     };
     let result = if args.paths.iter().any(|p| p.as_os_str() == "-") {
         if args.stdin_kind != StdinKind::Sshd {

@@ -121,6 +121,19 @@ pub struct CheckOptions {
     pub users: Vec<String>,
     /// Sources that must keep SSH access (`--from`).
     pub from: Vec<String>,
+    /// How strictly SSHD301 rates algorithms (`--crypto-profile`).
+    pub crypto_profile: CryptoProfile,
+}
+
+/// Algorithm ratings for SSHD301.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CryptoProfile {
+    /// Practical weaknesses (SHA-1, MD5, 1024-bit DH, 3DES, DSA, 64-bit tags) that the
+    /// configuration adds beyond the release's defaults.
+    #[default]
+    Broken,
+    /// Everything ssh-audit's database fails, defaults included (also NIST curves and ECDSA).
+    SshAudit,
 }
 
 pub type CheckFn = fn(&Context, &mut Vec<Violation>);

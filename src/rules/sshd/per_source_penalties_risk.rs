@@ -82,7 +82,7 @@ mod tests {
     use crate::rules::testing::run_version;
 
     fn from(c: &str) -> CheckOptions {
-        CheckOptions { users: vec![], from: vec![c.into()] }
+        CheckOptions { from: vec![c.into()], ..Default::default() }
     }
 
     #[test]

@@ -132,7 +132,7 @@ mod tests {
     use crate::rules::testing::run_with;
 
     fn users(u: &[&str]) -> CheckOptions {
-        CheckOptions { users: u.iter().map(|s| s.to_string()).collect(), from: Vec::new() }
+        CheckOptions { users: u.iter().map(|s| s.to_string()).collect(), ..Default::default() }
     }
 
     #[test]

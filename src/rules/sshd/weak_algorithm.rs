@@ -14,7 +14,8 @@ declare_rule! {
     /// beyond the target release's defaults: SHA-1 and MD5
     /// based MACs, key exchanges and signatures, 1024-bit Diffie-Hellman, 3DES, DSA and
     /// 64-bit-tag MACs (ratings from ssh-audit's database). Policy-only concerns such as
-    /// NIST curves are not reported.
+    /// NIST curves are not reported; `--crypto-profile ssh-audit` reports everything
+    /// ssh-audit fails, the release's defaults included.
     ///
     /// ## Why is this bad?
     /// A downgrade-capable attacker or a weak client ends up on these; audits (PCI, CIS)
@@ -62,8 +63,26 @@ pub fn weakness(name: &str) -> Option<&'static str> {
     })
 }
 
+/// ssh-audit's FAIL rating (reference/ssh-algorithms.md) beyond [`weakness`].
+pub fn ssh_audit_failure(name: &str) -> Option<&'static str> {
+    weakness(name).or(Some(match name {
+        "ecdh-sha2-nistp256" | "ecdh-sha2-nistp384" | "ecdh-sha2-nistp521" => "NIST P-curve",
+        "mlkem768nistp256-sha256" | "mlkem1024nistp384-sha384" => "NIST P-curve",
+        "ecdsa-sha2-nistp256" | "ecdsa-sha2-nistp384" | "ecdsa-sha2-nistp521" => {
+            "NIST P-curve, weak RNG can leak the key"
+        }
+        "sk-ecdsa-sha2-nistp256@openssh.com" | "webauthn-sk-ecdsa-sha2-nistp256@openssh.com" => "NIST P-curve",
+        "ecdsa-sha2-nistp256-cert-v01@openssh.com"
+        | "ecdsa-sha2-nistp384-cert-v01@openssh.com"
+        | "ecdsa-sha2-nistp521-cert-v01@openssh.com"
+        | "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com" => "NIST P-curve",
+        _ => return None,
+    }))
+}
+
 pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
     let host = ctx.host;
+    let strict = ctx.options.crypto_profile == crate::rules::CryptoProfile::SshAudit;
     if host.fatal() {
         return;
     }
@@ -76,8 +95,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
         let weak: Vec<String> = g
             .algorithms(opt)
             .into_iter()
-            .filter(|a| !defaults.contains(&a.as_str()))
-            .filter_map(|a| weakness(&a).map(|w| format!("`{a}` ({w})")))
+            .filter(|a| strict || !defaults.contains(&a.as_str()))
+            .filter_map(|a| {
+                let why = if strict { ssh_audit_failure(&a) } else { weakness(&a) };
+                why.map(|w| format!("`{a}` ({w})"))
+            })
             .collect();
         if weak.is_empty() {
             continue;
@@ -105,6 +127,14 @@ mod tests {
         let f = run(&super::RULE, "KexAlgorithms +diffie-hellman-group1-sha1\n");
         assert_eq!(f.len(), 1);
         assert!(f[0].message.contains("diffie-hellman-group1-sha1"));
+    }
+
+    #[test]
+    fn ssh_audit_profile_reports_defaults() {
+        let opts =
+            crate::rules::CheckOptions { crypto_profile: crate::rules::CryptoProfile::SshAudit, ..Default::default() };
+        let f = crate::rules::testing::run_with(&super::RULE, "Port 22\n", &opts);
+        assert!(f.iter().any(|x| x.message.contains("ecdh-sha2-nistp256")), "{f:?}");
     }
 
     #[test]
