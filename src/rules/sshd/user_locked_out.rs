@@ -105,8 +105,13 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
         for conn in super::samples::for_user(host, &user, &ctx.options.from) {
             let Ok(e) = host.effective(Some(&conn)) else { continue };
             let Some(r) = refusal(ctx, &e, &user, &conn) else { continue };
-            let from = conn.addr.as_deref().unwrap_or("?");
-            let port = conn.lport.map_or(String::new(), |p| format!(" port {p}"));
+            // The generic address stands for "any source no Match block singles out".
+            let from = match conn.addr.as_deref() {
+                Some(super::samples::GENERIC_ADDR) if ctx.options.from.is_empty() => "any address".to_string(),
+                Some(a) => a.to_string(),
+                None => "any address".to_string(),
+            };
+            let port = conn.lport.map_or(String::new(), |p| format!(" on port {p}"));
             let at = r.at.unwrap_or(Location { file: main, span: Default::default() });
             let mut v = Violation::new(at, format!("user `{user}` is locked out from {from}{port}: {}", r.reason))
                 .help(if r.reason.starts_with("`PermitRootLogin") {
