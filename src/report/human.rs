@@ -88,9 +88,10 @@ impl miette::SourceCode for Window {
 /// A finding's secondary location in another file (or far away in the same one).
 #[derive(Debug)]
 struct Elsewhere {
+    /// The first label's message (the diagnostic's title).
     message: String,
     src: Option<Window>,
-    span: SourceSpan,
+    labels: Vec<LabeledSpan>,
 }
 
 impl fmt::Display for Elsewhere {
@@ -108,7 +109,7 @@ impl Diagnostic for Elsewhere {
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         self.src.as_ref()?;
-        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(Some(self.message.clone()), self.span))))
+        Some(Box::new(self.labels.iter().cloned()))
     }
 }
 
@@ -187,15 +188,34 @@ fn render_one(unit: &Unit, f: &Finding) -> Rendered {
         }
         None => {}
     }
-    let others = far
-        .iter()
-        .map(|r| {
-            let other = unit.sources.get(r.location.file);
-            let w = if other.text.is_empty() { None } else { Window::new(other, &[r.location.span]) };
-            let span = w.as_ref().map_or((0, 0).into(), |w| w.span(r.location.span));
-            Elsewhere { message: display_safe(&r.message), src: w, span }
-        })
-        .collect();
+    // Related locations elsewhere, one excerpt per file (labels close together share it).
+    let mut others: Vec<Elsewhere> = Vec::new();
+    let mut groups: Vec<Vec<&crate::diagnostic::Label>> = Vec::new();
+    for r in &far {
+        let other = unit.sources.get(r.location.file);
+        let line = other.line_col(r.location.span.start).0;
+        let near_group = groups.iter_mut().find(|g| {
+            g[0].location.file == r.location.file
+                && g.iter().all(|x| other.line_col(x.location.span.start).0.abs_diff(line) <= NEARBY_LINES)
+        });
+        match near_group {
+            Some(g) => g.push(r),
+            None => groups.push(vec![r]),
+        }
+    }
+    for g in groups {
+        let other = unit.sources.get(g[0].location.file);
+        let spans: Vec<_> = g.iter().map(|r| r.location.span).collect();
+        let w = if other.text.is_empty() { None } else { Window::new(other, &spans) };
+        let labels = match &w {
+            Some(w) => g
+                .iter()
+                .map(|r| LabeledSpan::new_with_span(Some(display_safe(&r.message)), w.span(r.location.span)))
+                .collect(),
+            None => Vec::new(),
+        };
+        others.push(Elsewhere { message: display_safe(&g[0].message), src: w, labels });
+    }
     Rendered {
         code: format!("{}({})", f.code, f.name),
         message,
