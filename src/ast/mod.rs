@@ -1,3 +1,4 @@
 //! Plain data produced by `syntax`: one module per format, byte spans into the file text.
 
+pub mod iptables;
 pub mod sshd;
