@@ -54,28 +54,6 @@ impl LintResult {
     }
 }
 
-/// The release a host root runs, from its package database (Debian/Ubuntu dpkg status).
-pub fn detect_version(root: &HostRoot) -> Option<Version> {
-    let status = root.read("/var/lib/dpkg/status").ok()?;
-    let text = String::from_utf8_lossy(&status);
-    for para in text.split("\n\n") {
-        if !para.lines().any(|l| l == "Package: openssh-server") {
-            continue;
-        }
-        let ver = para.lines().find_map(|l| l.strip_prefix("Version: "))?;
-        let upstream = ver.split_once(':').map_or(ver, |(_, v)| v);
-        let (maj, rest) = upstream.split_once('.')?;
-        let min: String = rest.chars().take_while(char::is_ascii_digit).collect();
-        let found = Version::new(maj.parse().ok()?, min.parse().ok()?);
-        return Some(Version::ALL.iter().rev().find(|v| **v <= found).copied().unwrap_or(Version::ALL[0]));
-    }
-    None
-}
-
-fn version_for(opts: &LintOptions, root: Option<&HostRoot>) -> Version {
-    opts.version.or_else(|| root.and_then(detect_version)).unwrap_or_default()
-}
-
 /// Lint paths (files and directories), using all cores across host roots.
 pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> LintResult {
     let found = discover::discover(paths, opts.root.as_deref());
@@ -90,7 +68,7 @@ pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> LintResult {
 /// Lint text from standard input as an sshd_config.
 pub fn lint_stdin(bytes: Vec<u8>, opts: &LintOptions) -> LintResult {
     let mut sources = SourceMap::default();
-    let version = version_for(opts, None);
+    let version = opts.version.unwrap_or_default();
     let host = SshdHost::from_text(PathBuf::from("<stdin>"), bytes, version, &mut sources);
     LintResult { units: vec![check_unit(host, sources, opts, false)] }
 }
@@ -120,9 +98,7 @@ fn run_job(job: &Job, opts: &LintOptions) -> Unit {
     let mut sources = SourceMap::default();
     match job {
         Job::Host(dir) => {
-            let root = HostRoot::new(dir);
-            let version = version_for(opts, Some(&root));
-            let host = SshdHost::from_root(root, version, &mut sources);
+            let host = SshdHost::from_root(HostRoot::new(dir), opts.version, &mut sources);
             if let Some(e) = &host.loaded.main_error {
                 let path = dir.join("etc/ssh/sshd_config");
                 return unreadable(sources, &path, &format!("`{}` {}", path.display(), e.describe()), opts, true);
@@ -130,7 +106,7 @@ fn run_job(job: &Job, opts: &LintOptions) -> Unit {
             check_unit(host, sources, opts, true)
         }
         Job::Lone(path) => {
-            let version = version_for(opts, None);
+            let version = opts.version.unwrap_or_default();
             let host = SshdHost::from_file(path, version, &mut sources);
             if let Some(e) = &host.loaded.main_error {
                 return unreadable(sources, path, &format!("`{}` {}", path.display(), e.describe()), opts, false);

@@ -321,11 +321,7 @@ fn effective(args: EffectiveArgs) -> i32 {
         .or_else(|| if args.file.is_none() { Some(PathBuf::from("/")) } else { None });
     let mut sources = SourceMap::default();
     let host = match (&root, &args.file) {
-        (Some(r), _) => {
-            let hr = HostRoot::new(r);
-            let v = version.or_else(|| lint::detect_version(&hr)).unwrap_or_default();
-            SshdHost::from_root(hr, v, &mut sources)
-        }
+        (Some(r), _) => SshdHost::from_root(HostRoot::new(r), version, &mut sources),
         (None, Some(f)) => SshdHost::from_file(f, version.unwrap_or_default(), &mut sources),
         (None, None) => return usage("no configuration to read"),
     };

@@ -257,7 +257,7 @@ pub mod testing {
             std::fs::write(&path, c).expect("write");
         }
         let mut sources = SourceMap::default();
-        let host = SshdHost::from_root(crate::discover::HostRoot::new(&dir), Version::new(9, 2), &mut sources);
+        let host = SshdHost::from_root(crate::discover::HostRoot::new(&dir), Some(Version::new(9, 2)), &mut sources);
         let ctx = Context { host: &host, sources: &sources, options };
         let sel = Selection { select: vec![rule.code.to_string()], ..Default::default() };
         let out = check_host(&ctx, &sel);

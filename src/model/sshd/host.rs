@@ -35,9 +35,12 @@ pub struct SshdHost {
 }
 
 impl SshdHost {
-    /// Load `/etc/ssh/sshd_config` of a host root.
-    pub fn from_root(root: HostRoot, version: Version, sources: &mut SourceMap) -> SshdHost {
-        let facts = host_facts(Some(&root), version);
+    /// Load `/etc/ssh/sshd_config` of a host root. `requested` is `--openssh`; without it the
+    /// release installed in the root (its dpkg database) is used, else the newest modelled.
+    pub fn from_root(root: HostRoot, requested: Option<Version>, sources: &mut SourceMap) -> SshdHost {
+        let installed = installed_release(&root);
+        let mut facts = host_facts(Some(&root), requested.or(installed).unwrap_or_default());
+        facts.debian |= installed.is_some();
         let loaded = load::load(&Origin::Root(&root), "/etc/ssh/sshd_config", None, sources);
         SshdHost::finish(Some(root), loaded, facts)
     }
@@ -49,27 +52,10 @@ impl SshdHost {
         SshdHost::finish(None, loaded, facts)
     }
 
-    /// Load from text already read (standard input).
+    /// Load from text already read (standard input); its Includes are not checked.
     pub fn from_text(name: PathBuf, text: Vec<u8>, version: Version, sources: &mut SourceMap) -> SshdHost {
         let facts = host_facts(None, version);
-        let mut loaded = Loaded::default();
-        let file = crate::source::SourceFile::new(name.clone(), text);
-        let ast = crate::syntax::sshd::parse(&file.text);
-        let id = sources.add(file);
-        loaded.files.push(load::LoadedFile { host_path: name.to_string_lossy().into_owned(), id, ast });
-        loaded.main = Some(0);
-        // Includes from standard input cannot be resolved.
-        let sels: Vec<String> = loaded.files[0]
-            .ast
-            .directives
-            .iter()
-            .filter(|d| d.keyword.text.eq_ignore_ascii_case("include"))
-            .filter_map(|d| d.args.as_ref().ok())
-            .flat_map(|a| a.iter().map(|x| load::include_selector(&x.text)))
-            .collect();
-        for s in sels {
-            loaded.globs.insert(s, load::GlobResult::NotChecked);
-        }
+        let loaded = load::load_bytes(&Origin::Lone, &name.to_string_lossy(), name.clone(), text, sources);
         SshdHost::finish(None, loaded, facts)
     }
 
@@ -303,6 +289,25 @@ pub fn host_key_problem(root: &HostRoot, path: &str, min_rsa_bits: i64) -> Optio
     }
 }
 
+/// The release of Debian's openssh-server in the root's package database (dpkg status), as
+/// the nearest modelled release; its presence also means a Debian-patched build.
+pub fn installed_release(root: &HostRoot) -> Option<Version> {
+    let status = root.read("/var/lib/dpkg/status").ok()?;
+    let text = String::from_utf8_lossy(&status);
+    for para in text.split("\n\n") {
+        if !para.lines().any(|l| l == "Package: openssh-server") {
+            continue;
+        }
+        let ver = para.lines().find_map(|l| l.strip_prefix("Version: "))?;
+        let upstream = ver.split_once(':').map_or(ver, |(_, v)| v);
+        let (maj, rest) = upstream.split_once('.')?;
+        let min: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let found = Version::new(maj.parse().ok()?, min.parse().ok()?);
+        return Some(Version::ALL.iter().rev().find(|v| **v <= found).copied().unwrap_or(Version::ALL[0]));
+    }
+    None
+}
+
 /// `auth2_methods_valid(list, need_enable=1)`: every method of a list is enabled.
 pub fn method_list_enabled(e: &Effective, list: &str) -> bool {
     list.split(',').all(|m| method_enabled(e, m.split(':').next().unwrap_or("")))
@@ -335,9 +340,6 @@ fn parse_hosts(bytes: &[u8]) -> Vec<(IpAddr, Vec<String>)> {
 fn host_facts(root: Option<&HostRoot>, version: Version) -> HostFacts {
     let mut facts = HostFacts::new(version);
     let Some(root) = root else { return facts };
-    if let Ok(status) = root.read("/var/lib/dpkg/status") {
-        facts.debian |= String::from_utf8_lossy(&status).lines().any(|l| l == "Package: openssh-server");
-    }
     let passwd = root.read("/etc/passwd").ok();
     let group = root.read("/etc/group").ok();
     if passwd.is_some() || group.is_some() {

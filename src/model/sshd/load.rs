@@ -88,6 +88,12 @@ pub fn load(origin: &Origin, main: &str, main_real: Option<PathBuf>, sources: &m
         (Origin::Root(root), None) => root.dir.join(main.trim_start_matches('/')),
         (Origin::Lone, None) => PathBuf::from(main),
     };
+    load_bytes(origin, main, display, bytes, sources)
+}
+
+/// Load a main file whose bytes are already read (standard input), and what it includes.
+pub fn load_bytes(origin: &Origin, main: &str, display: PathBuf, bytes: Vec<u8>, sources: &mut SourceMap) -> Loaded {
+    let mut loaded = Loaded::default();
     let idx = add_file(&mut loaded, sources, main.to_string(), display, bytes);
     loaded.main = Some(idx);
     let mut queue = vec![idx];
