@@ -1,6 +1,6 @@
 //! Source files, byte spans and line lookup. Owns reading nothing: text arrives from `discover`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// A byte range in one file's text (`start..end`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -146,12 +146,6 @@ impl SourceMap {
     }
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
-    }
-    pub fn find(&self, path: &Path) -> Option<FileId> {
-        self.files.iter().position(|f| f.path == path).map(|i| FileId(clamp_u32(i)))
-    }
-    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files.iter().enumerate().map(|(i, f)| (FileId(clamp_u32(i)), f))
     }
 }
 

@@ -96,10 +96,6 @@ impl Opt {
     pub fn dump_name(self, v: Version) -> &'static str {
         DUMP_NAMES[v.index()][self.index()]
     }
-    /// Whether the option exists (as a live option) in release `v`.
-    pub fn exists_in(self, v: Version) -> bool {
-        table(v).iter().any(|d| d.kind.opt() == Some(self))
-    }
 }
 
 pub const COUNT: usize = OPT_COUNT;
