@@ -15,6 +15,16 @@ const MAX_SYMLINKS: usize = 40;
 pub enum FileKind {
     SshdConfig,
     SshdDropIn,
+    /// iptables-save / iptables-restore input for IPv4 (`rules.v4`, a dump).
+    IptablesSave,
+    /// The same for IPv6 (`rules.v6`, `ip6tables-save` output).
+    Ip6tablesSave,
+    /// ufw's `before/after/user(6).rules`.
+    UfwRules,
+    /// `/etc/ufw/ufw.conf`.
+    UfwConf,
+    /// `/etc/default/ufw`.
+    UfwDefault,
     Unknown,
 }
 
@@ -23,28 +33,66 @@ impl FileKind {
         match self {
             FileKind::SshdConfig => "sshd_config",
             FileKind::SshdDropIn => "sshd_config_dropin",
+            FileKind::IptablesSave => "iptables-save",
+            FileKind::Ip6tablesSave => "ip6tables-save",
+            FileKind::UfwRules => "ufw-rules",
+            FileKind::UfwConf => "ufw-conf",
+            FileKind::UfwDefault => "ufw-default",
             FileKind::Unknown => "unknown",
         }
     }
+
+    pub fn is_firewall(self) -> bool {
+        matches!(
+            self,
+            FileKind::IptablesSave
+                | FileKind::Ip6tablesSave
+                | FileKind::UfwRules
+                | FileKind::UfwConf
+                | FileKind::UfwDefault
+        )
+    }
 }
 
-/// Classify by path: `sshd_config`, `sshd_config.d/*.conf`.
+/// Classify by path: `sshd_config`, `sshd_config.d/*.conf`, `rules.v4`/`rules.v6`,
+/// `iptables-save` dumps, ufw's files.
 pub fn kind_from_path(path: &Path) -> FileKind {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let parent = path.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()).unwrap_or("");
-    if name == "sshd_config" {
-        FileKind::SshdConfig
-    } else if parent == "sshd_config.d" && name.ends_with(".conf") {
-        FileKind::SshdDropIn
-    } else {
-        FileKind::Unknown
+    match (parent, name) {
+        (_, "sshd_config") => FileKind::SshdConfig,
+        ("sshd_config.d", n) if n.ends_with(".conf") => FileKind::SshdDropIn,
+        (_, "rules.v4" | "iptables.rules" | "iptables-save" | "iptables-save.txt") => FileKind::IptablesSave,
+        ("sysconfig", "iptables") => FileKind::IptablesSave,
+        (_, "rules.v6" | "ip6tables.rules" | "ip6tables-save" | "ip6tables-save.txt") => FileKind::Ip6tablesSave,
+        ("sysconfig", "ip6tables") => FileKind::Ip6tablesSave,
+        ("ufw", "ufw.conf") => FileKind::UfwConf,
+        ("ufw", n) if n.ends_with(".rules") => FileKind::UfwRules,
+        ("default", "ufw") => FileKind::UfwDefault,
+        _ => FileKind::Unknown,
     }
+}
+
+/// An iptables-save file: a `*table` line and a `COMMIT` line.
+fn looks_like_iptables(text: &str) -> bool {
+    let mut table = false;
+    for line in text.lines() {
+        if matches!(line.trim_end(), "*filter" | "*nat" | "*mangle" | "*raw" | "*security") {
+            table = true;
+        } else if table && line.trim_end() == "COMMIT" {
+            return true;
+        }
+    }
+    false
 }
 
 /// Classify by content when the path says nothing: an sshd config has directive lines whose
 /// first word is an sshd keyword.
 pub fn kind_from_content(bytes: &[u8]) -> FileKind {
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)]);
+    if looks_like_iptables(&String::from_utf8_lossy(bytes)) {
+        return FileKind::IptablesSave;
+    }
     let mut known = 0;
     let mut lines = 0;
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
@@ -57,11 +105,23 @@ pub fn kind_from_content(bytes: &[u8]) -> FileKind {
     if lines > 0 && known * 2 > lines { FileKind::SshdConfig } else { FileKind::Unknown }
 }
 
-/// If `path` is `<root>/etc/ssh/sshd_config` or under `<root>/etc/ssh/`, the root.
+/// Directories under `<root>/etc` whose files make a host root: sshd's, ufw's, iptables'.
+const HOST_DIRS: &[&str] = &["ssh", "ufw", "iptables", "default", "sysconfig"];
+
+/// If `path` is under `<root>/etc/ssh/`, `<root>/etc/ufw/`, `<root>/etc/iptables/`, or is
+/// `<root>/etc/default/ufw` or `<root>/etc/sysconfig/ip(6)tables`, the root.
 pub fn infer_root(path: &Path) -> Option<PathBuf> {
     let comps: Vec<Component> = path.components().collect();
     for i in (0..comps.len().saturating_sub(1)).rev() {
-        if comps[i].as_os_str() == "etc" && comps.get(i + 1).is_some_and(|c| c.as_os_str() == "ssh") {
+        let next = comps.get(i + 1).map(|c| c.as_os_str().to_string_lossy().into_owned()).unwrap_or_default();
+        let leaf = comps.get(i + 2).map(|c| c.as_os_str().to_string_lossy().into_owned()).unwrap_or_default();
+        let host_dir = match next.as_str() {
+            "ssh" | "ufw" | "iptables" => true,
+            "default" => leaf == "ufw" && i + 3 == comps.len(),
+            "sysconfig" => matches!(leaf.as_str(), "iptables" | "ip6tables") && i + 3 == comps.len(),
+            _ => false,
+        };
+        if comps[i].as_os_str() == "etc" && host_dir && HOST_DIRS.contains(&next.as_str()) {
             let root: PathBuf = comps[..i].iter().collect();
             return Some(if root.as_os_str().is_empty() { PathBuf::from(".") } else { root });
         }
@@ -462,12 +522,17 @@ pub fn discover(paths: &[PathBuf], root: Option<&Path>) -> Discovery {
             walk_dir(path, &mut d);
         } else {
             match kind_from_path(path) {
-                FileKind::SshdConfig | FileKind::SshdDropIn => add_file(path, &mut d),
                 FileKind::Unknown => match read_bounded(path) {
-                    Ok(bytes) if kind_from_content(&bytes) == FileKind::SshdConfig => d.lone.push(path.clone()),
+                    Ok(bytes) if kind_from_content(&bytes) != FileKind::Unknown => d.lone.push(path.clone()),
                     Ok(_) => d.unknown.push((path.clone(), "is not a file kind sshlint knows".into())),
                     Err(e) => d.unknown.push((path.clone(), e.describe())),
                 },
+                FileKind::UfwConf | FileKind::UfwDefault if infer_root(path).is_none() => d.unknown.push((
+                    path.clone(),
+                    "is read as part of a host root (`<root>/etc/ufw/`, `<root>/etc/default/ufw`): name the root"
+                        .into(),
+                )),
+                _ => add_file(path, &mut d),
             }
         }
     }
@@ -488,7 +553,14 @@ fn add_file(path: &Path, d: &mut Discovery) {
 fn walk_dir(dir: &Path, d: &mut Discovery) {
     // A directory that is itself a host's /etc (e.g. `sshlint /etc`) or a root.
     let has_config = |ssh: &Path| fs::symlink_metadata(ssh.join("sshd_config")).is_ok();
-    if dir.file_name().is_some_and(|n| n == "etc") && (has_config(&dir.join("ssh")) || is_denied_dir(&dir.join("ssh")))
+    let has_firewall = |etc: &Path| {
+        etc.join("ufw").is_dir()
+            || etc.join("iptables").is_dir()
+            || etc.join("sysconfig/iptables").is_file()
+            || etc.join("sysconfig/ip6tables").is_file()
+    };
+    if dir.file_name().is_some_and(|n| n == "etc")
+        && (has_config(&dir.join("ssh")) || is_denied_dir(&dir.join("ssh")) || has_firewall(dir))
     {
         let root = dir.parent().map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
         d.hosts.push(if root.as_os_str().is_empty() { PathBuf::from(".") } else { root });
@@ -514,12 +586,14 @@ fn walk_dir(dir: &Path, d: &mut Discovery) {
         }
         // `<root>/etc/ssh` with an sshd_config: the host is found, its files are read through
         // the root.
-        if entry.file_type().is_dir()
-            && entry.file_name() == "ssh"
-            && entry.path().parent().and_then(Path::file_name).is_some_and(|n| n == "etc")
-            && has_config(entry.path())
-        {
+        let under_etc = entry.path().parent().and_then(Path::file_name).is_some_and(|n| n == "etc");
+        if entry.file_type().is_dir() && entry.file_name() == "ssh" && under_etc && has_config(entry.path()) {
             add_file(&entry.path().join("sshd_config"), d);
+            walker.skip_current_dir();
+            continue;
+        }
+        if entry.file_type().is_dir() && under_etc && (entry.file_name() == "ufw" || entry.file_name() == "iptables") {
+            add_file(&entry.path().join("x"), d);
             walker.skip_current_dir();
             continue;
         }
@@ -531,7 +605,8 @@ fn walk_dir(dir: &Path, d: &mut Discovery) {
         let path = entry.path();
         match kind_from_path(path) {
             FileKind::SshdConfig => add_file(path, d),
-            FileKind::SshdDropIn if infer_root(path).is_none() => d.lone.push(path.to_path_buf()),
+            FileKind::IptablesSave | FileKind::Ip6tablesSave => add_file(path, d),
+            FileKind::SshdDropIn | FileKind::UfwRules if infer_root(path).is_none() => d.lone.push(path.to_path_buf()),
             _ => {}
         }
     }

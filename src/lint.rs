@@ -1,8 +1,10 @@
 //! One lint run: discover what to read, model each host (in parallel), run the rules, and
 //! collect findings with the sources they point into. Never prints.
 
+use crate::ast::iptables::Family;
 use crate::diagnostic::{Finding, Severity, Violation};
 use crate::discover::{self, FileKind, HostRoot};
+use crate::model::firewall::{self, Firewall};
 use crate::model::sshd::host::SshdHost;
 use crate::model::sshd::version::Version;
 use crate::rules::{self, CheckOptions, Context, Selection};
@@ -65,12 +67,107 @@ pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> LintResult {
     LintResult { units }
 }
 
-/// Lint text from standard input as an sshd_config.
-pub fn lint_stdin(bytes: Vec<u8>, opts: &LintOptions) -> LintResult {
+/// What standard input holds (`--stdin-kind`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StdinKind {
+    Sshd,
+    Iptables,
+    Ip6tables,
+}
+
+/// Lint text from standard input.
+pub fn lint_stdin(bytes: Vec<u8>, kind: StdinKind, opts: &LintOptions) -> LintResult {
     let mut sources = SourceMap::default();
     let version = opts.version.unwrap_or_default();
-    let host = SshdHost::from_text(PathBuf::from("<stdin>"), bytes, version, &mut sources);
-    LintResult { units: vec![check_unit(host, sources, opts, false)] }
+    let name = PathBuf::from("<stdin>");
+    let unit = match kind {
+        StdinKind::Sshd => {
+            let host = SshdHost::from_text(name, bytes, version, &mut sources);
+            check_unit(host, Firewall::default(), true, sources, opts, false)
+        }
+        StdinKind::Iptables | StdinKind::Ip6tables => {
+            let family = if kind == StdinKind::Ip6tables { Family::Ipv6 } else { Family::Ipv4 };
+            let fw = Firewall::from_file(SourceFile::new(name, bytes), family, &mut sources);
+            let host =
+                SshdHost::from_text(PathBuf::from("<no sshd_config>"), Vec::new(), version, &mut SourceMap::default());
+            check_unit(host, fw, false, sources, opts, false)
+        }
+    };
+    LintResult { units: vec![unit] }
+}
+
+/// One host loaded for `trace`: its sshd model, its firewall, and the files read.
+pub struct LoadedHost {
+    pub sshd: SshdHost,
+    pub firewall: Firewall,
+    pub sshd_present: bool,
+    pub sources: SourceMap,
+}
+
+/// Load the one host a `trace` walks: `--root`, a host root directory, a file of a known kind,
+/// or standard input.
+pub fn load_host(
+    path: Option<&Path>,
+    opts: &LintOptions,
+    stdin: Option<(Vec<u8>, StdinKind)>,
+) -> Result<LoadedHost, String> {
+    let version = opts.version.unwrap_or_default();
+    let mut sources = SourceMap::default();
+    let empty_sshd =
+        || SshdHost::from_text(PathBuf::from("<no sshd_config>"), Vec::new(), version, &mut SourceMap::default());
+    if let Some((bytes, kind)) = stdin {
+        let name = PathBuf::from("<stdin>");
+        return Ok(match kind {
+            StdinKind::Sshd => {
+                let sshd = SshdHost::from_text(name, bytes, version, &mut sources);
+                LoadedHost { sshd, firewall: Firewall::default(), sshd_present: true, sources }
+            }
+            StdinKind::Iptables | StdinKind::Ip6tables => {
+                let family = if kind == StdinKind::Ip6tables { Family::Ipv6 } else { Family::Ipv4 };
+                let firewall = Firewall::from_file(SourceFile::new(name, bytes), family, &mut sources);
+                LoadedHost { sshd: empty_sshd(), firewall, sshd_present: false, sources }
+            }
+        });
+    }
+    let found = match (&opts.root, path) {
+        (Some(r), _) => discover::discover(&[], Some(r)),
+        (None, Some(p)) => discover::discover(&[p.to_path_buf()], None),
+        (None, None) => discover::discover(&[PathBuf::from(".")], None),
+    };
+    if let Some(dir) = found.hosts.first() {
+        if found.hosts.len() > 1 {
+            return Err(format!("{} host roots found: name one (or use --root)", found.hosts.len()));
+        }
+        let root = HostRoot::new(dir);
+        let sshd = SshdHost::from_root(root.clone(), opts.version, &mut sources);
+        let firewall = Firewall::from_root(&root, &mut sources);
+        let sshd_present = match &sshd.loaded.main_error {
+            None => true,
+            Some(discover::ReadError::NotFound) if !firewall.is_empty() => false,
+            Some(e) => return Err(format!("`{}` {}", dir.join("etc/ssh/sshd_config").display(), e.describe())),
+        };
+        return Ok(LoadedHost { sshd, firewall, sshd_present, sources });
+    }
+    if let Some(file) = found.lone.first() {
+        let bytes = discover::read_bounded(file).map_err(|e| format!("`{}` {}", file.display(), e.describe()))?;
+        let kind = match discover::kind_from_path(file) {
+            FileKind::Unknown => discover::kind_from_content(&bytes),
+            k => k,
+        };
+        let sf = SourceFile::new(file.clone(), bytes);
+        if kind.is_firewall() {
+            let family =
+                if kind == FileKind::Ip6tablesSave { Family::Ipv6 } else { firewall::family_of(file, &sf.text) };
+            let firewall = Firewall::from_file(sf, family, &mut sources);
+            return Ok(LoadedHost { sshd: empty_sshd(), firewall, sshd_present: false, sources });
+        }
+        let sshd = SshdHost::from_file(file, version, &mut sources);
+        return Ok(LoadedHost { sshd, firewall: Firewall::default(), sshd_present: true, sources });
+    }
+    match found.unknown.first() {
+        Some((p, why)) => Err(format!("`{}` {why}", p.display())),
+        None => Err("no sshd or firewall configuration found".into()),
+    }
 }
 
 enum Job {
@@ -98,20 +195,59 @@ fn run_job(job: &Job, opts: &LintOptions) -> Unit {
     let mut sources = SourceMap::default();
     match job {
         Job::Host(dir) => {
-            let host = SshdHost::from_root(HostRoot::new(dir), opts.version, &mut sources);
-            if let Some(e) = &host.loaded.main_error {
-                let path = dir.join("etc/ssh/sshd_config");
-                return unreadable(sources, &path, &format!("`{}` {}", path.display(), e.describe()), opts, true);
+            let root = HostRoot::new(dir);
+            let host = SshdHost::from_root(root.clone(), opts.version, &mut sources);
+            let fw = Firewall::from_root(&root, &mut sources);
+            match &host.loaded.main_error {
+                // A root with only firewall files: sshd's side is its defaults (port 22).
+                Some(discover::ReadError::NotFound) if !fw.is_empty() => {
+                    check_unit(host, fw, false, sources, opts, true)
+                }
+                Some(e) => {
+                    let path = dir.join("etc/ssh/sshd_config");
+                    unreadable(sources, &path, &format!("`{}` {}", path.display(), e.describe()), opts, true)
+                }
+                None => check_unit(host, fw, true, sources, opts, true),
             }
-            check_unit(host, sources, opts, true)
         }
         Job::Lone(path) => {
             let version = opts.version.unwrap_or_default();
+            let kind = match discover::kind_from_path(path) {
+                FileKind::Unknown => {
+                    discover::read_bounded(path).map_or(FileKind::Unknown, |b| discover::kind_from_content(&b))
+                }
+                k => k,
+            };
+            if kind.is_firewall() {
+                let bytes = match discover::read_bounded(path) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        return unreadable(
+                            sources,
+                            path,
+                            &format!("`{}` {}", path.display(), e.describe()),
+                            opts,
+                            false,
+                        );
+                    }
+                };
+                let file = SourceFile::new(path.clone(), bytes);
+                let family =
+                    if kind == FileKind::Ip6tablesSave { Family::Ipv6 } else { firewall::family_of(path, &file.text) };
+                let fw = Firewall::from_file(file, family, &mut sources);
+                let host = SshdHost::from_text(
+                    PathBuf::from("<no sshd_config>"),
+                    Vec::new(),
+                    version,
+                    &mut SourceMap::default(),
+                );
+                return check_unit(host, fw, false, sources, opts, false);
+            }
             let host = SshdHost::from_file(path, version, &mut sources);
             if let Some(e) = &host.loaded.main_error {
                 return unreadable(sources, path, &format!("`{}` {}", path.display(), e.describe()), opts, false);
             }
-            check_unit(host, sources, opts, false)
+            check_unit(host, Firewall::default(), true, sources, opts, false)
         }
         Job::Unknown(path, why) => unreadable(sources, path, &format!("`{}` {why}", path.display()), opts, false),
     }
@@ -131,19 +267,39 @@ fn unreadable(mut sources: SourceMap, path: &Path, message: &str, opts: &LintOpt
     Unit { sources, findings, files: vec![(id, FileKind::Unknown)], is_host, version: None }
 }
 
-fn check_unit(host: SshdHost, sources: SourceMap, opts: &LintOptions, is_host: bool) -> Unit {
-    let ctx = Context { host: &host, sources: &sources, options: &opts.check };
+fn check_unit(
+    host: SshdHost,
+    firewall: Firewall,
+    sshd_present: bool,
+    sources: SourceMap,
+    opts: &LintOptions,
+    is_host: bool,
+) -> Unit {
+    let ctx = Context { host: &host, firewall: &firewall, sshd_present, sources: &sources, options: &opts.check };
     let mut findings = rules::check_host(&ctx, &opts.selection);
     findings.sort_by_key(|f| (f.location.file, f.location.span.start, f.code));
     let main = host.loaded.main;
-    let files = host
-        .loaded
-        .files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.id, if Some(i) == main { FileKind::SshdConfig } else { FileKind::SshdDropIn }))
-        .collect();
-    let version = Some(host.version());
+    let mut files: Vec<(FileId, FileKind)> = if sshd_present {
+        host.loaded
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.id, if Some(i) == main { FileKind::SshdConfig } else { FileKind::SshdDropIn }))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    files.extend(firewall.files().into_iter().map(|(id, kind)| {
+        let kind = match kind {
+            "ip6tables-save" => FileKind::Ip6tablesSave,
+            "ufw-conf" => FileKind::UfwConf,
+            "ufw-default" => FileKind::UfwDefault,
+            "ufw-rules" => FileKind::UfwRules,
+            _ => FileKind::IptablesSave,
+        };
+        (id, kind)
+    }));
+    let version = sshd_present.then(|| host.version());
 
     Unit { sources, findings, files, is_host, version }
 }
@@ -215,7 +371,8 @@ mod tests {
             for v in [Version::new(9, 2), Version::new(10, 5)] {
                 let mut sources = SourceMap::default();
                 let host = SshdHost::from_text(PathBuf::from("fuzz"), input.clone(), v, &mut sources);
-                let ctx = Context { host: &host, sources: &sources, options: &opts };
+                let fw = Firewall::default();
+                let ctx = Context { host: &host, firewall: &fw, sshd_present: true, sources: &sources, options: &opts };
                 let _ = rules::check_host(&ctx, &selection);
                 let _ = host.dump(None);
             }

@@ -32,7 +32,7 @@ fn clamp_u32(n: usize) -> u32 {
 }
 
 /// Index of a file in a [`SourceMap`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileId(pub u32);
 
 /// One file's text as sshlint saw it, with a line index.
@@ -150,7 +150,7 @@ impl SourceMap {
 }
 
 /// A span in a particular file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Location {
     pub file: FileId,
     pub span: Span,

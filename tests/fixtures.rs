@@ -1,4 +1,4 @@
-//! Rule fixtures: `fixtures/sshd/<rule-name>[-<variant>]/` holds a host root (`root/`), the extra
+//! Rule fixtures: `fixtures/rules/<rule-name>[-<variant>]/` holds a host root (`root/`), the extra
 //! command-line arguments the case needs (`args`, one line, may be empty) and the rendered human
 //! output (`expected.txt`) of
 //!
@@ -33,7 +33,7 @@ fn bin() -> &'static str {
 }
 
 fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sshd")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules")
 }
 
 fn blessing() -> bool {
@@ -163,7 +163,7 @@ impl Fixture {
 
 fn fixtures(rules: &[(String, String)]) -> Vec<Fixture> {
     let mut dirs: Vec<PathBuf> = fs::read_dir(fixtures_dir())
-        .expect("read fixtures/sshd")
+        .expect("read fixtures/rules")
         .map(|e| e.expect("dir entry").path())
         .filter(|p| p.is_dir())
         .collect();
@@ -172,9 +172,9 @@ fn fixtures(rules: &[(String, String)]) -> Vec<Fixture> {
         .map(|dir| {
             let name = dir.file_name().and_then(|n| n.to_str()).expect("UTF-8 fixture name").to_string();
             let (code, rule) = rule_for(&name, rules)
-                .unwrap_or_else(|| panic!("fixtures/sshd/{name}: no rule is named like this directory"))
+                .unwrap_or_else(|| panic!("fixtures/rules/{name}: no rule is named like this directory"))
                 .clone();
-            assert!(dir.join("root").is_dir(), "fixtures/sshd/{name}: no root/ directory");
+            assert!(dir.join("root").is_dir(), "fixtures/rules/{name}: no root/ directory");
             let pass = name.ends_with("-pass");
             Fixture { dir, name, code, rule, pass }
         })
@@ -239,7 +239,7 @@ fn fixtures_render_as_expected() {
             if expected != actual {
                 let cmd = fx.command_line().join(" ");
                 failures.push(format!(
-                    "fixtures/sshd/{}: output differs\n  (cd fixtures/sshd/{} && sshlint {cmd})\n{}",
+                    "fixtures/rules/{}: output differs\n  (cd fixtures/rules/{} && sshlint {cmd})\n{}",
                     fx.name,
                     fx.name,
                     diff(&expected, &actual)
@@ -248,17 +248,17 @@ fn fixtures_render_as_expected() {
         }
         let tag = format!("{}({})", fx.code, fx.rule);
         if fx.pass && actual.contains(&tag) {
-            failures.push(format!("fixtures/sshd/{}: a -pass fixture reports {tag}", fx.name));
+            failures.push(format!("fixtures/rules/{}: a -pass fixture reports {tag}", fx.name));
         }
         if !fx.pass && !actual.contains(&tag) {
-            failures.push(format!("fixtures/sshd/{}: {tag} is not reported", fx.name));
+            failures.push(format!("fixtures/rules/{}: {tag} is not reported", fx.name));
         }
         outputs.push((fx, fs::read_to_string(&path).unwrap_or_default()));
     }
     for (code, name) in &rules {
         let tag = format!("{code}({name})");
         if !outputs.iter().any(|(fx, expected)| !fx.pass && fx.code == *code && expected.contains(&tag)) {
-            failures.push(format!("{code} {name}: no fixture's expected.txt reports it (add fixtures/sshd/{name}/)"));
+            failures.push(format!("{code} {name}: no fixture's expected.txt reports it (add fixtures/rules/{name}/)"));
         }
     }
     assert!(

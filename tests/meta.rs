@@ -282,9 +282,9 @@ fn reports() -> Vec<(String, Value)> {
     let codes: Vec<String> = listed_rules().into_iter().map(|(c, _)| c).collect();
     let select = codes.join(",");
     let mut out = Vec::new();
-    let fixtures = crate_root().join("fixtures/sshd");
+    let fixtures = crate_root().join("fixtures/rules");
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&fixtures)
-        .expect("read fixtures/sshd")
+        .expect("read fixtures/rules")
         .map(|e| e.expect("dir entry").path())
         .filter(|p| p.join("root").is_dir())
         .collect();
@@ -299,7 +299,7 @@ fn reports() -> Vec<(String, Value)> {
         let root = root.to_str().expect("UTF-8 path");
         argv.extend(["--format", "json", "--select", &select, "--root", root].map(str::to_string));
         let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
-        let what = format!("fixtures/sshd/{}", dir.file_name().and_then(|n| n.to_str()).unwrap_or("?"));
+        let what = format!("fixtures/rules/{}", dir.file_name().and_then(|n| n.to_str()).unwrap_or("?"));
         out.push((what, parse_report(&sshlint(&argv, None).0)));
     }
     for (i, config) in INLINE_CONFIGS.iter().enumerate() {

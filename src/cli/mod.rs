@@ -29,6 +29,8 @@ pub struct Cli {
 enum Command {
     /// Print the effective sshd settings exactly like `sshd -T [-C SPEC]`.
     Effective(EffectiveArgs),
+    /// Walk one new SSH connection through the host: each firewall stage, then sshd's listener.
+    Trace(TraceArgs),
     /// List every rule.
     Rules(RulesArgs),
     /// Show a rule's documentation.
@@ -94,6 +96,38 @@ struct EffectiveArgs {
     file: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
+}
+
+#[derive(Args, Debug)]
+struct TraceArgs {
+    /// The client's address.
+    #[arg(long, value_name = "ADDR")]
+    from: String,
+    /// The port the client connects to (default: every port sshd listens on).
+    #[arg(long, value_name = "N")]
+    port: Option<u16>,
+    /// The interface the connection arrives on (without it, rules naming an interface other
+    /// than `lo` make a stage conditional).
+    #[arg(long, value_name = "NAME")]
+    iface: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TraceFormat::Human)]
+    format: TraceFormat,
+    /// What standard input holds when PATH is `-`.
+    #[arg(long, value_enum, default_value_t = StdinKind::Sshd)]
+    stdin_kind: StdinKind,
+    /// A host root, or one sshd_config / iptables-save file (`-`: standard input).
+    #[arg(value_name = "PATH")]
+    path: Option<PathBuf>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+enum TraceFormat {
+    #[default]
+    Human,
+    Json,
 }
 
 #[derive(Args, Debug)]
@@ -166,6 +200,7 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Some(Command::Effective(args)) => effective(args),
+        Some(Command::Trace(args)) => trace(args),
         Some(Command::Rules(args)) => emit(&rules_text(args.format)),
         Some(Command::Explain { code }) => explain(&code),
         None => run_lint(cli.lint),
@@ -251,16 +286,17 @@ fn run_lint(args: LintArgs) -> i32 {
         },
     };
     let result = if args.paths.iter().any(|p| p.as_os_str() == "-") {
-        if args.stdin_kind != StdinKind::Sshd {
-            return usage(
-                "only `--stdin-kind sshd` is supported so far (firewall input arrives with the firewall rules)",
-            );
-        }
+        let kind = match args.stdin_kind {
+            StdinKind::Sshd => lint::StdinKind::Sshd,
+            StdinKind::Iptables => lint::StdinKind::Iptables,
+            StdinKind::Ip6tables => lint::StdinKind::Ip6tables,
+            StdinKind::Nft => return usage("`--stdin-kind nft` is not supported yet (nftables is a later backend)"),
+        };
         let mut buf = Vec::new();
         if let Err(e) = std::io::stdin().take(discover::MAX_FILE_BYTES).read_to_end(&mut buf) {
             return usage(&format!("cannot read standard input: {e}"));
         }
-        lint::lint_stdin(buf, &opts)
+        lint::lint_stdin(buf, kind, &opts)
     } else {
         let paths = if args.paths.is_empty() && args.common.root.is_none() {
             vec![PathBuf::from(".")]
@@ -340,7 +376,9 @@ fn effective(args: EffectiveArgs) -> i32 {
     };
     if host.fatal() {
         let opts = LintOptions::default();
-        let ctx = rules::Context { host: &host, sources: &sources, options: &opts.check };
+        let fw = crate::model::firewall::Firewall::default();
+        let ctx =
+            rules::Context { host: &host, firewall: &fw, sshd_present: true, sources: &sources, options: &opts.check };
         let findings: Vec<_> = rules::check_host(&ctx, &Selection::default()).into_iter().filter(|f| f.fatal).collect();
         let unit = lint::Unit { sources, findings, files: Vec::new(), is_host: true, version: Some(host.version()) };
         eprint!("{}", report::human::render_unit(&unit, std::io::stderr().is_terminal()));
@@ -354,6 +392,54 @@ fn effective(args: EffectiveArgs) -> i32 {
             eprintln!("sshlint: {e}");
             EXIT_FINDINGS
         }
+    }
+}
+
+fn trace(args: TraceArgs) -> i32 {
+    let from: std::net::IpAddr = match args.from.parse() {
+        Ok(ip) => ip,
+        Err(_) => return usage(&format!("`--from {}` is not an IP address", args.from)),
+    };
+    let version = match parse_version(args.common.openssh.as_deref()) {
+        Ok(v) => v,
+        Err(e) => return usage(&e),
+    };
+    let opts = LintOptions { root: args.common.root.clone(), version, ..LintOptions::default() };
+    let stdin = if args.path.as_deref().is_some_and(|p| p.as_os_str() == "-") {
+        let kind = match args.stdin_kind {
+            StdinKind::Sshd => lint::StdinKind::Sshd,
+            StdinKind::Iptables => lint::StdinKind::Iptables,
+            StdinKind::Ip6tables => lint::StdinKind::Ip6tables,
+            StdinKind::Nft => return usage("`--stdin-kind nft` is not supported yet (nftables is a later backend)"),
+        };
+        let mut buf = Vec::new();
+        if let Err(e) = std::io::stdin().take(discover::MAX_FILE_BYTES).read_to_end(&mut buf) {
+            return usage(&format!("cannot read standard input: {e}"));
+        }
+        Some((buf, kind))
+    } else {
+        None
+    };
+    let host = match lint::load_host(args.path.as_deref().filter(|_| stdin.is_none()), &opts, stdin) {
+        Ok(h) => h,
+        Err(e) => return usage(&e),
+    };
+    let t = crate::model::trace::trace(
+        &host.sshd,
+        host.sshd_present,
+        &host.firewall,
+        from,
+        args.port,
+        args.iface.as_deref(),
+    );
+    let text = match args.format {
+        TraceFormat::Json => report::trace::json(&t, &host.sources),
+        TraceFormat::Human => report::trace::human(&t, &host.sources, &args.from),
+    };
+    match emit(&text) {
+        EXIT_OK if t.verdict == crate::model::firewall::eval::Class::Open => EXIT_OK,
+        EXIT_OK => EXIT_FINDINGS,
+        other => other,
     }
 }
 

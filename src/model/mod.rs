@@ -2,4 +2,7 @@
 //! of a host. Pure functions of parsed files and host facts; never prints.
 
 pub mod accounts;
+pub mod firewall;
+pub mod reach;
 pub mod sshd;
+pub mod trace;

@@ -4,6 +4,7 @@
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod trace;
 
 use crate::lint::{LintResult, Unit};
 use crate::source::Location;

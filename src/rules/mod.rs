@@ -3,6 +3,7 @@
 //! attaches codes, names and configured severities, and applies `--select`/`--ignore`.
 
 pub mod docs;
+pub mod firewall;
 pub mod meta;
 pub mod sshd;
 
@@ -23,6 +24,8 @@ pub enum Category {
     Crypto,
     /// Opt-in hardening baselines (CIS, dev-sec).
     Hardening,
+    /// Firewall rules that do nothing or are not loaded.
+    Hygiene,
     /// sshlint's own findings about its input.
     Meta,
 }
@@ -35,6 +38,7 @@ impl Category {
             Category::Connection => "connection",
             Category::Crypto => "crypto",
             Category::Hardening => "hardening",
+            Category::Hygiene => "hygiene",
             Category::Meta => "meta",
         }
     }
@@ -110,6 +114,9 @@ macro_rules! declare_rule {
 /// What rules see: one host's model plus what the user said must keep working.
 pub struct Context<'a> {
     pub host: &'a SshdHost,
+    pub firewall: &'a crate::model::firewall::Firewall,
+    /// The host has an sshd_config (else `host` is sshd's defaults, for the firewall rules).
+    pub sshd_present: bool,
     pub sources: &'a SourceMap,
     pub options: &'a CheckOptions,
 }
@@ -147,8 +154,24 @@ pub struct Rule {
 
 /// Every rule, in code order.
 pub fn all() -> &'static [Rule] {
-    sshd::RULES
+    &ALL
 }
+
+static ALL: std::sync::LazyLock<Vec<Rule>> = std::sync::LazyLock::new(|| {
+    let mut v: Vec<Rule> = sshd::RULES.iter().map(|r| Rule { meta: r.meta, check: r.check }).collect();
+    v.extend(firewall::RULES.iter().map(|r| Rule { meta: r.meta, check: r.check }));
+    let group = |code: &str| {
+        if code.starts_with("SSHD") {
+            0
+        } else if code.starts_with("FW") {
+            1
+        } else {
+            2
+        }
+    };
+    v.sort_by_key(|r| (group(r.meta.code), r.meta.code));
+    v
+});
 
 pub fn by_code(code: &str) -> Option<&'static Rule> {
     all().iter().find(|r| r.meta.code.eq_ignore_ascii_case(code) || r.meta.name == code)
@@ -212,6 +235,9 @@ pub fn check_host(ctx: &Context, selection: &Selection) -> Vec<Finding> {
         if !selection.enabled(rule.meta) {
             continue;
         }
+        if rule.meta.code.starts_with("SSHD") && !ctx.sshd_present {
+            continue;
+        }
         let mut vs = Vec::new();
         check(ctx, &mut vs);
         out.extend(vs.into_iter().map(|v| finding(rule.meta, v, selection)));
@@ -241,7 +267,23 @@ pub mod testing {
     ) -> Vec<Finding> {
         let mut sources = SourceMap::default();
         let host = SshdHost::from_text("sshd_config".into(), config.as_bytes().to_vec(), version, &mut sources);
-        let ctx = Context { host: &host, sources: &sources, options };
+        let fw = crate::model::firewall::Firewall::default();
+        let ctx = Context { host: &host, firewall: &fw, sshd_present: true, sources: &sources, options };
+        let sel = Selection { select: vec![rule.code.to_string()], ..Default::default() };
+        check_host(&ctx, &sel)
+    }
+
+    /// Lint an iptables-save file (IPv4) on its own.
+    pub fn run_firewall(rule: &'static RuleMeta, text: &str) -> Vec<Finding> {
+        run_firewall_with(rule, text, &CheckOptions::default())
+    }
+
+    pub fn run_firewall_with(rule: &'static RuleMeta, text: &str, options: &CheckOptions) -> Vec<Finding> {
+        let mut sources = SourceMap::default();
+        let file = crate::source::SourceFile::new("rules.v4".into(), text.as_bytes().to_vec());
+        let fw = crate::model::firewall::Firewall::from_file(file, crate::ast::iptables::Family::Ipv4, &mut sources);
+        let host = SshdHost::from_text("none".into(), Vec::new(), Version::new(9, 2), &mut SourceMap::default());
+        let ctx = Context { host: &host, firewall: &fw, sshd_present: false, sources: &sources, options };
         let sel = Selection { select: vec![rule.code.to_string()], ..Default::default() };
         check_host(&ctx, &sel)
     }
@@ -257,8 +299,11 @@ pub mod testing {
             std::fs::write(&path, c).expect("write");
         }
         let mut sources = SourceMap::default();
-        let host = SshdHost::from_root(crate::discover::HostRoot::new(&dir), Some(Version::new(9, 2)), &mut sources);
-        let ctx = Context { host: &host, sources: &sources, options };
+        let root = crate::discover::HostRoot::new(&dir);
+        let host = SshdHost::from_root(root.clone(), Some(Version::new(9, 2)), &mut sources);
+        let fw = crate::model::firewall::Firewall::from_root(&root, &mut sources);
+        let present = host.loaded.main_error.is_none();
+        let ctx = Context { host: &host, firewall: &fw, sshd_present: present, sources: &sources, options };
         let sel = Selection { select: vec![rule.code.to_string()], ..Default::default() };
         let out = check_host(&ctx, &sel);
         let _ = std::fs::remove_dir_all(&dir);

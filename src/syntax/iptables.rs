@@ -1538,7 +1538,7 @@ fn tcp_flags(t: &str) -> bool {
 }
 
 /// Service names accepted for ports (from a stock /etc/services; the model resolves ports).
-const SERVICES: &[(&str, u16)] = &[
+pub const SERVICES: &[(&str, u16)] = &[
     ("ssh", 22),
     ("ftp", 21),
     ("ftp-data", 20),

@@ -65,7 +65,9 @@ mod tests {
             &mut sources,
         );
         let opts = crate::rules::CheckOptions::default();
-        let ctx = crate::rules::Context { host: &host, sources: &sources, options: &opts };
+        let fw = crate::model::firewall::Firewall::default();
+        let ctx =
+            crate::rules::Context { host: &host, firewall: &fw, sshd_present: true, sources: &sources, options: &opts };
         let mut out = Vec::new();
         super::check(&ctx, &mut out);
         assert_eq!(out.len(), 1);

@@ -1,0 +1,896 @@
+//! Where a new TCP connection (a SYN, conntrack state NEW) to one port ends up, for every
+//! source address at once. The packet walks the hooks in priority order (raw, mangle and nat
+//! PREROUTING, then mangle, filter and security INPUT, then nat INPUT), following jumps, gotos,
+//! returns and policies. Sources travel as interval sets; a rule whose outcome depends on state
+//! the files do not hold (rate limits, recent lists, sets, marks, an unknown interface, an
+//! unmodelled module) splits the traffic into "condition holds" and "does not hold", so every
+//! source ends with the set of verdicts it can get (`reference/firewalls.md` §1.4).
+
+use super::addr::{self, AddrSet};
+use super::ruleset::{Policy, Ruleset, Table};
+use crate::ast::iptables::{Family, Match, Opt, Rule, TableName, TargetKind};
+use crate::source::Location;
+use std::collections::{BTreeSet, HashMap};
+
+/// What the connection's first packet looks like.
+#[derive(Clone)]
+pub struct Packet<'a> {
+    pub family: Family,
+    pub dport: u16,
+    /// The interface it arrives on (`--iface`); `None`: unknown, so rules naming an interface
+    /// other than `lo` are conditional.
+    pub iface: Option<&'a str>,
+    /// The destination address when it is known (a specific ListenAddress).
+    pub dst: Option<u128>,
+    /// Port names (the host's /etc/services, else a built-in table).
+    pub services: &'a dyn Fn(&str) -> Option<u16>,
+}
+
+/// Why a rule may or may not match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CondKind {
+    /// recent, limit, hashlimit, connlimit: history-dependent, refuses bursts.
+    RateLimit,
+    /// ipset contents (not in the files).
+    Set,
+    /// Packet or connection marks, statistic, time, owner and other external state.
+    State,
+    /// The interface the packet arrives on.
+    Interface,
+    /// The destination address.
+    Destination,
+    /// The client's source port.
+    SourcePort,
+    /// A module or target sshlint does not model.
+    NotModelled,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Cond {
+    pub kind: CondKind,
+    /// Short description: `-m recent --update --seconds 30 --hitcount 6`.
+    pub text: String,
+    pub at: Location,
+}
+
+/// A final verdict for some sources.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Verdict {
+    Accept,
+    /// REJECT, with the `--reject-with` type (`tcp-reset`, `icmp-port-unreachable`, …).
+    Refuse(String),
+    Drop,
+    /// DNAT to another machine: the connection never reaches this host's sshd.
+    Away(String),
+    /// Decided by something not modelled (a queue to user space, an unknown target, a chain
+    /// nesting too deep).
+    Unknown(String),
+}
+
+impl Verdict {
+    pub fn class(&self) -> Class {
+        match self {
+            Verdict::Accept => Class::Open,
+            Verdict::Refuse(_) => Class::Refused,
+            Verdict::Drop => Class::Dropped,
+            Verdict::Away(_) | Verdict::Unknown(_) => Class::Conditional,
+        }
+    }
+    pub fn describe(&self) -> String {
+        match self {
+            Verdict::Accept => "accepted".into(),
+            Verdict::Refuse(k) if k == "tcp-reset" => "reset (REJECT --reject-with tcp-reset)".into(),
+            Verdict::Refuse(k) => format!("refused (REJECT --reject-with {k})"),
+            Verdict::Drop => "dropped".into(),
+            Verdict::Away(to) => format!("redirected to {to}"),
+            Verdict::Unknown(why) => why.clone(),
+        }
+    }
+}
+
+/// What a client sees (DESIGN.md `trace`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Class {
+    Open,
+    Refused,
+    Dropped,
+    Conditional,
+}
+
+impl Class {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::Open => "open",
+            Class::Refused => "refused",
+            Class::Dropped => "dropped",
+            Class::Conditional => "conditional",
+        }
+    }
+}
+
+/// What decided a verdict: a rule, or a built-in chain's policy.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Decider {
+    Rule { at: Location, table: TableName, chain: String },
+    Policy { at: Option<Location>, table: TableName, chain: String, policy: Policy },
+}
+
+impl Decider {
+    pub fn location(&self) -> Option<Location> {
+        match self {
+            Decider::Rule { at, .. } => Some(*at),
+            Decider::Policy { at, .. } => *at,
+        }
+    }
+    pub fn describe(&self) -> String {
+        match self {
+            Decider::Rule { table, chain, .. } => format!("a rule in {} {chain}", table.as_str()),
+            Decider::Policy { table, chain, policy, at } => format!(
+                "the {} policy {} of {} {chain}",
+                if at.is_some() { "" } else { "default" },
+                policy.as_str(),
+                table.as_str()
+            )
+            .replace("the  policy", "the policy"),
+        }
+    }
+}
+
+/// Some sources, one way through the rules.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub src: AddrSet,
+    pub verdict: Verdict,
+    pub by: Decider,
+    /// Conditions assumed on this path: (condition, holds).
+    pub assumed: Vec<(Cond, bool)>,
+    /// A nat rule that changed the destination port on the way.
+    pub redirected: Option<(Location, u16)>,
+}
+
+/// Sources that share the same possible outcomes.
+#[derive(Clone, Debug)]
+pub struct Region {
+    pub src: AddrSet,
+    /// Indices into [`Evaluation::outcomes`].
+    pub outcomes: Vec<usize>,
+}
+
+/// The result for one (ruleset, packet).
+#[derive(Clone, Debug, Default)]
+pub struct Evaluation {
+    pub outcomes: Vec<Outcome>,
+    pub regions: Vec<Region>,
+}
+
+impl Evaluation {
+    pub fn class_of(&self, region: &Region) -> Class {
+        let classes: BTreeSet<Class> = region.outcomes.iter().map(|&i| self.outcomes[i].verdict.class()).collect();
+        match classes.len() {
+            1 => classes.into_iter().next().unwrap_or(Class::Conditional),
+            _ => Class::Conditional,
+        }
+    }
+
+    /// The region holding one address.
+    pub fn region_of(&self, n: u128) -> Option<&Region> {
+        self.regions.iter().find(|r| r.src.contains(n))
+    }
+
+    /// All sources of a class.
+    pub fn sources_with(&self, class: Class) -> AddrSet {
+        self.regions.iter().filter(|r| self.class_of(r) == class).fold(AddrSet::empty(), |acc, r| acc.union(&r.src))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compiled rules
+
+#[derive(Clone, Debug)]
+enum Target {
+    Accept,
+    Drop,
+    Refuse(String),
+    Return,
+    Continue,
+    Jump(usize),
+    Goto(usize),
+    /// nat: new destination port (REDIRECT, or DNAT to this host).
+    Redirect(u16),
+    Away(String),
+    Unknown(String),
+}
+
+#[derive(Clone, Debug)]
+struct CRule {
+    at: Location,
+    src: Option<AddrSet>,
+    /// `Err(())`: can never match this packet.
+    conds: Result<Vec<Cond>, ()>,
+    target: Target,
+}
+
+fn port_range(spec: &str, services: &dyn Fn(&str) -> Option<u16>) -> Option<(u16, u16)> {
+    let one =
+        |s: &str| -> Option<u16> { if s.bytes().all(|c| c.is_ascii_digit()) { s.parse().ok() } else { services(s) } };
+    match spec.split_once(':') {
+        Some((a, b)) => {
+            let lo = if a.is_empty() { 0 } else { one(a)? };
+            let hi = if b.is_empty() { 65535 } else { one(b)? };
+            Some((lo.min(hi), hi.max(lo)))
+        }
+        None => one(spec).map(|p| (p, p)),
+    }
+}
+
+fn port_list(spec: &str, services: &dyn Fn(&str) -> Option<u16>) -> Option<Vec<(u16, u16)>> {
+    spec.split(',').map(|p| port_range(p, services)).collect()
+}
+
+/// Three-valued match of one condition against the packet.
+enum Tri {
+    Yes,
+    No,
+    Maybe(CondKind, String),
+}
+
+fn negate(t: Tri, neg: bool) -> Tri {
+    match (t, neg) {
+        (Tri::Yes, true) => Tri::No,
+        (Tri::No, true) => Tri::Yes,
+        (t, _) => t,
+    }
+}
+
+fn opt_text(module: Option<&str>, o: &Opt) -> String {
+    let mut s = String::new();
+    if let Some(m) = module {
+        s.push_str("-m ");
+        s.push_str(m);
+        s.push(' ');
+    }
+    if o.negated.is_some() {
+        s.push_str("! ");
+    }
+    s.push_str(&o.name.text);
+    for a in &o.args {
+        s.push(' ');
+        s.push_str(&a.text);
+    }
+    s
+}
+
+fn iface_matches(pattern: &str, name: &str) -> bool {
+    match pattern.strip_suffix('+') {
+        Some(prefix) => name.starts_with(prefix),
+        None => pattern == name,
+    }
+}
+
+struct Compiler<'a> {
+    pkt: &'a Packet<'a>,
+}
+
+impl Compiler<'_> {
+    fn rule(&self, table: &Table, rule: &Rule, at: Location) -> CRule {
+        let family = self.pkt.family;
+        let mut src: Option<AddrSet> = None;
+        let mut conds: Vec<Cond> = Vec::new();
+        let mut never = false;
+        let add_src = |set: AddrSet, src: &mut Option<AddrSet>| {
+            *src = Some(match src.take() {
+                Some(s) => s.intersect(&set),
+                None => set,
+            });
+        };
+        let tri = |t: Tri, conds: &mut Vec<Cond>, never: &mut bool| match t {
+            Tri::Yes => {}
+            Tri::No => *never = true,
+            Tri::Maybe(kind, text) => conds.push(Cond { kind, text, at }),
+        };
+        for o in &rule.params {
+            let neg = o.negated.is_some();
+            let arg = o.arg().unwrap_or("");
+            match o.canonical {
+                "--protocol" => {
+                    let p = arg.to_ascii_lowercase();
+                    let yes = matches!(p.as_str(), "tcp" | "6" | "all" | "0");
+                    tri(negate(if yes { Tri::Yes } else { Tri::No }, neg), &mut conds, &mut never);
+                }
+                "--source" => match addr::parse_net_list(arg, family) {
+                    Some(set) => add_src(if neg { set.complement(family) } else { set }, &mut src),
+                    None => tri(
+                        Tri::Maybe(
+                            CondKind::NotModelled,
+                            format!("`{}`: host names are not resolved", opt_text(None, o)),
+                        ),
+                        &mut conds,
+                        &mut never,
+                    ),
+                },
+                "--destination" => {
+                    tri(self.destination(addr::parse_net_list(arg, family), neg, o), &mut conds, &mut never)
+                }
+                "--in-interface" => tri(self.iface(arg, neg, o), &mut conds, &mut never),
+                "--fragment" => tri(negate(Tri::No, neg), &mut conds, &mut never),
+                _ => {}
+            }
+        }
+        for m in &rule.matches {
+            for t in self.module(m, &mut |set| add_src(set, &mut src)) {
+                tri(t, &mut conds, &mut never);
+            }
+        }
+        let target = self.target(table, rule);
+        CRule { at, src, conds: if never { Err(()) } else { Ok(conds) }, target }
+    }
+
+    fn destination(&self, set: Option<AddrSet>, neg: bool, o: &Opt) -> Tri {
+        let family = self.pkt.family;
+        let Some(set) = set else {
+            return Tri::Maybe(CondKind::NotModelled, format!("`{}`: host names are not resolved", opt_text(None, o)));
+        };
+        if let Some(d) = self.pkt.dst {
+            return negate(if set.contains(d) { Tri::Yes } else { Tri::No }, neg);
+        }
+        if set.is_full(family) {
+            return negate(Tri::Yes, neg);
+        }
+        // A connection from another machine never has a loopback or multicast destination.
+        let never: &[&str] = match family {
+            Family::Ipv4 => &["127.0.0.0/8", "224.0.0.0/4", "255.255.255.255/32", "0.0.0.0/32"],
+            Family::Ipv6 => &["::1/128", "ff00::/8", "::/128"],
+        };
+        let impossible =
+            never.iter().filter_map(|c| addr::parse_net(c, family)).fold(AddrSet::empty(), |acc, s| acc.union(&s));
+        if set.is_subset(&impossible) {
+            return negate(Tri::No, neg);
+        }
+        Tri::Maybe(CondKind::Destination, format!("`{}` (which address the client connects to)", opt_text(None, o)))
+    }
+
+    fn iface(&self, pattern: &str, neg: bool, o: &Opt) -> Tri {
+        match self.pkt.iface {
+            Some(name) => negate(if iface_matches(pattern, name) { Tri::Yes } else { Tri::No }, neg),
+            // Connections from another machine do not arrive on the loopback interface.
+            None if pattern == "lo" => negate(Tri::No, neg),
+            None => Tri::Maybe(CondKind::Interface, format!("`{}` (the interface it arrives on)", opt_text(None, o))),
+        }
+    }
+
+    fn module(&self, m: &Match, add_src: &mut dyn FnMut(AddrSet)) -> Vec<Tri> {
+        let family = self.pkt.family;
+        let name = m.name.text.to_ascii_lowercase();
+        let services = self.pkt.services;
+        let dport = self.pkt.dport;
+        let mut out = Vec::new();
+        let mname = if m.implicit { None } else { Some(m.name.text.as_str()) };
+        let maybe = |kind: CondKind, o: &Opt| Tri::Maybe(kind, format!("`{}`", opt_text(mname, o)));
+        match name.as_str() {
+            "tcp" => {
+                for o in &m.options {
+                    let neg = o.negated.is_some();
+                    let arg = o.arg().unwrap_or("");
+                    out.push(match o.canonical {
+                        "--destination-port" => match port_range(arg, services) {
+                            Some((lo, hi)) => negate(if (lo..=hi).contains(&dport) { Tri::Yes } else { Tri::No }, neg),
+                            None => maybe(CondKind::NotModelled, o),
+                        },
+                        "--source-port" => match port_range(arg, services) {
+                            Some((0, 65535)) => negate(Tri::Yes, neg),
+                            _ => maybe(CondKind::SourcePort, o),
+                        },
+                        "--syn" => negate(Tri::Yes, neg),
+                        "--tcp-flags" => {
+                            let flags = |s: &str| -> u8 {
+                                s.split(',')
+                                    .map(|f| match f {
+                                        "FIN" => 1,
+                                        "SYN" => 2,
+                                        "RST" => 4,
+                                        "PSH" => 8,
+                                        "ACK" => 16,
+                                        "URG" => 32,
+                                        "ALL" => 63,
+                                        _ => 0,
+                                    })
+                                    .fold(0, |a, b| a | b)
+                            };
+                            let mask = flags(arg);
+                            let comp = flags(o.args.get(1).map_or("", |w| w.text.as_str()));
+                            negate(if 2 & mask == comp { Tri::Yes } else { Tri::No }, neg)
+                        }
+                        _ => maybe(CondKind::NotModelled, o),
+                    });
+                }
+            }
+            "udp" | "icmp" | "icmp6" | "icmpv6" | "sctp" | "dccp" | "udplite" | "mh" | "ah" | "esp" => {
+                out.push(Tri::No)
+            }
+            "multiport" => {
+                for o in &m.options {
+                    let neg = o.negated.is_some();
+                    let list = port_list(o.arg().unwrap_or(""), services);
+                    let hit = list.as_ref().map(|l| l.iter().any(|&(lo, hi)| (lo..=hi).contains(&dport)));
+                    out.push(match (o.canonical, hit) {
+                        (_, None) => maybe(CondKind::NotModelled, o),
+                        ("--destination-ports", Some(h)) => negate(if h { Tri::Yes } else { Tri::No }, neg),
+                        ("--ports", Some(true)) => negate(Tri::Yes, neg),
+                        _ => maybe(CondKind::SourcePort, o),
+                    });
+                }
+            }
+            "conntrack" | "state" => {
+                for o in &m.options {
+                    let neg = o.negated.is_some();
+                    let arg = o.arg().unwrap_or("");
+                    out.push(match o.canonical {
+                        "--ctstate" | "--state" => {
+                            let hit = arg.split(',').any(|s| s.eq_ignore_ascii_case("NEW"));
+                            negate(if hit { Tri::Yes } else { Tri::No }, neg)
+                        }
+                        "--ctproto" => {
+                            let p = arg.to_ascii_lowercase();
+                            negate(if matches!(p.as_str(), "tcp" | "6" | "all") { Tri::Yes } else { Tri::No }, neg)
+                        }
+                        "--ctorigsrc" => match addr::parse_net(arg, family) {
+                            Some(set) => {
+                                add_src(if neg { set.complement(family) } else { set });
+                                Tri::Yes
+                            }
+                            None => maybe(CondKind::NotModelled, o),
+                        },
+                        "--ctorigdstport" => match port_range(arg, services) {
+                            Some((lo, hi)) => negate(if (lo..=hi).contains(&dport) { Tri::Yes } else { Tri::No }, neg),
+                            None => maybe(CondKind::NotModelled, o),
+                        },
+                        "--ctdir" => negate(if arg.eq_ignore_ascii_case("ORIGINAL") { Tri::Yes } else { Tri::No }, neg),
+                        "--ctorigsrcport" => maybe(CondKind::SourcePort, o),
+                        "--ctorigdst" | "--ctrepldst" | "--ctreplsrc" => maybe(CondKind::Destination, o),
+                        _ => maybe(CondKind::State, o),
+                    });
+                }
+            }
+            "iprange" => {
+                for o in &m.options {
+                    let neg = o.negated.is_some();
+                    let set = addr::parse_range(o.arg().unwrap_or(""), family);
+                    out.push(match (o.canonical, set) {
+                        ("--src-range", Some(set)) => {
+                            add_src(if neg { set.complement(family) } else { set });
+                            Tri::Yes
+                        }
+                        ("--dst-range", Some(set)) => match self.pkt.dst {
+                            Some(d) => negate(if set.contains(d) { Tri::Yes } else { Tri::No }, neg),
+                            None => maybe(CondKind::Destination, o),
+                        },
+                        _ => maybe(CondKind::NotModelled, o),
+                    });
+                }
+            }
+            "addrtype" => {
+                for o in &m.options {
+                    let neg = o.negated.is_some();
+                    let types: Vec<String> = o.arg().unwrap_or("").split(',').map(|t| t.to_ascii_uppercase()).collect();
+                    out.push(match o.canonical {
+                        // The host's own address is of type LOCAL; another machine's is UNICAST.
+                        "--dst-type" => {
+                            negate(if types.iter().any(|t| t == "LOCAL") { Tri::Yes } else { Tri::No }, neg)
+                        }
+                        "--src-type" => {
+                            negate(if types.iter().any(|t| t == "UNICAST") { Tri::Yes } else { Tri::No }, neg)
+                        }
+                        _ => Tri::Yes,
+                    });
+                }
+            }
+            "pkttype" => {
+                for o in &m.options {
+                    let neg = o.negated.is_some();
+                    let hit =
+                        o.arg().is_some_and(|t| t.eq_ignore_ascii_case("unicast") || t.eq_ignore_ascii_case("host"));
+                    out.push(negate(if hit { Tri::Yes } else { Tri::No }, neg));
+                }
+            }
+            "comment" => {}
+            "recent" => {
+                let check = m.options.iter().any(|o| matches!(o.canonical, "--rcheck" | "--update" | "--remove"));
+                if check {
+                    let text = std::iter::once(format!("-m {}", m.name.text))
+                        .chain(
+                            m.options
+                                .iter()
+                                .filter(|o| !matches!(o.canonical, "--mask" | "--rsource"))
+                                .map(|o| opt_text(None, o)),
+                        )
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    out.push(Tri::Maybe(CondKind::RateLimit, format!("`{text}`")));
+                }
+            }
+            "limit" | "hashlimit" | "connlimit" => {
+                let text = std::iter::once(format!("-m {}", m.name.text))
+                    .chain(m.options.iter().map(|o| opt_text(None, o)))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                out.push(Tri::Maybe(CondKind::RateLimit, format!("`{text}`")));
+            }
+            "set" => {
+                let text = m.options.first().map_or_else(|| "-m set".to_string(), |o| opt_text(Some("set"), o));
+                out.push(Tri::Maybe(CondKind::Set, format!("`{text}` (the set's contents are not in the files)")));
+            }
+            "mark" | "connmark" | "statistic" | "time" | "owner" | "quota" | "connbytes" | "cgroup" | "socket"
+            | "helper" | "cpu" | "nfacct" | "rateest" => {
+                let text = std::iter::once(format!("-m {}", m.name.text))
+                    .chain(m.options.iter().map(|o| opt_text(None, o)))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                out.push(Tri::Maybe(CondKind::State, format!("`{text}`")));
+            }
+            other => out.push(Tri::Maybe(
+                CondKind::NotModelled,
+                format!("`-m {other}` (not modelled by sshlint, treated as conditional)"),
+            )),
+        }
+        out
+    }
+
+    fn target(&self, table: &Table, rule: &Rule) -> Target {
+        let Some(t) = &rule.target else { return Target::Continue };
+        let name = t.name.text.as_str();
+        let opt = |n: &str| t.options.iter().find(|o| o.canonical == n).and_then(|o| o.arg()).map(str::to_string);
+        if !super::ruleset::is_extension(name) {
+            return match table.chain(name) {
+                Some(i) if t.kind == TargetKind::Goto => Target::Goto(i),
+                Some(i) => Target::Jump(i),
+                None => Target::Unknown(format!("jump to undefined chain `{name}`")),
+            };
+        }
+        match name {
+            "ACCEPT" => Target::Accept,
+            "DROP" => Target::Drop,
+            "RETURN" => Target::Return,
+            "REJECT" => Target::Refuse(opt("--reject-with").unwrap_or_else(|| {
+                if self.pkt.family == Family::Ipv4 { "icmp-port-unreachable" } else { "icmp6-port-unreachable" }.into()
+            })),
+            "REDIRECT" => {
+                let port = opt("--to-ports")
+                    .and_then(|p| p.split(['-', ':']).next().and_then(|s| s.parse::<u16>().ok()))
+                    .unwrap_or(self.pkt.dport);
+                Target::Redirect(port)
+            }
+            "DNAT" => {
+                let to = opt("--to-destination").unwrap_or_default();
+                let (host, port) = split_host_port(&to);
+                let port = port.unwrap_or(self.pkt.dport);
+                let local = host.is_empty()
+                    || host
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|ip| ip.is_loopback() || self.pkt.dst.is_some_and(|d| d == addr::to_int(ip)));
+                if local { Target::Redirect(port) } else { Target::Away(to) }
+            }
+            "SNAT" | "MASQUERADE" | "NETMAP" => Target::Accept,
+            "QUEUE" | "NFQUEUE" => Target::Unknown(format!("queued to a user-space program (`-j {name}`)")),
+            "SYNPROXY" | "TPROXY" | "CLUSTERIP" => Target::Unknown(format!("`-j {name}` is not modelled")),
+            _ => Target::Continue,
+        }
+    }
+}
+
+/// `addr[:port[-port]]`, `[v6addr]:port`, `:port`.
+fn split_host_port(s: &str) -> (&str, Option<u16>) {
+    if let Some(rest) = s.strip_prefix('[') {
+        let (host, tail) = rest.split_once(']').unwrap_or((rest, ""));
+        let port = tail.strip_prefix(':').and_then(|p| p.split('-').next()).and_then(|p| p.parse().ok());
+        return (host, port);
+    }
+    if s.matches(':').count() > 1 {
+        return (s, None);
+    }
+    match s.split_once(':') {
+        Some((h, p)) => (h.split('-').next().unwrap_or(h), p.split('-').next().and_then(|p| p.parse().ok())),
+        None => (s.split('-').next().unwrap_or(s), None),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation
+
+#[derive(Clone, Debug)]
+struct Token {
+    src: AddrSet,
+    assumed: Vec<(Cond, bool)>,
+    redirected: Option<(Location, u16)>,
+    dport: u16,
+    /// The rule that accepted it at an earlier stage (for the report).
+    accepted_by: Option<Decider>,
+}
+
+/// Paths through conditional rules are split at most this many times per evaluation; beyond
+/// that the rest of the traffic is reported as undecided.
+const SPLIT_BUDGET: usize = 4096;
+const MAX_DEPTH: usize = 64;
+
+struct Walker<'a> {
+    pkt: &'a Packet<'a>,
+    table: &'a Table,
+    /// Chains compiled on first use (a kube-proxy nat table has 10⁵ rules the SSH port never
+    /// reaches).
+    compiled: Vec<Option<std::rc::Rc<Vec<CRule>>>>,
+    splits: usize,
+}
+
+enum Ending {
+    Verdict(Verdict, Decider, Token),
+}
+
+impl<'a> Walker<'a> {
+    fn new(table: &'a Table, pkt: &'a Packet<'a>) -> Walker<'a> {
+        Walker { pkt, table, compiled: vec![None; table.chains.len()], splits: 0 }
+    }
+
+    fn rules(&mut self, idx: usize) -> std::rc::Rc<Vec<CRule>> {
+        if let Some(r) = &self.compiled[idx] {
+            return r.clone();
+        }
+        let c = Compiler { pkt: self.pkt };
+        let rules: Vec<CRule> =
+            self.table.chains[idx].rules.iter().map(|e| c.rule(self.table, &e.rule, e.at)).collect();
+        let rc = std::rc::Rc::new(rules);
+        self.compiled[idx] = Some(rc.clone());
+        rc
+    }
+
+    /// Run tokens through a chain; tokens that fall off the end or RETURN come back.
+    fn chain(&mut self, idx: usize, tokens: Vec<Token>, depth: usize, out: &mut Vec<Ending>) -> Vec<Token> {
+        let chain_name = self.table.chains[idx].name.clone();
+        let rules = self.rules(idx);
+        let family = self.pkt.family;
+        if depth > MAX_DEPTH {
+            for t in tokens {
+                let by = Decider::Rule {
+                    at: self.table.chains[idx]
+                        .decl
+                        .unwrap_or_else(|| rules.first().map_or(Location::default(), |r| r.at)),
+                    table: self.table.name,
+                    chain: chain_name.clone(),
+                };
+                out.push(Ending::Verdict(Verdict::Unknown("chains nested deeper than 64 (a loop?)".into()), by, t));
+            }
+            return Vec::new();
+        }
+        let mut live = tokens;
+        let mut returned = Vec::new();
+        for rule in rules.iter() {
+            if live.is_empty() {
+                break;
+            }
+            let Ok(conds) = &rule.conds else { continue };
+            let mut matched: Vec<Token> = Vec::new();
+            let mut rest: Vec<Token> = Vec::new();
+            for tok in live.drain(..) {
+                let hit = match &rule.src {
+                    Some(s) => tok.src.intersect(s),
+                    None => tok.src.clone(),
+                };
+                if hit.is_empty() {
+                    rest.push(tok);
+                    continue;
+                }
+                if rule.src.is_some() {
+                    let miss = tok.src.subtract(&hit, family);
+                    if !miss.is_empty() {
+                        rest.push(Token { src: miss, ..tok.clone() });
+                    }
+                }
+                let tok = Token { src: hit, ..tok };
+                // Conditions: each splits the path unless already decided on it.
+                let mut branches = vec![(tok, true)];
+                for c in conds {
+                    let mut next = Vec::new();
+                    for (t, still) in branches {
+                        if !still {
+                            next.push((t, false));
+                            continue;
+                        }
+                        match t.assumed.iter().find(|(a, _)| a == c).map(|&(_, v)| v) {
+                            Some(v) => next.push((t, v)),
+                            None if self.splits >= SPLIT_BUDGET => {
+                                out.push(Ending::Verdict(
+                                    Verdict::Unknown("too many conditional rules to follow every path".into()),
+                                    Decider::Rule { at: rule.at, table: self.table.name, chain: chain_name.clone() },
+                                    t,
+                                ));
+                            }
+                            None => {
+                                self.splits += 1;
+                                let mut yes = t.clone();
+                                yes.assumed.push((c.clone(), true));
+                                let mut no = t;
+                                no.assumed.push((c.clone(), false));
+                                next.push((yes, true));
+                                next.push((no, false));
+                            }
+                        }
+                    }
+                    branches = next;
+                }
+                for (t, m) in branches {
+                    if m { matched.push(t) } else { rest.push(t) }
+                }
+            }
+            live = rest;
+            if matched.is_empty() {
+                continue;
+            }
+            let by = Decider::Rule { at: rule.at, table: self.table.name, chain: chain_name.clone() };
+            match &rule.target {
+                Target::Continue => live.extend(matched),
+                Target::Accept => {
+                    out.extend(matched.into_iter().map(|t| Ending::Verdict(Verdict::Accept, by.clone(), t)))
+                }
+                Target::Drop => out.extend(matched.into_iter().map(|t| Ending::Verdict(Verdict::Drop, by.clone(), t))),
+                Target::Refuse(k) => {
+                    out.extend(matched.into_iter().map(|t| Ending::Verdict(Verdict::Refuse(k.clone()), by.clone(), t)))
+                }
+                Target::Away(to) => {
+                    out.extend(matched.into_iter().map(|t| Ending::Verdict(Verdict::Away(to.clone()), by.clone(), t)))
+                }
+                Target::Unknown(why) => out
+                    .extend(matched.into_iter().map(|t| Ending::Verdict(Verdict::Unknown(why.clone()), by.clone(), t))),
+                Target::Redirect(port) => out.extend(matched.into_iter().map(|mut t| {
+                    t.redirected = Some((rule.at, *port));
+                    t.dport = *port;
+                    Ending::Verdict(Verdict::Accept, by.clone(), t)
+                })),
+                Target::Return => returned.extend(matched),
+                Target::Jump(j) => {
+                    let back = self.chain(*j, matched, depth + 1, out);
+                    live.extend(back);
+                }
+                Target::Goto(j) => {
+                    let back = self.chain(*j, matched, depth + 1, out);
+                    returned.extend(back);
+                }
+            }
+        }
+        returned.extend(live);
+        returned
+    }
+}
+
+/// The hooks a packet for a local socket passes, in order.
+const STAGES: &[(TableName, &str)] = &[
+    (TableName::Raw, "PREROUTING"),
+    (TableName::Mangle, "PREROUTING"),
+    (TableName::Nat, "PREROUTING"),
+    (TableName::Mangle, "INPUT"),
+    (TableName::Filter, "INPUT"),
+    (TableName::Security, "INPUT"),
+    (TableName::Nat, "INPUT"),
+];
+
+/// Evaluate a new TCP connection to `pkt.dport` from `sources` through the ruleset.
+pub fn evaluate(rs: &Ruleset, pkt: &Packet, sources: &AddrSet) -> Evaluation {
+    let mut tokens = vec![Token {
+        src: sources.clone(),
+        assumed: Vec::new(),
+        redirected: None,
+        dport: pkt.dport,
+        accepted_by: None,
+    }];
+    let mut finals: Vec<Outcome> = Vec::new();
+    for &(tname, cname) in STAGES {
+        let Some(table) = rs.table(tname) else { continue };
+        let Some(ci) = table.chain(cname) else { continue };
+        let chain = &table.chains[ci];
+        let policy_by =
+            Decider::Policy { at: chain.policy_at, table: tname, chain: cname.to_string(), policy: chain.policy };
+        // nat PREROUTING may have changed the port: one walk per destination port.
+        let mut ports: Vec<u16> = tokens.iter().map(|t| t.dport).collect();
+        ports.sort_unstable();
+        ports.dedup();
+        let mut next_tokens = Vec::new();
+        for port in ports {
+            let group: Vec<Token> = tokens.iter().filter(|t| t.dport == port).cloned().collect();
+            let p = Packet { dport: port, ..pkt.clone() };
+            let mut w = Walker::new(table, &p);
+            let mut ends = Vec::new();
+            let back = w.chain(ci, group, 0, &mut ends);
+            for t in back {
+                let v = if chain.policy == Policy::Accept { Verdict::Accept } else { Verdict::Drop };
+                ends.push(Ending::Verdict(v, policy_by.clone(), t));
+            }
+            for e in ends {
+                let Ending::Verdict(v, by, mut t) = e;
+                if v == Verdict::Accept {
+                    // An accepting default policy says less than a rule at an earlier stage.
+                    if !(matches!(by, Decider::Policy { at: None, .. }) && t.accepted_by.is_some()) {
+                        t.accepted_by = Some(by);
+                    }
+                    next_tokens.push(t);
+                } else {
+                    finals.push(Outcome { src: t.src, verdict: v, by, assumed: t.assumed, redirected: t.redirected });
+                }
+            }
+        }
+        tokens = next_tokens;
+    }
+    for t in tokens {
+        let by = t.accepted_by.unwrap_or(Decider::Policy {
+            at: None,
+            table: TableName::Filter,
+            chain: "INPUT".into(),
+            policy: Policy::Accept,
+        });
+        finals.push(Outcome { src: t.src, verdict: Verdict::Accept, by, assumed: t.assumed, redirected: t.redirected });
+    }
+    summarise(finals, pkt.family)
+}
+
+/// Merge outcomes that share a verdict and decider, then cut the source space into regions
+/// with the same set of possible outcomes.
+fn summarise(finals: Vec<Outcome>, family: Family) -> Evaluation {
+    let mut merged: Vec<Outcome> = Vec::new();
+    type Key = (Verdict, Decider, Option<(Location, u16)>);
+    let mut index: HashMap<Key, usize> = HashMap::new();
+    for o in finals {
+        if o.src.is_empty() {
+            continue;
+        }
+        let key = (o.verdict.clone(), o.by.clone(), o.redirected);
+        match index.get(&key) {
+            Some(&i) => {
+                let m = &mut merged[i];
+                m.src = m.src.union(&o.src);
+                for a in o.assumed {
+                    if !m.assumed.contains(&a) {
+                        m.assumed.push(a);
+                    }
+                }
+            }
+            None => {
+                index.insert(key, merged.len());
+                merged.push(o);
+            }
+        }
+    }
+    // Sweep the interval boundaries.
+    let mut events: Vec<(u128, bool, usize)> = Vec::new(); // (point, is_end_after, outcome)
+    for (i, o) in merged.iter().enumerate() {
+        for &(a, b) in o.src.ranges() {
+            events.push((a, false, i));
+            if let Some(e) = b.checked_add(1) {
+                events.push((e, true, i));
+            }
+        }
+    }
+    events.sort_by_key(|&(p, end, i)| (p, !end, i));
+    let mut active: BTreeSet<usize> = BTreeSet::new();
+    let mut groups: HashMap<Vec<usize>, AddrSet> = HashMap::new();
+    let max = addr::max_of(family);
+    let mut k = 0;
+    while k < events.len() {
+        let point = events[k].0;
+        while k < events.len() && events[k].0 == point {
+            let (_, end, i) = events[k];
+            if end {
+                active.remove(&i);
+            } else {
+                active.insert(i);
+            }
+            k += 1;
+        }
+        if active.is_empty() {
+            continue;
+        }
+        let stop = if k < events.len() { events[k].0 - 1 } else { max };
+        let key: Vec<usize> = active.iter().copied().collect();
+        let seg = AddrSet::range(point, stop);
+        let entry = groups.entry(key).or_default();
+        *entry = entry.union(&seg);
+    }
+    let mut regions: Vec<Region> = groups.into_iter().map(|(outcomes, src)| Region { src, outcomes }).collect();
+    regions.sort_by_key(|r| r.src.ranges().first().map_or(0, |&(a, _)| a));
+    Evaluation { outcomes: merged, regions }
+}

@@ -1,0 +1,211 @@
+//! One host's firewall: the iptables-save files iptables-persistent (or an admin) restores at
+//! boot, and ufw as ufw-init assembles it, each turned into the kernel tables it would load, and
+//! evaluated for new SSH connections (`reference/firewalls.md`).
+
+pub mod addr;
+pub mod eval;
+pub mod ruleset;
+pub mod shadow;
+pub mod ufw;
+
+use crate::ast::iptables::{Family, IptablesAst};
+use crate::discover::HostRoot;
+use crate::source::{FileId, SourceFile, SourceMap};
+use crate::syntax::iptables::parse_family;
+use addr::AddrSet;
+use eval::{Evaluation, Packet};
+use ruleset::{Batch, Problem, Ruleset};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackendKind {
+    /// An iptables-save file restored as a whole (iptables-persistent, a live dump).
+    Iptables,
+    Ufw,
+}
+
+impl BackendKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendKind::Iptables => "iptables",
+            BackendKind::Ufw => "ufw",
+        }
+    }
+}
+
+/// The tables one backend leaves in the kernel for one family.
+#[derive(Debug)]
+pub struct Backend {
+    pub kind: BackendKind,
+    pub family: Family,
+    /// `None` when the file would not load (the host keeps whatever it had).
+    pub ruleset: Option<Ruleset>,
+    /// The file the ruleset comes from (iptables) or ufw's user rules file of the family.
+    pub file: Option<FileId>,
+}
+
+/// Host paths of iptables-save files restored at boot, with their family.
+pub const IPTABLES_PATHS: &[(&str, Family)] = &[
+    ("/etc/iptables/rules.v4", Family::Ipv4),
+    ("/etc/iptables/rules.v6", Family::Ipv6),
+    ("/etc/sysconfig/iptables", Family::Ipv4),
+    ("/etc/sysconfig/ip6tables", Family::Ipv6),
+    ("/etc/iptables/iptables.rules", Family::Ipv4),
+    ("/etc/iptables/ip6tables.rules", Family::Ipv6),
+];
+
+/// A parsed iptables-save file and what applying it gave.
+#[derive(Debug)]
+pub struct IptablesFile {
+    pub file: FileId,
+    pub ast: IptablesAst,
+    pub problems: Vec<Problem>,
+}
+
+/// (backend, port, interface, destination, sources).
+type EvalKey = (usize, u16, Option<String>, Option<u128>, Vec<(u128, u128)>);
+
+#[derive(Debug, Default)]
+pub struct Firewall {
+    pub iptables: Vec<IptablesFile>,
+    pub ufw: Option<ufw::Ufw>,
+    pub backends: Vec<Backend>,
+    services: Vec<(String, u16)>,
+    cache: RefCell<HashMap<EvalKey, Rc<Evaluation>>>,
+}
+
+impl Firewall {
+    pub fn is_empty(&self) -> bool {
+        self.iptables.is_empty() && self.ufw.is_none()
+    }
+
+    /// Every firewall file read, with its kind for `--format json`'s `files`.
+    pub fn files(&self) -> Vec<(FileId, &'static str)> {
+        let mut out: Vec<(FileId, &'static str)> = self
+            .iptables
+            .iter()
+            .map(|f| (f.file, if f.ast.family == Family::Ipv6 { "ip6tables-save" } else { "iptables-save" }))
+            .collect();
+        if let Some(u) = &self.ufw {
+            out.extend(u.conf_file.map(|id| (id, "ufw-conf")));
+            out.extend(u.default_file.map(|id| (id, "ufw-default")));
+            out.extend(u.rules.iter().map(|(_, id, _)| (*id, "ufw-rules")));
+        }
+        out
+    }
+
+    /// Read the firewall configuration of a host root.
+    pub fn from_root(root: &HostRoot, sources: &mut SourceMap) -> Firewall {
+        let mut fw = Firewall { services: services_of(root), ..Firewall::default() };
+        for &(path, family) in IPTABLES_PATHS {
+            let Ok(bytes) = root.read(path) else { continue };
+            let file = SourceFile::new(root.dir.join(path.trim_start_matches('/')), bytes);
+            fw.add_iptables(file, family, sources);
+        }
+        fw.ufw = ufw::load(root, sources);
+        if let Some(u) = &fw.ufw {
+            for (family, rs, _) in &u.built {
+                let name = if *family == Family::Ipv6 { "user6.rules" } else { "user.rules" };
+                let file = u.rules.iter().find(|(n, _, _)| n == name).map(|(_, id, _)| *id);
+                fw.backends.push(Backend { kind: BackendKind::Ufw, family: *family, ruleset: Some(rs.clone()), file });
+            }
+        }
+        fw
+    }
+
+    /// One iptables-save file on its own (a lone file, standard input).
+    pub fn from_file(file: SourceFile, family: Family, sources: &mut SourceMap) -> Firewall {
+        let mut fw = Firewall { services: builtin_services(), ..Firewall::default() };
+        fw.add_iptables(file, family, sources);
+        fw
+    }
+
+    fn add_iptables(&mut self, file: SourceFile, family: Family, sources: &mut SourceMap) {
+        let ast = parse_family(&file.text, family);
+        let id = sources.add(file);
+        let mut rs = Ruleset::new(family);
+        let problems = rs.apply(&Batch { ast: &ast, file: id, noflush: false, at: None });
+        let loads = problems.is_empty() && ast.errors().is_empty();
+        self.backends.push(Backend {
+            kind: BackendKind::Iptables,
+            family,
+            ruleset: loads.then_some(rs),
+            file: Some(id),
+        });
+        self.iptables.push(IptablesFile { file: id, ast, problems });
+    }
+
+    pub fn service_port(&self, name: &str) -> Option<u16> {
+        self.services
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|&(_, p)| p)
+            .or_else(|| crate::syntax::iptables::SERVICES.iter().find(|(n, _)| *n == name).map(|&(_, p)| p))
+    }
+
+    /// Evaluate a new TCP connection to `port` through backend `index`, for `sources`.
+    pub fn evaluate(
+        &self,
+        index: usize,
+        port: u16,
+        iface: Option<&str>,
+        dst: Option<u128>,
+        sources: &AddrSet,
+    ) -> Option<Rc<Evaluation>> {
+        let backend = self.backends.get(index)?;
+        let rs = backend.ruleset.as_ref()?;
+        let key = (index, port, iface.map(str::to_string), dst, sources.ranges().to_vec());
+        if let Some(hit) = self.cache.borrow().get(&key) {
+            return Some(hit.clone());
+        }
+        let services = |n: &str| self.service_port(n);
+        let pkt = Packet { family: backend.family, dport: port, iface, dst, services: &services };
+        let ev = Rc::new(eval::evaluate(rs, &pkt, sources));
+        self.cache.borrow_mut().insert(key, ev.clone());
+        Some(ev)
+    }
+}
+
+/// Which family a lone iptables-save file is for, from its name and content.
+pub fn family_of(path: &std::path::Path, text: &str) -> Family {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if name.contains("v6") || name.contains("ip6") || name.contains("6.rules") {
+        return Family::Ipv6;
+    }
+    if text.contains("ipv6-icmp") || text.contains("icmpv6") || text.contains("icmp6") || text.contains(":ufw6-") {
+        return Family::Ipv6;
+    }
+    Family::Ipv4
+}
+
+fn builtin_services() -> Vec<(String, u16)> {
+    Vec::new()
+}
+
+/// TCP port names from the root's /etc/services (the built-in table is the fallback).
+fn services_of(root: &HostRoot) -> Vec<(String, u16)> {
+    let Ok(bytes) = root.read("/etc/services") else { return builtin_services() };
+    let text = String::from_utf8_lossy(&bytes);
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or("");
+        let mut words = line.split_whitespace();
+        let (Some(name), Some(port)) = (words.next(), words.next()) else { continue };
+        let Some((num, proto)) = port.split_once('/') else { continue };
+        let Ok(num) = num.parse::<u16>() else { continue };
+        if proto != "tcp" {
+            continue;
+        }
+        out.push((name.to_string(), num));
+        out.extend(words.map(|alias| (alias.to_string(), num)));
+    }
+    out
+}
+
+/// Where a finding about the firewall of a host points when nothing more precise exists.
+pub fn display_path(root: &HostRoot, host_path: &str) -> PathBuf {
+    root.dir.join(host_path.trim_start_matches('/'))
+}

@@ -1,0 +1,346 @@
+//! Rules no packet can reach: shadowed by an earlier rule of the same chain that matches
+//! everything they match and always ends the walk (Batfish's BLOCKING_LINES), rules whose own
+//! conditions contradict each other (INDEPENDENTLY_UNMATCHABLE), and user chains nothing jumps
+//! to. Sound rather than complete: a rule is only called unreachable when that is certain.
+
+use super::addr::{self, AddrSet};
+use super::ruleset::{Entry, Ruleset, Table, is_extension};
+use crate::ast::iptables::{Family, Rule, TargetKind};
+use crate::source::Location;
+
+#[derive(Clone, Debug)]
+pub enum Why {
+    /// An earlier rule matches every packet this one matches and ends the walk.
+    Shadowed { by: Location, same_action: bool, by_action: String },
+    /// Its own conditions cannot all hold.
+    Contradictory(String),
+    /// A user chain with rules that no rule jumps to.
+    UnusedChain(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Unreachable {
+    pub at: Location,
+    pub table: &'static str,
+    pub chain: String,
+    pub why: Why,
+}
+
+/// What a rule matches, as far as comparing rules goes.
+#[derive(Clone, Debug)]
+struct MatchBox {
+    proto: Option<(String, bool)>,
+    src: AddrSet,
+    dst: AddrSet,
+    dports: Option<Vec<(u16, u16)>>,
+    iface: Option<(String, bool)>,
+    states: Option<Vec<String>>,
+    /// Other conditions, as text; `stateful` when one of them keeps state between packets
+    /// (two rules with the same `-m limit` text do not match the same packets).
+    other: Vec<String>,
+    stateful: bool,
+    /// Options this model cannot compare (e.g. a negated port list).
+    opaque: bool,
+    empty: Option<String>,
+}
+
+const STATES: &[&str] = &["NEW", "ESTABLISHED", "RELATED", "INVALID", "UNTRACKED", "SNAT", "DNAT"];
+
+fn ports(spec: &str) -> Option<Vec<(u16, u16)>> {
+    spec.split(',')
+        .map(|p| {
+            let one = |s: &str| -> Option<u16> {
+                if s.bytes().all(|c| c.is_ascii_digit()) {
+                    s.parse().ok()
+                } else {
+                    crate::syntax::iptables::SERVICES.iter().find(|(n, _)| *n == s).map(|&(_, p)| p)
+                }
+            };
+            match p.split_once(':') {
+                Some((a, b)) => {
+                    Some((if a.is_empty() { 0 } else { one(a)? }, if b.is_empty() { 65535 } else { one(b)? }))
+                }
+                None => one(p).map(|n| (n, n)),
+            }
+        })
+        .collect()
+}
+
+fn intersect_ports(a: &[(u16, u16)], b: &[(u16, u16)]) -> Vec<(u16, u16)> {
+    let mut out = Vec::new();
+    for &(a1, a2) in a {
+        for &(b1, b2) in b {
+            let lo = a1.max(b1);
+            let hi = a2.min(b2);
+            if lo <= hi {
+                out.push((lo, hi));
+            }
+        }
+    }
+    out
+}
+
+fn ports_subset(inner: &[(u16, u16)], outer: &[(u16, u16)]) -> bool {
+    inner.iter().all(|&(a, b)| {
+        // Each inner range must be covered by the union of outer ranges.
+        let mut cur = u32::from(a);
+        let mut sorted: Vec<(u16, u16)> = outer.to_vec();
+        sorted.sort_unstable();
+        for (lo, hi) in sorted {
+            if u32::from(lo) <= cur && cur <= u32::from(hi) {
+                cur = u32::from(hi) + 1;
+            }
+        }
+        cur > u32::from(b)
+    })
+}
+
+fn build(rule: &Rule, family: Family) -> MatchBox {
+    let mut b = MatchBox {
+        proto: None,
+        src: AddrSet::full(family),
+        dst: AddrSet::full(family),
+        dports: None,
+        iface: None,
+        states: None,
+        other: Vec::new(),
+        stateful: false,
+        opaque: false,
+        empty: None,
+    };
+    for o in &rule.params {
+        let neg = o.negated.is_some();
+        let arg = o.arg().unwrap_or("");
+        match o.canonical {
+            "--protocol" => {
+                let p = match arg.to_ascii_lowercase().as_str() {
+                    "6" => "tcp".to_string(),
+                    "17" => "udp".to_string(),
+                    "all" | "0" if !neg => continue,
+                    other => other.to_string(),
+                };
+                b.proto = Some((p, neg));
+            }
+            "--source" | "--destination" => match addr::parse_net_list(arg, family) {
+                Some(set) => {
+                    let set = if neg { set.complement(family) } else { set };
+                    if o.canonical == "--source" {
+                        b.src = b.src.intersect(&set);
+                    } else {
+                        b.dst = b.dst.intersect(&set);
+                    }
+                }
+                None => b.opaque = true,
+            },
+            "--in-interface" => b.iface = Some((arg.to_string(), neg)),
+            _ => b.other.push(format!("{}{} {arg}", if neg { "!" } else { "" }, o.canonical)),
+        }
+    }
+    for m in &rule.matches {
+        let name = m.name.text.to_ascii_lowercase();
+        for o in &m.options {
+            let neg = o.negated.is_some();
+            let arg = o.arg().unwrap_or("");
+            match (name.as_str(), o.canonical) {
+                ("tcp" | "udp", "--destination-port") | ("multiport", "--destination-ports") if !neg => {
+                    match ports(arg) {
+                        Some(p) => {
+                            let next = match &b.dports {
+                                Some(prev) => intersect_ports(prev, &p),
+                                None => p,
+                            };
+                            if next.is_empty() {
+                                b.empty = Some("its destination-port conditions exclude each other".into());
+                            }
+                            b.dports = Some(next);
+                        }
+                        None => b.opaque = true,
+                    }
+                }
+                ("conntrack", "--ctstate") | ("state", "--state") => {
+                    let listed: Vec<String> = arg.split(',').map(|s| s.to_ascii_uppercase()).collect();
+                    let set: Vec<String> =
+                        STATES.iter().map(|s| s.to_string()).filter(|s| listed.contains(s) != neg).collect();
+                    let next: Vec<String> = match &b.states {
+                        Some(prev) => prev.iter().filter(|s| set.contains(s)).cloned().collect(),
+                        None => set,
+                    };
+                    if next.is_empty() {
+                        b.empty = Some("its connection-state conditions exclude each other".into());
+                    }
+                    b.states = Some(next);
+                }
+                ("iprange", "--src-range") => match addr::parse_range(arg, family) {
+                    Some(set) => b.src = b.src.intersect(&if neg { set.complement(family) } else { set }),
+                    None => b.opaque = true,
+                },
+                ("comment", _) => {}
+                ("recent", "--set")
+                    if !m.options.iter().any(|x| {
+                        x.canonical != "--set"
+                            && x.canonical != "--name"
+                            && x.canonical != "--mask"
+                            && x.canonical != "--rsource"
+                            && x.canonical != "--rdest"
+                    }) => {}
+                _ => {
+                    if matches!(
+                        name.as_str(),
+                        "recent" | "limit" | "hashlimit" | "connlimit" | "statistic" | "quota" | "set"
+                    ) {
+                        b.stateful = true;
+                    }
+                    let args: Vec<&str> = o.args.iter().map(|w| w.text.as_str()).collect();
+                    b.other.push(format!("{name}:{}{} {}", if neg { "!" } else { "" }, o.canonical, args.join(" ")));
+                }
+            }
+        }
+    }
+    if b.src.is_empty() {
+        b.empty = Some("its source-address conditions exclude each other".into());
+    }
+    b
+}
+
+/// Every packet `inner` matches, `outer` matches too.
+fn covers(outer: &MatchBox, inner: &MatchBox) -> bool {
+    if outer.opaque || outer.stateful || inner.opaque {
+        return false;
+    }
+    let proto_ok = match (&outer.proto, &inner.proto) {
+        (None, _) => true,
+        (Some(o), Some(i)) => o == i,
+        (Some(_), None) => false,
+    };
+    let dports_ok = match (&outer.dports, &inner.dports) {
+        (None, _) => true,
+        (Some(o), Some(i)) => ports_subset(i, o),
+        (Some(_), None) => false,
+    };
+    let iface_ok = match (&outer.iface, &inner.iface) {
+        (None, _) => true,
+        (Some(o), Some(i)) => o == i,
+        (Some(_), None) => false,
+    };
+    let states_ok = match (&outer.states, &inner.states) {
+        (None, _) => true,
+        (Some(o), Some(i)) => i.iter().all(|s| o.contains(s)),
+        (Some(o), None) => o.len() == STATES.len(),
+    };
+    proto_ok
+        && dports_ok
+        && iface_ok
+        && states_ok
+        && inner.src.is_subset(&outer.src)
+        && inner.dst.is_subset(&outer.dst)
+        && outer.other.iter().all(|c| inner.other.contains(c))
+}
+
+/// What a rule does to a packet it matches, if that ends the walk through its chain.
+fn terminal_action(table: &Table, rule: &Rule, family: Family, depth: usize) -> Option<String> {
+    let t = rule.target.as_ref()?;
+    let name = t.name.text.as_str();
+    match name {
+        "ACCEPT" | "DROP" | "RETURN" => Some(name.to_string()),
+        "REJECT" => Some(
+            format!(
+                "REJECT {}",
+                t.options.iter().find(|o| o.canonical == "--reject-with").and_then(|o| o.arg()).unwrap_or("")
+            )
+            .trim_end()
+            .to_string(),
+        ),
+        _ if is_extension(name) => None,
+        _ if t.kind == TargetKind::Goto => Some(format!("-g {name}")),
+        _ => {
+            // A jump to a chain every packet leaves with a verdict.
+            let i = table.chain(name)?;
+            always_decides(table, i, family, depth + 1).map(|a| format!("{a} (via {name})"))
+        }
+    }
+}
+
+fn always_decides(table: &Table, chain: usize, family: Family, depth: usize) -> Option<String> {
+    if depth > 8 {
+        return None;
+    }
+    for e in &table.chains[chain].rules {
+        let b = build(&e.rule, family);
+        let universal = b.proto.is_none()
+            && b.dports.is_none()
+            && b.iface.is_none()
+            && b.states.is_none()
+            && b.other.is_empty()
+            && !b.opaque
+            && !b.stateful
+            && b.src.is_full(family)
+            && b.dst.is_full(family);
+        if universal {
+            let a = terminal_action(table, &e.rule, family, depth)?;
+            return if a == "RETURN" { None } else { Some(a) };
+        }
+    }
+    None
+}
+
+/// The unreachable rules of a ruleset. `report` says which rules may be reported (rules from
+/// files the user wrote, not lines sshlint synthesised).
+pub fn unreachable(rs: &Ruleset, report: &dyn Fn(&Entry) -> bool, unused_chains: bool) -> Vec<Unreachable> {
+    let family = rs.family;
+    let mut out = Vec::new();
+    for table in &rs.tables {
+        for chain in &table.chains {
+            let mut earlier: Vec<(&Entry, MatchBox, String)> = Vec::new();
+            for e in &chain.rules {
+                let b = build(&e.rule, family);
+                if report(e) {
+                    if let Some(why) = &b.empty {
+                        out.push(Unreachable {
+                            at: e.at,
+                            table: table.name.as_str(),
+                            chain: chain.name.clone(),
+                            why: Why::Contradictory(why.clone()),
+                        });
+                    } else if let Some((q, _, action)) = earlier.iter().find(|(_, qb, _)| covers(qb, &b)) {
+                        let mine = terminal_action(table, &e.rule, family, 0)
+                            .or_else(|| e.rule.target.as_ref().map(|t| t.name.text.clone()))
+                            .unwrap_or_default();
+                        let strip = |s: &str| s.split(" (via").next().unwrap_or(s).to_string();
+                        out.push(Unreachable {
+                            at: e.at,
+                            table: table.name.as_str(),
+                            chain: chain.name.clone(),
+                            why: Why::Shadowed {
+                                by: q.at,
+                                same_action: strip(&mine) == strip(action),
+                                by_action: action.clone(),
+                            },
+                        });
+                    }
+                }
+                if b.empty.is_none()
+                    && let Some(action) = terminal_action(table, &e.rule, family, 0)
+                {
+                    earlier.push((e, b, action));
+                }
+            }
+        }
+        if unused_chains {
+            for chain in table.chains.iter().filter(|c| !c.builtin && !c.rules.is_empty()) {
+                let used = table
+                    .chains
+                    .iter()
+                    .any(|c| c.rules.iter().any(|e| e.rule.target.as_ref().is_some_and(|t| t.name.text == chain.name)));
+                if !used && let Some(at) = chain.decl {
+                    out.push(Unreachable {
+                        at,
+                        table: table.name.as_str(),
+                        chain: chain.name.clone(),
+                        why: Why::UnusedChain(chain.name.clone()),
+                    });
+                }
+            }
+        }
+    }
+    out
+}

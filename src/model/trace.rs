@@ -1,0 +1,196 @@
+//! `sshlint trace`: one connection from one source address walked through the host, stage by
+//! stage: each firewall backend of the source's family, then sshd's listener. Each stage has a
+//! verdict and the file:line that decided it (DESIGN.md `trace`).
+
+use crate::ast::iptables::Family;
+use crate::model::firewall::Firewall;
+use crate::model::firewall::addr::{self, AddrSet};
+use crate::model::firewall::eval::{Class, Verdict};
+use crate::model::reach::{self, Listener, family_name};
+use crate::model::sshd::host::SshdHost;
+use crate::model::sshd::keywords::Opt;
+use crate::source::Location;
+use std::net::IpAddr;
+
+#[derive(Clone, Debug)]
+pub struct Stage {
+    /// `firewall` or `listener`.
+    pub stage: &'static str,
+    /// `iptables`, `ufw`, `none` (no firewall), `sshd`.
+    pub backend: &'static str,
+    pub family: Family,
+    pub port: u16,
+    pub verdict: Class,
+    pub at: Option<Location>,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Trace {
+    pub verdict: Class,
+    pub stages: Vec<Stage>,
+}
+
+/// Walk a new connection from `from` to each port (`--port`, else every sshd port of the
+/// family) through the host.
+pub fn trace(
+    host: &SshdHost,
+    sshd_present: bool,
+    fw: &Firewall,
+    from: IpAddr,
+    port: Option<u16>,
+    iface: Option<&str>,
+) -> Trace {
+    let family = if from.is_ipv4() { Family::Ipv4 } else { Family::Ipv6 };
+    let listeners = reach::listeners(host, sshd_present);
+    let mut ports = match port {
+        Some(p) => vec![p],
+        None => reach::ports(&listeners, family),
+    };
+    if ports.is_empty() {
+        ports.push(22);
+    }
+    let src = AddrSet::single(from);
+    let mut stages = Vec::new();
+    let mut verdicts = Vec::new();
+    for port in ports {
+        let mut final_port = port;
+        let mut path_verdict: Option<Class> = None;
+        let listener = listeners.iter().find(|l| l.family == family && l.port == port);
+        let dst = listener.and_then(|l| l.addr);
+        let mut any_backend = false;
+        for (index, backend) in fw.backends.iter().enumerate().filter(|(_, b)| b.family == family) {
+            any_backend = true;
+            let kind = backend.kind.as_str();
+            let Some(ev) = fw.evaluate(index, port, iface, dst, &src) else {
+                let at = backend.file.map(|file| Location { file, span: Default::default() });
+                stages.push(Stage {
+                    stage: "firewall",
+                    backend: kind,
+                    family,
+                    port,
+                    verdict: Class::Conditional,
+                    at,
+                    detail: "the ruleset does not load (see FW001–FW004): the host keeps whatever it had".into(),
+                });
+                path_verdict.get_or_insert(Class::Conditional);
+                continue;
+            };
+            let n = addr::to_int(from);
+            let Some(region) = ev.region_of(n) else { continue };
+            let class = ev.class_of(region);
+            let first = region.outcomes.first().map(|&i| &ev.outcomes[i]);
+            let (at, detail) = match (class, first) {
+                (Class::Conditional, _) => {
+                    let mut conds: Vec<String> = Vec::new();
+                    let mut at = None;
+                    for &i in &region.outcomes {
+                        let o = &ev.outcomes[i];
+                        for (c, _) in &o.assumed {
+                            if !conds.contains(&c.text) {
+                                conds.push(c.text.clone());
+                                at.get_or_insert(c.at);
+                            }
+                        }
+                    }
+                    let outcomes: Vec<String> = region
+                        .outcomes
+                        .iter()
+                        .map(|&i| {
+                            let o = &ev.outcomes[i];
+                            format!("{} by {}", o.verdict.describe(), o.by.describe())
+                        })
+                        .collect();
+                    let mut detail = if conds.is_empty() {
+                        outcomes.join("; or ")
+                    } else {
+                        format!("depends on {}: {}", conds.join(", "), outcomes.join("; or "))
+                    };
+                    if iface.is_none() && conds.iter().any(|c| c.contains("interface it arrives on")) {
+                        detail.push_str(" (give --iface to decide interface rules)");
+                    }
+                    if let Some(Verdict::Unknown(why)) = first.map(|o| &o.verdict) {
+                        detail = format!("{why}; {detail}");
+                    }
+                    (at.or_else(|| first.and_then(|o| o.by.location())), detail)
+                }
+                (_, Some(o)) => {
+                    if let Some((_, p)) = o.redirected {
+                        final_port = p;
+                    }
+                    let mut detail = format!("{} by {}", o.verdict.describe(), o.by.describe());
+                    if let Some((_, p)) = o.redirected {
+                        detail.push_str(&format!(" (nat redirected it to port {p})"));
+                    }
+                    (o.by.location(), detail)
+                }
+                (_, None) => (None, String::new()),
+            };
+            stages.push(Stage { stage: "firewall", backend: kind, family, port, verdict: class, at, detail });
+            if class != Class::Open {
+                path_verdict.get_or_insert(class);
+            }
+        }
+        if !any_backend {
+            stages.push(Stage {
+                stage: "firewall",
+                backend: "none",
+                family,
+                port,
+                verdict: Class::Open,
+                at: None,
+                detail: if fw.ufw.as_ref().is_some_and(|u| !u.enabled) {
+                    "ufw is not enabled (ENABLED=no): no rules are loaded".into()
+                } else {
+                    format!("no {} firewall configuration in the host", family_name(family))
+                },
+            });
+        }
+        let listen = listener_stage(host, sshd_present, &listeners, family, final_port, dst);
+        if listen.verdict != Class::Open {
+            path_verdict.get_or_insert(listen.verdict);
+        }
+        stages.push(listen);
+        verdicts.push(path_verdict.unwrap_or(Class::Open));
+    }
+    let verdict =
+        if verdicts.contains(&Class::Open) { Class::Open } else { verdicts.first().copied().unwrap_or(Class::Refused) };
+    Trace { verdict, stages }
+}
+
+fn listener_stage(
+    host: &SshdHost,
+    sshd_present: bool,
+    listeners: &[Listener],
+    family: Family,
+    port: u16,
+    dst: Option<u128>,
+) -> Stage {
+    let origin = if sshd_present {
+        host.global().origin(Opt::ListenAddress).or_else(|| host.global().origin(Opt::Port))
+    } else {
+        None
+    };
+    let hit = listeners.iter().find(|l| l.family == family && l.port == port && (l.addr.is_none() || l.addr == dst));
+    let (verdict, detail) = match (hit, sshd_present) {
+        (Some(l), true) => (
+            Class::Open,
+            match l.addr {
+                Some(a) => format!("sshd listens on {}:{port}", addr::from_int(a, family)),
+                None => format!("sshd listens on port {port} on every {} address", family_name(family)),
+            },
+        ),
+        (Some(_), false) => (Class::Open, format!("no sshd_config in the host: assuming sshd's default port {port}")),
+        (None, _) => {
+            let ports = reach::ports(listeners, family);
+            let detail = if ports.is_empty() {
+                format!("sshd does not listen on any {} address reachable from another machine", family_name(family))
+            } else {
+                let list = ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", ");
+                format!("nothing listens on port {port}: sshd listens on {list}")
+            };
+            (Class::Refused, detail)
+        }
+    };
+    Stage { stage: "listener", backend: "sshd", family, port, verdict, at: origin, detail }
+}

@@ -1,0 +1,173 @@
+//! FW101 `ssh-port-blocked`.
+
+use super::{location, open_help, what};
+use crate::ast::iptables::Family;
+use crate::declare_rule;
+use crate::diagnostic::Violation;
+use crate::model::firewall::BackendKind;
+use crate::model::firewall::eval::Verdict;
+use crate::model::reach;
+use crate::rules::Context;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports an sshd port that the firewall closes to new connections from every source:
+    /// dropped, refused or sent elsewhere, in each address family sshd listens on. The port is
+    /// the one sshd really listens on (from the same host's sshd_config; 22 without one), and
+    /// the verdict follows the packet through raw, mangle and nat PREROUTING and the INPUT
+    /// chains, jumps, gotos, returns and policies. For ufw, the ruleset is the one `ufw-init`
+    /// builds from ufw.conf, /etc/default/ufw and the rules files (`IPV6=no` closes IPv6).
+    ///
+    /// ## Why is this bad?
+    /// Nobody can open a new SSH session once this ruleset is loaded: the classic "enabled the
+    /// firewall before allowing SSH" lockout, or an IPv6 lockout on a host reached over IPv6.
+    ///
+    /// ## Example
+    /// ```text
+    /// *filter
+    /// :INPUT DROP [0:0]
+    /// -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+    /// COMMIT
+    /// ```
+    ///
+    /// Use instead:
+    /// ```text
+    /// *filter
+    /// :INPUT DROP [0:0]
+    /// -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+    /// -A INPUT -p tcp --dport 22 -m conntrack --ctstate NEW -j ACCEPT
+    /// COMMIT
+    /// ```
+    ///
+    /// ## References
+    /// - iptables(8), ufw(8)
+    /// - reference/firewalls.md §1.4, §2.2, §2.6
+    pub static RULE = {
+        code: "FW101",
+        name: "ssh-port-blocked",
+        category: Access,
+        severity: Error,
+        since: "0.1.0",
+        sources: ["iptables(8)", "ufw(8)"],
+    }
+}
+
+pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
+    let listeners = reach::listeners(ctx.host, ctx.sshd_present);
+    for r in reach::all(ctx.firewall, &listeners) {
+        if !blocked_everywhere(&r.eval) {
+            continue;
+        }
+        let ev = &r.eval;
+        let mut kinds: Vec<String> = ev.outcomes.iter().map(|o| short(&o.verdict)).collect();
+        kinds.sort();
+        kinds.dedup();
+        // The decider that covers the most sources leads; the others are related.
+        let mut order: Vec<usize> = (0..ev.outcomes.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(ev.outcomes[i].src.ranges().iter().map(|(a, b)| b - a).max()));
+        let Some(&lead) = order.first() else { continue };
+        let o = &ev.outcomes[lead];
+        let mut why = format!("by {}", o.by.describe());
+        if r.backend.kind == BackendKind::Ufw
+            && r.backend.family == Family::Ipv6
+            && ctx
+                .firewall
+                .ufw
+                .as_ref()
+                .is_some_and(|u| u.settings.get("IPV6").is_none_or(|v| v.value != "yes" && v.value != "YES"))
+        {
+            why = "because ufw's IPV6=no drops all IPv6 traffic except on `lo`".into();
+        }
+        let mut v = Violation::new(
+            location(ctx, r.backend, &o.by),
+            format!(
+                "new SSH connections to {} are {} from every source, {why}",
+                what(r.backend, &r.listener),
+                kinds.join(" or ")
+            ),
+        )
+        .help(if why.contains("IPV6=no") {
+            "set IPV6=yes in /etc/default/ufw (and allow SSH), or make sure sshd is not reached over IPv6".to_string()
+        } else {
+            open_help(r.backend, r.listener.port)
+        });
+        for &i in order.iter().skip(1).take(3) {
+            let other = &ev.outcomes[i];
+            if let Some(at) = other.by.location() {
+                v = v.related(at, format!("{} from {}", short(&other.verdict), other.src.describe(r.backend.family)));
+            }
+        }
+        out.push(v);
+    }
+}
+
+/// No source can get a new connection through (nothing accepts, nothing undecided).
+pub(crate) fn blocked_everywhere(ev: &crate::model::firewall::eval::Evaluation) -> bool {
+    !ev.outcomes.is_empty()
+        && ev.outcomes.iter().all(|o| matches!(o.verdict, Verdict::Drop | Verdict::Refuse(_) | Verdict::Away(_)))
+}
+
+fn short(v: &Verdict) -> String {
+    match v {
+        Verdict::Drop => "dropped".into(),
+        Verdict::Refuse(k) if k == "tcp-reset" => "reset".into(),
+        Verdict::Refuse(_) => "refused".into(),
+        Verdict::Away(to) => format!("sent to {to}"),
+        Verdict::Accept => "accepted".into(),
+        Verdict::Unknown(w) => w.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::CheckOptions;
+    use crate::rules::testing::{run_firewall, run_tree};
+
+    #[test]
+    fn fail() {
+        let f = run_firewall(
+            &super::RULE,
+            "*filter\n:INPUT DROP [0:0]\n-A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT\nCOMMIT\n",
+        );
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].message.contains("dropped from every source"), "{}", f[0].message);
+        // sshd moved to 2222, the firewall still opens 22 only.
+        let f = run_tree(
+            &super::RULE,
+            &[
+                ("/etc/ssh/sshd_config", "Port 2222\n"),
+                (
+                    "/etc/iptables/rules.v4",
+                    "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
+                ),
+            ],
+            &CheckOptions::default(),
+        );
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].message.contains("port 2222"));
+    }
+
+    #[test]
+    fn pass() {
+        assert!(
+            run_firewall(&super::RULE, "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n")
+                .is_empty()
+        );
+        // Open from one network only is not "blocked from every source".
+        assert!(
+            run_firewall(
+                &super::RULE,
+                "*filter\n:INPUT DROP [0:0]\n-A INPUT -s 192.0.2.0/24 -p tcp --dport 22 -j ACCEPT\nCOMMIT\n"
+            )
+            .is_empty()
+        );
+        // Rate limited is conditional, not blocked.
+        assert!(
+            run_firewall(
+                &super::RULE,
+                "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -m limit --limit 3/min -j ACCEPT\nCOMMIT\n"
+            )
+            .is_empty()
+        );
+    }
+}
