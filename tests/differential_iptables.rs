@@ -3,20 +3,26 @@
 //! namespace (`unshare -n`), and sshlint's parser must report no syntax error exactly when the
 //! restore succeeds.
 //!
-//! Files whose first line is `# sshlint-oracle: semantic` are rejected for reasons the parser
-//! leaves to later rules (undefined chains, loops, invalid target use): the kernel must reject
-//! them and the parser must accept them. Files named `*.v6.rules` go to `ip6tables-restore`.
+//! sshlint's verdict is the parser's errors (FW001) plus the load checks of the ruleset model
+//! (FW002–FW004: undefined chains, loops, invalid target use). Files whose first line is
+//! `# sshlint-oracle: semantic` are rejected for such model-level reasons: the parser must
+//! accept them and the model reject them. Files marked `# sshlint-oracle: host-state` are
+//! rejected because of state outside the file (an ipset that does not exist in the test's
+//! namespace): sshlint must accept them. Files named `*.v6.rules` go to `ip6tables-restore`.
 //!
 //! `SSHLINT_DIFF_SEED` seeds the generator (printed); `SSHLINT_REQUIRE_ORACLES=1` turns a missing
 //! oracle (no iptables-restore, no unshare, not root) into a failure instead of a skip.
 
 use sshlint::ast::iptables::Family;
+use sshlint::model::firewall::ruleset::{Batch, Ruleset};
+use sshlint::source::FileId;
 use sshlint::syntax::iptables::parse_family;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const SEMANTIC_MARKER: &str = "# sshlint-oracle: semantic";
+const HOST_STATE_MARKER: &str = "# sshlint-oracle: host-state";
 const GENERATED: usize = 320;
 const DEFAULT_SEED: u64 = 0x5eed_1a7e_5001;
 
@@ -25,6 +31,7 @@ struct Case {
     text: String,
     family: Family,
     semantic: bool,
+    host_state: bool,
 }
 
 /// Why the oracle cannot run here, if it cannot.
@@ -62,7 +69,8 @@ fn corpus() -> Vec<Case> {
             let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let family = if name.ends_with(".v6.rules") { Family::Ipv6 } else { Family::Ipv4 };
             let semantic = text.starts_with(SEMANTIC_MARKER);
-            Case { name, text, family, semantic }
+            let host_state = text.starts_with(HOST_STATE_MARKER);
+            Case { name, text, family, semantic, host_state }
         })
         .collect()
 }
@@ -287,8 +295,33 @@ fn generate(rng: &mut Rng, index: usize) -> Case {
     if bad && trap == 9 && rng.chance(50) {
         t = t.replace('\n', "\r\n");
     }
+    if !bad && rng.chance(20) {
+        t = semantic_trap(rng, &t);
+    }
     let name = format!("generated-{index:03}{}", if v6 { ".v6.rules" } else { ".rules" });
-    Case { name, text: t, family, semantic: false }
+    Case { name, text: t, family, semantic: false, host_state: false }
+}
+
+/// A load-time trap the parser accepts: undefined chains, loops (reachable or not), jumps to
+/// built-in chains, tcp-reset without `-p tcp`, REJECT/DROP in nat, `-I` past the end.
+fn semantic_trap(rng: &mut Rng, text: &str) -> String {
+    let first_commit = text.find("COMMIT\n").unwrap_or(text.len());
+    let (head, tail) = text.split_at(first_commit);
+    match rng.below(9) {
+        0 => text.replacen("-j ACCEPT", "-j NOPE", 1),
+        1 => format!("{head}-A INPUT -p udp -j REJECT --reject-with tcp-reset\n{tail}"),
+        2 => format!("{head}-I INPUT 99 -j ACCEPT\n{tail}"),
+        3 => text.replacen(
+            "*filter\n",
+            "*filter\n:LOOPA - [0:0]\n:LOOPB - [0:0]\n-A INPUT -j LOOPA\n-A LOOPA -j LOOPB\n-A LOOPB -j LOOPA\n",
+            1,
+        ),
+        4 => text.replacen("*filter\n", "*filter\n:LOOPA - [0:0]\n-A LOOPA -j LOOPA\n", 1),
+        5 => format!("{head}-A INPUT -j INPUT\n{tail}"),
+        6 => text.replacen("-A PREROUTING -p tcp", "-A PREROUTING -j DROP\n-A PREROUTING -p tcp", 1),
+        7 => format!("{head}-A INPUT -p tcp -j REJECT --reject-with tcp-reset\n{tail}"),
+        _ => format!("{head}-A INPUT ! -p tcp -j REJECT --reject-with tcp-reset\n{tail}"),
+    }
 }
 
 // --- the oracle ------------------------------------------------------------------------------
@@ -363,16 +396,25 @@ fn parser_agrees_with_iptables_restore() {
         let ast = parse_family(&case.text, case.family);
         let errors = ast.errors();
         let parser_ok = errors.is_empty();
+        let mut rs = Ruleset::new(case.family);
+        let problems = if parser_ok {
+            rs.apply(&Batch { ast: &ast, file: FileId(0), noflush: false, at: None })
+        } else {
+            Vec::new()
+        };
+        let model_ok = problems.is_empty();
         let agree = if case.semantic {
             semantic += 1;
-            !out.ok && parser_ok
+            !out.ok && parser_ok && !model_ok
+        } else if case.host_state {
+            !out.ok && parser_ok && model_ok
         } else {
             if out.ok {
                 accepted += 1;
             } else {
                 rejected += 1;
             }
-            out.ok == parser_ok
+            out.ok == (parser_ok && model_ok)
         };
         if !agree {
             let mut report = format!(
@@ -388,12 +430,15 @@ fn parser_agrees_with_iptables_restore() {
             for e in &errors {
                 let _ = writeln!(report, "  {}..{}: {}", e.span.start, e.span.end, e.message);
             }
+            for p in &problems {
+                let _ = writeln!(report, "  model {:?} at {}: {}", p.kind, p.at.span.start, p.message);
+            }
             failures.push(report);
         }
     }
     println!(
         "differential_iptables: {corpus_len} corpus + {GENERATED} generated files; kernel accepted {accepted}, \
-         rejected {rejected}; {semantic} semantic-only rejections (left to FW002-FW004)"
+         rejected {rejected}; {semantic} corpus files rejected only by the model (FW002-FW004)"
     );
     assert!(failures.is_empty(), "{} disagreements:\n{}", failures.len(), failures.join("\n"));
 }

@@ -221,7 +221,9 @@ impl Ruleset {
                     Line::Invalid(_) => {}
                     Line::Chain(d) => {
                         let table = next.table_mut(name);
-                        if d.builtin {
+                        if d.builtin && d.policy.text == "-" {
+                            // `:INPUT -` leaves the built-in chain's policy as it is.
+                        } else if d.builtin {
                             match parse_policy(&d.policy.text) {
                                 Some(p) => {
                                     if let Some(i) = table.chain(&d.name.text) {

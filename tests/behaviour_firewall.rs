@@ -1,0 +1,1488 @@
+//! Real TCP connections through real rulesets, compared with `sshlint trace`.
+//!
+//! Two network namespaces joined by a veth pair stand for a server and its clients. For every
+//! ruleset the server namespace's tables are reset, the ruleset is loaded the way the host would
+//! load it (`iptables-restore` / `ip6tables-restore` of `etc/iptables/rules.v4` / `rules.v6`, or
+//! ufw's own `/lib/ufw/ufw-init --datadir ROOT start`), a listener accepts on sshd's ports (both
+//! families), and the client namespace connects from several source addresses to every candidate
+//! port. For every (source, port) the kernel's outcome must equal the top-level verdict of
+//!
+//! ```text
+//! sshlint trace --from SOURCE --port PORT --iface <server veth> --format json ROOT
+//! ```
+//!
+//! connected ⇔ `open`, refused (reset or any ICMP unreachable) ⇔ `refused`, timed out ⇔
+//! `dropped`. A `conditional` verdict accepts any outcome, but at most [`MAX_CONDITIONAL`] of all
+//! verdicts may be conditional, so the test cannot pass vacuously.
+//!
+//! Rulesets: the fixed corpus in `fixtures/behaviour/` (see its README; each case also records the
+//! kernel's outcomes in `expected`, checked on every run) and `SSHLINT_BEHAVIOUR_CASES` (default
+//! 200) iptables rulesets generated from `SSHLINT_DIFF_SEED`.
+//!
+//! Environment:
+//! - `SSHLINT_BEHAVIOUR_KERNEL_ONLY=1`: run the kernel side only (no sshlint comparison).
+//! - `SSHLINT_KEEP=1`: keep the work directory (each ruleset's host root, plus `loaded.v4` /
+//!   `loaded.v6`, what `iptables-save` printed after loading it).
+//! - `SSHLINT_BLESS=1`: rebuild the ufw fixtures from their `ufw-commands` with the real ufw CLI
+//!   and rewrite every fixture's `expected` from the kernel.
+//! - `SSHLINT_REQUIRE_ORACLES=1`: a missing oracle (not root, no `ip netns`, no iptables, no
+//!   python3, no ufw) fails instead of skipping.
+//!
+//! Only this test's own namespaces (`sshlint-bt-srv-PID`, `sshlint-bt-cli-PID`, deleted on drop,
+//! also when the test panics; leftovers of dead runs are deleted at start) and the documentation
+//! ranges 192.0.2.0/24, 198.51.100.0/24 and 2001:db8::/32 are used.
+//!
+//! Lab facts that shape the harness (all measured here, kernel 6.x, iptables 1.8.9 nft):
+//! - Neighbour entries are pinned (`nud permanent`) on both sides: an ip6tables INPUT policy DROP
+//!   that does not accept ICMPv6 drops neighbour discovery, so IPv6 connections would time out or
+//!   not depending on what the neighbour cache remembers from the previous ruleset.
+//! - ICMP error rate limits are switched off in the server namespace (`icmp_ratemask=0`,
+//!   `icmp_msgs_per_sec`, `ipv6/icmp/ratelimit=0`): with the defaults, the 7th REJECT within a
+//!   second towards one client is not sent and the client times out instead of being refused.
+//! - Over a veth pair the ICMPv6 error for a SYN arrives while `connect()` still holds the socket
+//!   lock; the kernel then records it only as a soft error and the connection fails only after
+//!   the SYN retransmission a second later. The client sets `IP_RECVERR` / `IPV6_RECVERR`, so
+//!   the error is queued and reported at once, which is what a client on a real network sees.
+//! - Client source ports are handed out sequentially from 32768, so no 4-tuple is reused within a
+//!   run and no conntrack entry of an earlier ruleset can turn a SYN into anything but NEW.
+//! - Recent lists (`-m recent`) survive an `iptables-restore` that replaces the ruleset in one
+//!   transaction, but not a reset committed on its own: the reset runs as a separate restore.
+
+mod common;
+
+use common::{run, sshlint, tail};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const DEFAULT_SEED: u64 = 0x5eed_0be4_a710;
+const DEFAULT_CASES: usize = 200;
+/// How long the client waits for connections that have neither connected nor failed.
+const CONNECT_WAIT_SECS: f64 = 0.4;
+/// At most this share of all verdicts may be `conditional`.
+const MAX_CONDITIONAL: f64 = 0.30;
+const IFACE_PLACEHOLDER: &str = "@IFACE@";
+const UFW_INIT: &str = "/lib/ufw/ufw-init";
+
+const SERVER_V4: &str = "192.0.2.1";
+const SERVER_V6: &str = "2001:db8::1";
+const SERVER_ADDRS: &[&str] = &["192.0.2.1/24", "198.51.100.1/24", "2001:db8::1/64"];
+/// Every connection comes from one of these; IPv4 ones go to [`SERVER_V4`], IPv6 ones to
+/// [`SERVER_V6`] (one destination per family: `sshlint trace` has no destination option).
+const SOURCES: &[&str] = &["192.0.2.10", "192.0.2.200", "198.51.100.7", "2001:db8::10", "2001:db8::beef"];
+const SERVER_MAC: &str = "02:53:4c:00:00:01";
+const CLIENT_MAC: &str = "02:53:4c:00:00:02";
+
+fn flag(name: &str) -> bool {
+    std::env::var_os(name).is_some_and(|v| v == "1")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Oracle availability
+
+fn find_tool(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].into_iter().map(PathBuf::from))
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// The interpreter for the two agents: the system python first (pyenv shims need a HOME).
+fn python() -> Option<PathBuf> {
+    let system = Path::new("/usr/bin/python3");
+    if system.is_file() { Some(system.to_path_buf()) } else { find_tool("python3") }
+}
+
+/// Why the lab cannot run here, if it cannot.
+fn oracle_missing() -> Option<String> {
+    let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let uid = status.lines().find(|l| l.starts_with("Uid:")).and_then(|l| l.split_whitespace().nth(2));
+    if uid != Some("0") {
+        return Some("not running as root (network namespaces need CAP_SYS_ADMIN)".into());
+    }
+    for tool in ["ip", "iptables-restore", "ip6tables-restore", "iptables-save", "ip6tables-save"] {
+        if find_tool(tool).is_none() {
+            return Some(format!("`{tool}` is not installed"));
+        }
+    }
+    if python().is_none() {
+        return Some("`python3` is not installed".into());
+    }
+    if !Path::new(UFW_INIT).is_file() {
+        return Some(format!("`{UFW_INIT}` is missing (ufw is not installed)"));
+    }
+    match Command::new("ip").args(["netns", "list"]).output() {
+        Ok(o) if o.status.success() => None,
+        _ => Some("`ip netns list` failed".into()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The agents: one python process in each namespace, speaking one line per request
+
+/// The server side: `listen P…` makes exactly these ports listen (0.0.0.0 and `::` with
+/// IPV6_V6ONLY) and answers `ok P…`; every connection is accepted and closed.
+const SERVER_AGENT: &str = r#"
+import os, selectors, socket, sys
+sel = selectors.DefaultSelector()
+listening = {}
+def open_port(p):
+    socks = []
+    for fam, addr in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+        s = socket.socket(fam, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if fam == socket.AF_INET6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s.bind((addr, p))
+        s.listen(1024)
+        s.setblocking(False)
+        sel.register(s, selectors.EVENT_READ, "listener")
+        socks.append(s)
+    return socks
+def set_ports(ports):
+    for p in [p for p in listening if p not in ports]:
+        for s in listening.pop(p):
+            sel.unregister(s)
+            s.close()
+    for p in sorted(ports):
+        if p not in listening:
+            listening[p] = open_port(p)
+os.set_blocking(0, False)
+sel.register(0, selectors.EVENT_READ, "stdin")
+buf = b""
+while True:
+    for key, _ in sel.select():
+        if key.data == "stdin":
+            chunk = os.read(0, 65536)
+            if not chunk:
+                sys.exit(0)
+            buf += chunk
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                try:
+                    set_ports({int(w) for w in line.decode().split()[1:]})
+                    print("ok", *sorted(listening), flush=True)
+                except (OSError, ValueError) as e:
+                    print("error", e, flush=True)
+        else:
+            try:
+                while True:
+                    conn, _ = key.fileobj.accept()
+                    conn.close()
+            except OSError:
+                pass
+"#;
+
+/// The client side: one JSON request per line, `{"timeout": S, "probes": [[src, dst, port], …]}`;
+/// opens every connection at once (non-blocking, bound to the source address and a fresh source
+/// port), waits at most S seconds, and answers a JSON list of `[outcome, detail]` with outcome
+/// `connected`, `refused` or `timeout` and detail the errno name plus how it came (`rst`, or the
+/// ICMP type/code from the socket's error queue).
+const CLIENT_AGENT: &str = r#"
+import errno, json, select, socket, struct, sys, time
+LINGER0 = struct.pack("ii", 1, 0)
+IP_RECVERR, IPV6_RECVERR = 11, 25
+next_port = {}
+def name(e):
+    return errno.errorcode.get(e, str(e))
+def bind(s, src, v6):
+    for _ in range(1000):
+        p = next_port.get(src, 32768)
+        next_port[src] = p + 1 if p < 60999 else 32768
+        try:
+            s.bind((src, p, 0, 0) if v6 else (src, p))
+            return
+        except OSError as e:
+            if e.errno != errno.EADDRINUSE:
+                raise
+    raise OSError(errno.EADDRINUSE, "no free source port")
+def icmp_of(s):
+    try:
+        _, anc, _, _ = s.recvmsg(1, 512, socket.MSG_ERRQUEUE)
+    except OSError:
+        return None
+    for _, _, data in anc:
+        ee_errno, origin, typ, code = struct.unpack_from("IBBB", data)
+        kind = {2: "icmp", 3: "icmp6"}.get(origin, "origin%d" % origin)
+        return ee_errno, "%s %d/%d" % (kind, typ, code)
+    return None
+def finish(s):
+    err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    icmp = icmp_of(s)
+    if err in (errno.ECONNRESET, errno.EPIPE):
+        return ["connected", "then " + name(err)]
+    if err:
+        return ["refused", "%s (%s)" % (name(err), icmp[1] if icmp else "rst")]
+    if icmp:
+        return ["refused", "%s (%s)" % (name(icmp[0]), icmp[1])]
+    try:
+        s.getpeername()
+        return ["connected", "-"]
+    except OSError:
+        return None
+for line in sys.stdin:
+    req = json.loads(line)
+    deadline = time.monotonic() + req["timeout"]
+    probes = req["probes"]
+    res = [None] * len(probes)
+    socks = {}
+    poll = select.poll()
+    for i, (src, dst, port) in enumerate(probes):
+        v6 = ":" in dst
+        s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, LINGER0)
+        if v6:
+            s.setsockopt(socket.IPPROTO_IPV6, IPV6_RECVERR, 1)
+        else:
+            s.setsockopt(socket.IPPROTO_IP, IP_RECVERR, 1)
+        s.setblocking(False)
+        try:
+            bind(s, src, v6)
+            rc = s.connect_ex((dst, port))
+        except OSError as e:
+            rc = e.errno
+        if rc == 0:
+            res[i] = ["connected", "-"]
+            s.close()
+        elif rc not in (errno.EINPROGRESS, errno.EALREADY):
+            res[i] = ["refused", "%s (connect)" % name(rc)]
+            s.close()
+        else:
+            socks[s.fileno()] = (i, s)
+            poll.register(s, select.POLLOUT | select.POLLERR | select.POLLHUP)
+    while socks:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        for fd, _ in poll.poll(left * 1000):
+            i, s = socks[fd]
+            r = finish(s)
+            if r is not None:
+                res[i] = r
+                del socks[fd]
+                poll.unregister(fd)
+                s.close()
+    for i, s in socks.values():
+        res[i] = ["timeout", "-"]
+        s.close()
+    print(json.dumps(res), flush=True)
+"#;
+
+struct Agent {
+    what: String,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: mpsc::Receiver<String>,
+    stderr: Option<std::thread::JoinHandle<Vec<u8>>>,
+}
+
+impl Agent {
+    fn spawn(ns: &str, python: &Path, script: &str, what: &str) -> Result<Agent, String> {
+        let mut child = Command::new("ip")
+            .args(["netns", "exec", ns])
+            .arg(python)
+            .args(["-u", "-c", script])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("{what}: cannot spawn: {e}"))?;
+        let stdout = child.stdout.take().ok_or("stdout is piped")?;
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = child.stderr.take().map(common::drain);
+        Ok(Agent { what: what.to_string(), stdin: child.stdin.take(), child, lines, stderr })
+    }
+
+    fn ask(&mut self, request: &str, timeout: Duration) -> Result<String, String> {
+        let sent = match self.stdin.as_mut() {
+            Some(w) => writeln!(w, "{request}").and_then(|()| w.flush()).map_err(|e| e.to_string()),
+            None => Err("stdin closed".to_string()),
+        };
+        let answer = sent.and_then(|()| self.lines.recv_timeout(timeout).map_err(|e| format!("no answer: {e}")));
+        answer.map_err(|e| {
+            let stderr = self.stop();
+            format!("{}: {e}\nagent stderr:\n{}", self.what, tail(&stderr))
+        })
+    }
+
+    /// Close stdin, give the agent a moment to exit, kill it otherwise; its stderr.
+    fn stop(&mut self) -> String {
+        drop(self.stdin.take());
+        let start = Instant::now();
+        while matches!(self.child.try_wait(), Ok(None)) && start.elapsed() < Duration::from_secs(2) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.stderr
+            .take()
+            .and_then(|h| h.join().ok())
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The lab: two namespaces, a veth pair, the agents
+
+fn ip(args: &[&str]) -> Result<(), String> {
+    let out = Command::new("ip").args(args).output().map_err(|e| format!("ip {}: {e}", args.join(" ")))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!("`ip {}` failed ({}): {}", args.join(" "), out.status, String::from_utf8_lossy(&out.stderr).trim()))
+    }
+}
+
+/// Delete `sshlint-bt-*-PID` namespaces whose process is gone (a run killed by a signal).
+fn remove_stale_namespaces() {
+    let Ok(out) = Command::new("ip").args(["netns", "list"]).output() else { return };
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Some(name) = line.split_whitespace().next() else { continue };
+        let Some(rest) = name.strip_prefix("sshlint-bt-") else { continue };
+        let Some((_, pid)) = rest.rsplit_once('-') else { continue };
+        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            let _ = ip(&["netns", "del", name]);
+        }
+    }
+}
+
+struct Lab {
+    srv: String,
+    cli: String,
+    srv_if: String,
+    cli_if: String,
+    namespaces: Vec<String>,
+    server: Option<Agent>,
+    client: Option<Agent>,
+    listening: Vec<u16>,
+}
+
+impl Lab {
+    fn new(python: &Path) -> Result<Lab, String> {
+        remove_stale_namespaces();
+        let pid = std::process::id();
+        let mut lab = Lab {
+            srv: format!("sshlint-bt-srv-{pid}"),
+            cli: format!("sshlint-bt-cli-{pid}"),
+            // ≤ 15 characters: pids have at most 7 digits.
+            srv_if: format!("vbs{pid}"),
+            cli_if: format!("vbc{pid}"),
+            namespaces: Vec::new(),
+            server: None,
+            client: None,
+            listening: Vec::new(),
+        };
+        lab.setup(python)?; // on error, `lab` is dropped and deletes what it created
+        Ok(lab)
+    }
+
+    fn setup(&mut self, python: &Path) -> Result<(), String> {
+        let (srv, cli, srv_if, cli_if) = (self.srv.clone(), self.cli.clone(), self.srv_if.clone(), self.cli_if.clone());
+        for ns in [&srv, &cli] {
+            let _ = ip(&["netns", "del", ns]);
+            ip(&["netns", "add", ns])?;
+            self.namespaces.push(ns.clone());
+        }
+        ip(&[
+            "-n", &srv, "link", "add", &srv_if, "address", SERVER_MAC, "type", "veth", "peer", "name", &cli_if,
+            "address", CLIENT_MAC, "netns", &cli,
+        ])?;
+        for (ns, dev) in [(&srv, &srv_if), (&cli, &cli_if)] {
+            ip(&["-n", ns, "link", "set", "lo", "up"])?;
+            ip(&["-n", ns, "link", "set", dev, "up"])?;
+        }
+        for a in SERVER_ADDRS {
+            ip(&["-n", &srv, "addr", "add", a, "dev", &srv_if, "nodad"])?;
+        }
+        for s in SOURCES {
+            let prefix = if s.contains(':') { "/64" } else { "/24" };
+            ip(&["-n", &cli, "addr", "add", &format!("{s}{prefix}"), "dev", &cli_if, "nodad"])?;
+            ip(&["-n", &srv, "neigh", "replace", s, "lladdr", CLIENT_MAC, "dev", &srv_if, "nud", "permanent"])?;
+        }
+        for a in SERVER_ADDRS {
+            let addr = a.split('/').next().unwrap_or(a);
+            ip(&["-n", &cli, "neigh", "replace", addr, "lladdr", SERVER_MAC, "dev", &cli_if, "nud", "permanent"])?;
+        }
+        let sysctls = "set -e\n\
+             echo 0 > /proc/sys/net/ipv4/icmp_ratemask\n\
+             echo 1000000 > /proc/sys/net/ipv4/icmp_msgs_per_sec\n\
+             echo 1000000 > /proc/sys/net/ipv4/icmp_msgs_burst\n\
+             echo 0 > /proc/sys/net/ipv6/icmp/ratelimit\n";
+        ip(&["netns", "exec", &srv, "sh", "-c", sysctls])?;
+        self.server = Some(Agent::spawn(&srv, python, SERVER_AGENT, "server agent")?);
+        self.client = Some(Agent::spawn(&cli, python, CLIENT_AGENT, "client agent")?);
+        self.listen(&[22])
+    }
+
+    fn listen(&mut self, ports: &[u16]) -> Result<(), String> {
+        let mut want = ports.to_vec();
+        want.sort_unstable();
+        want.dedup();
+        if want == self.listening {
+            return Ok(());
+        }
+        let list: Vec<String> = want.iter().map(u16::to_string).collect();
+        let server = self.server.as_mut().ok_or("no server agent")?;
+        let answer = server.ask(&format!("listen {}", list.join(" ")), Duration::from_secs(10))?;
+        if answer != format!("ok {}", list.join(" ")) {
+            return Err(format!("server agent: `listen {}` answered `{answer}`", list.join(" ")));
+        }
+        self.listening = want;
+        Ok(())
+    }
+
+    /// Reset every table of both families, check they are empty, load the ruleset.
+    fn load(&self, rs: &Ruleset, root: &Path, reset: &Path, dump_to: Option<&Path>) -> Result<(), String> {
+        let root = root.display();
+        let mut script = format!(
+            "set -e\niptables-restore < '{r}'\nip6tables-restore < '{r}'\n\
+             for t in iptables-save ip6tables-save; do\n\
+               if $t | grep -qE '^(-A|:[^ ]+ -)'; then echo \"$t: tables not empty after the reset\" >&2; exit 97; fi\n\
+             done\n",
+            r = reset.display()
+        );
+        match rs.backend {
+            Backend::Iptables => {
+                let _ = write!(
+                    script,
+                    "iptables-restore < '{root}/etc/iptables/rules.v4'\nip6tables-restore < '{root}/etc/iptables/rules.v6'\n"
+                );
+            }
+            Backend::Ufw => {
+                // ufw-init prints nothing when it succeeds ("Firewall already started" would
+                // mean the reset missed its chains).
+                let _ = write!(
+                    script,
+                    "if ! out=$({UFW_INIT} --datadir '{root}' start 2>&1); then echo \"ufw-init failed: $out\" >&2; exit 98; fi\n\
+                     if [ -n \"$out\" ]; then echo \"ufw-init: $out\" >&2; exit 98; fi\n"
+                );
+            }
+        }
+        if let Some(dir) = dump_to {
+            let d = dir.display();
+            let _ = write!(script, "iptables-save > '{d}/loaded.v4'\nip6tables-save > '{d}/loaded.v6'\n");
+        }
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", &self.srv, "sh", "-c", &script]);
+        let out = run(cmd, None);
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!("loading failed ({}):\n{}{}", out.status, out.stdout(), out.stderr()))
+        }
+    }
+
+    fn probe(&mut self, probes: &[Probe]) -> Result<Vec<Kernel>, String> {
+        let list: Vec<Value> = probes
+            .iter()
+            .map(|p| serde_json::json!([p.src, if p.v6 { SERVER_V6 } else { SERVER_V4 }, p.port]))
+            .collect();
+        let request = serde_json::json!({ "timeout": CONNECT_WAIT_SECS, "probes": list }).to_string();
+        let client = self.client.as_mut().ok_or("no client agent")?;
+        let answer = client.ask(&request, Duration::from_secs(20))?;
+        let parsed: Vec<(String, String)> =
+            serde_json::from_str(&answer).map_err(|e| format!("client agent answered `{answer}`: {e}"))?;
+        if parsed.len() != probes.len() {
+            return Err(format!("client agent answered {} results for {} probes", parsed.len(), probes.len()));
+        }
+        Ok(parsed.into_iter().map(|(outcome, detail)| Kernel { outcome, detail }).collect())
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        drop(self.server.take());
+        drop(self.client.take());
+        for ns in self.namespaces.drain(..).rev() {
+            if let Err(e) = ip(&["netns", "del", &ns]) {
+                eprintln!("behaviour_firewall: cleanup: {e}");
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rulesets
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Backend {
+    Iptables,
+    Ufw,
+}
+
+struct Ruleset {
+    name: String,
+    /// The fixture directory, for corpus cases.
+    fixture: Option<PathBuf>,
+    backend: Backend,
+    /// Files of the host root (relative path, contents with [`IFACE_PLACEHOLDER`]).
+    files: Vec<(PathBuf, Vec<u8>)>,
+    /// Ports the client connects to.
+    ports: Vec<u16>,
+    /// Ports sshd listens on (its `Port` lines).
+    listen: Vec<u16>,
+    /// Generated with a state-dependent match (recent, limit, …) somewhere.
+    stateful: bool,
+}
+
+struct Probe {
+    src: &'static str,
+    port: u16,
+    v6: bool,
+}
+
+impl Ruleset {
+    fn probes(&self) -> Vec<Probe> {
+        SOURCES
+            .iter()
+            .flat_map(|&src| self.ports.iter().map(move |&port| Probe { src, port, v6: src.contains(':') }))
+            .collect()
+    }
+
+    /// Write the host root with the interface name filled in.
+    fn materialize(&self, root: &Path, iface: &str) {
+        for (rel, bytes) in &self.files {
+            let path = root.join(rel);
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent).unwrap_or_else(|e| panic!("mkdir {}: {e}", parent.display()));
+            }
+            let bytes = match std::str::from_utf8(bytes) {
+                Ok(text) => text.replace(IFACE_PLACEHOLDER, iface).into_bytes(),
+                Err(_) => bytes.clone(),
+            };
+            fs::write(&path, bytes).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+        }
+    }
+}
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/behaviour")
+}
+
+fn read_tree(dir: &Path, rel: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        let name = rel.join(p.file_name().unwrap_or_default());
+        if p.is_dir() {
+            read_tree(&p, &name, out);
+        } else {
+            out.push((name, fs::read(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()))));
+        }
+    }
+}
+
+fn numbers(text: &str) -> Vec<u16> {
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or(""))
+        .flat_map(str::split_whitespace)
+        .map(|w| w.parse().unwrap_or_else(|_| panic!("not a port number: {w:?}")))
+        .collect()
+}
+
+/// `Port N` lines of an sshd_config (the fixtures keep them simple).
+fn sshd_ports(config: &str) -> Vec<u16> {
+    config
+        .lines()
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            (w.next()?.eq_ignore_ascii_case("port")).then(|| w.next()?.parse().ok())?
+        })
+        .collect()
+}
+
+fn load_fixture(dir: &Path) -> Ruleset {
+    let name = dir.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    let etc = dir.join("etc");
+    let backend = if etc.join("ufw/ufw.conf").is_file() {
+        Backend::Ufw
+    } else if etc.join("iptables/rules.v4").is_file() && etc.join("iptables/rules.v6").is_file() {
+        Backend::Iptables
+    } else {
+        panic!(
+            "{}: neither etc/ufw/ufw.conf nor etc/iptables/rules.v4 + rules.v6 (run SSHLINT_BLESS=1?)",
+            dir.display()
+        )
+    };
+    let mut files = Vec::new();
+    read_tree(&etc, Path::new("etc"), &mut files);
+    let config = fs::read_to_string(etc.join("ssh/sshd_config"))
+        .unwrap_or_else(|e| panic!("{}: etc/ssh/sshd_config: {e}", dir.display()));
+    let listen = sshd_ports(&config);
+    assert!(!listen.is_empty(), "{}: sshd_config has no Port line", dir.display());
+    let ports = match fs::read_to_string(dir.join("ports")) {
+        Ok(text) => numbers(&text),
+        Err(_) => listen.clone(),
+    };
+    Ruleset { name, fixture: Some(dir.to_path_buf()), backend, files, ports, listen, stateful: false }
+}
+
+fn fixture_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = fs::read_dir(fixtures_dir())
+        .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()).collect())
+        .unwrap_or_default();
+    dirs.sort();
+    dirs
+}
+
+// --- the fixtures' recorded kernel outcomes ----------------------------------------------------
+
+fn expected_text(rs: &Ruleset, kernel: &[Kernel]) -> String {
+    let mut t = String::from(
+        "# Kernel outcome per connection (source port outcome detail), recorded by\n\
+         # SSHLINT_BLESS=1 cargo test --test behaviour_firewall; checked on every run.\n",
+    );
+    for (p, k) in rs.probes().iter().zip(kernel) {
+        // the detail of a connection that worked or timed out says nothing stable
+        let detail = if k.outcome == "refused" { k.detail.as_str() } else { "-" };
+        let _ = writeln!(t, "{} {} {} {detail}", p.src, p.port, k.outcome);
+    }
+    t
+}
+
+// --- ufw trees, rebuilt with the real ufw CLI (SSHLINT_BLESS=1) ---------------------------------
+
+/// The md5 dpkg recorded for one of ufw's conffiles.
+fn dpkg_conffile_md5(path: &str) -> Option<String> {
+    let out = Command::new("dpkg-query").args(["-W", "-f=${Conffiles}\n", "ufw"]).output().ok()?;
+    String::from_utf8_lossy(&out.stdout).lines().find_map(|l| {
+        let mut w = l.split_whitespace();
+        (w.next()? == path).then(|| w.next().map(str::to_string))?
+    })
+}
+
+fn md5(path: &str) -> String {
+    let out = Command::new("md5sum").arg(path).output().unwrap_or_else(|e| panic!("md5sum: {e}"));
+    String::from_utf8_lossy(&out.stdout).split_whitespace().next().unwrap_or("").to_string()
+}
+
+/// Seed a pristine tree as ufw's package installs it, run the fixture's `ufw-commands` with the
+/// real CLI (`ufw --rootdir=/ --datadir=TREE`) and `ufw --force enable`, all inside `unshare -n
+/// -m` with the host's ufw files bind-mounted read-only, then copy the result into the fixture.
+fn rebuild_ufw_fixture(dir: &Path, scratch: &Path) {
+    let commands = fs::read_to_string(dir.join("ufw-commands")).unwrap_or_default();
+    let tree = scratch.join(dir.file_name().unwrap_or_default());
+    let _ = fs::remove_dir_all(&tree);
+    for d in ["etc/ufw/applications.d", "etc/default", "lib/ufw"] {
+        fs::create_dir_all(tree.join(d)).unwrap_or_else(|e| panic!("mkdir: {e}"));
+    }
+    for conffile in ["/etc/default/ufw", "/etc/ufw/sysctl.conf"] {
+        let want = dpkg_conffile_md5(conffile);
+        assert_eq!(want.as_deref(), Some(md5(conffile).as_str()), "{conffile} differs from the packaged version");
+        fs::copy(conffile, tree.join(&conffile[1..])).unwrap_or_else(|e| panic!("copy {conffile}: {e}"));
+    }
+    for f in ["before.rules", "before6.rules", "after.rules", "after6.rules", "user.rules", "user6.rules"] {
+        fs::copy(Path::new("/usr/share/ufw/iptables").join(f), tree.join("etc/ufw").join(f))
+            .unwrap_or_else(|e| panic!("copy /usr/share/ufw/iptables/{f}: {e}"));
+    }
+    fs::copy("/usr/share/ufw/ufw.conf", tree.join("etc/ufw/ufw.conf")).unwrap_or_else(|e| panic!("copy ufw.conf: {e}"));
+    let mut script = String::from(
+        "set -e\nfor p in /etc/ufw /etc/default/ufw /lib/ufw /usr/share/ufw; do\n\
+         mount --bind \"$p\" \"$p\"; mount -o remount,bind,ro \"$p\"; done\n",
+    );
+    for line in commands.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        if let Some(rest) = line.strip_prefix("set ") {
+            // `set FILE KEY=VALUE`: no ufw command sets it (IPV6=…)
+            let (file, assignment) = rest.split_once(' ').expect("set FILE KEY=VALUE");
+            let key = assignment.split('=').next().unwrap_or("");
+            let path = tree.join(file);
+            let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert!(text.lines().any(|l| l.starts_with(&format!("{key}="))), "{}: no {key}= line", path.display());
+            let new: Vec<String> = text
+                .lines()
+                .map(|l| if l.starts_with(&format!("{key}=")) { assignment.to_string() } else { l.to_string() })
+                .collect();
+            fs::write(&path, new.join("\n") + "\n").unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        } else {
+            let _ = writeln!(script, "ufw --rootdir=/ --datadir=\"$1\" {line}");
+        }
+    }
+    script.push_str("ufw --rootdir=/ --datadir=\"$1\" --force enable\n");
+    let out = Command::new("unshare")
+        .args(["-n", "-m", "--propagation", "private", "sh", "-c", &script, "sh"])
+        .arg(&tree)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .expect("run unshare");
+    assert!(
+        out.status.success(),
+        "{}: ufw failed:\n{}{}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in ["ufw/ufw.conf", "ufw/before.rules", "ufw/before6.rules", "ufw/after.rules", "ufw/after6.rules"]
+        .into_iter()
+        .chain(["ufw/user.rules", "ufw/user6.rules", "default/ufw"])
+    {
+        let to = dir.join("etc").join(f);
+        fs::create_dir_all(to.parent().unwrap_or(dir)).unwrap_or_else(|e| panic!("mkdir: {e}"));
+        fs::copy(tree.join("etc").join(f), &to).unwrap_or_else(|e| panic!("copy {f}: {e}"));
+    }
+    let conf = fs::read_to_string(dir.join("etc/ufw/ufw.conf")).unwrap_or_default();
+    assert!(conf.lines().any(|l| l == "ENABLED=yes"), "{}: `ufw enable` did not set ENABLED=yes", dir.display());
+}
+
+// ---------------------------------------------------------------------------------------------
+// The generator
+
+/// xorshift64*: small, deterministic, good enough to pick fragments.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+const V4_SOURCES: &[&str] = &[
+    "192.0.2.0/24",
+    "192.0.2.0/25",
+    "192.0.2.128/25",
+    "192.0.2.10",
+    "198.51.100.7/32",
+    "198.51.100.0/24",
+    "203.0.113.0/24",
+    "0.0.0.0/0",
+];
+const V6_SOURCES: &[&str] =
+    &["2001:db8::/32", "2001:db8::10", "2001:db8::/120", "2001:db8::be00/120", "2001:db8:1::/48", "::/0"];
+const V4_DESTS: &[&str] = &["192.0.2.1", "192.0.2.0/24", "198.51.100.1", "203.0.113.1", "127.0.0.1"];
+const V6_DESTS: &[&str] = &["2001:db8::1", "2001:db8::/64", "2001:db8:1::1", "::1"];
+const IFACES: &[&str] = &["-i @IFACE@", "-i lo", "-i eth9", "! -i lo", "! -i @IFACE@", "-i vb+", "-i eth+"];
+const CHAINS: &[&str] = &["ssh-guard", "admin-in", "blocklist", "log-drop"];
+
+struct Gen {
+    ports: [u16; 3],
+    /// Rules may use state-dependent matches.
+    stateful: bool,
+    /// Rules may match on the destination address.
+    dst: bool,
+    serial: usize,
+    used_state: bool,
+}
+
+impl Gen {
+    fn port(&mut self, rng: &mut Rng) -> u16 {
+        self.ports[rng.below(3)]
+    }
+
+    /// A `--dport`/`--sport` value: mostly a candidate port, sometimes a name, a range or a port
+    /// nobody listens on.
+    fn port_spec(&mut self, rng: &mut Rng) -> String {
+        match rng.below(10) {
+            0..=4 => self.port(rng).to_string(),
+            5 => "ssh".to_string(),
+            6 => {
+                let p = self.port(rng);
+                let lo = p.saturating_sub(rng.below(50) as u16).max(1);
+                let hi = p.saturating_add(rng.below(50) as u16);
+                format!("{lo}:{hi}")
+            }
+            7 => rng.pick(&[":1024", "1024:", "2000:3000", "1:21", "23:2221"]).to_string(),
+            _ => rng.pick(&["80", "443", "8080", "53"]).to_string(),
+        }
+    }
+
+    fn multiport(&mut self, rng: &mut Rng) -> String {
+        let n = 1 + rng.below(3);
+        let mut items: Vec<String> = Vec::new();
+        for _ in 0..n {
+            let item = match rng.below(4) {
+                0 | 1 => self.port(rng).to_string(),
+                2 => rng.pick(&["80", "443", "8000:9000"]).to_string(),
+                _ => rng.pick(&["2000:2300", "1:1024", "ssh"]).to_string(),
+            };
+            if !items.contains(&item) {
+                items.push(item);
+            }
+        }
+        let neg = if rng.chance(15) { "! " } else { "" };
+        let opt = rng.pick(&["--dports", "--dports", "--ports"]);
+        format!("-m multiport {neg}{opt} {}", items.join(","))
+    }
+
+    fn address(&mut self, rng: &mut Rng, v6: bool, out: &mut Vec<String>) {
+        if rng.chance(25) {
+            let neg = if rng.chance(25) { "! " } else { "" };
+            let a = rng.pick(if v6 { V6_SOURCES } else { V4_SOURCES });
+            out.push(format!("{neg}-s {a}"));
+        }
+        if self.dst && rng.chance(30) {
+            let neg = if rng.chance(25) { "! " } else { "" };
+            let a = rng.pick(if v6 { V6_DESTS } else { V4_DESTS });
+            out.push(format!("{neg}-d {a}"));
+        }
+    }
+
+    /// Matches for one rule; the flag says whether the rule is `-p tcp`.
+    fn matches(&mut self, rng: &mut Rng, v6: bool, filter: bool) -> (Vec<String>, bool) {
+        let mut m = Vec::new();
+        if rng.chance(12) {
+            m.push(rng.pick(IFACES).to_string());
+        }
+        self.address(rng, v6, &mut m);
+        let roll = rng.below(100);
+        let tcp = roll < 62;
+        if tcp {
+            m.push("-p tcp".to_string());
+            let mut opts = Vec::new();
+            let mut mp = None;
+            if rng.chance(70) {
+                if rng.chance(15) {
+                    mp = Some(self.multiport(rng));
+                } else {
+                    let neg = if rng.chance(12) { "! " } else { "" };
+                    opts.push(format!("{neg}--dport {}", self.port_spec(rng)));
+                }
+            }
+            if rng.chance(12) {
+                opts.push(
+                    rng.pick(&["--syn", "! --syn", "--tcp-flags FIN,SYN,RST,ACK SYN", "--tcp-flags SYN,ACK ACK"])
+                        .to_string(),
+                );
+            }
+            if rng.chance(5) {
+                opts.push(rng.pick(&["--sport 1024:65535", "--sport 1:1023", "! --sport 1:1023"]).to_string());
+            }
+            if !opts.is_empty() {
+                if rng.chance(60) {
+                    m.push("-m tcp".to_string());
+                }
+                m.extend(opts);
+            }
+            m.extend(mp);
+        } else if roll < 70 {
+            m.push("-p udp".to_string());
+            if rng.chance(60) {
+                m.push(format!("-m udp --dport {}", rng.pick(&["22", "53", "2222"])));
+            }
+        } else if roll < 76 {
+            m.push(
+                if v6 { "-p ipv6-icmp -m icmp6 --icmpv6-type 128" } else { "-p icmp -m icmp --icmp-type 8" }
+                    .to_string(),
+            );
+        }
+        if rng.chance(8) {
+            let r = if v6 {
+                rng.pick(&[
+                    "--src-range 2001:db8::1-2001:db8::ff",
+                    "! --src-range 2001:db8::1-2001:db8::ff",
+                    "--src-range 2001:db8::1000-2001:db8::ffff",
+                ])
+            } else {
+                rng.pick(&[
+                    "--src-range 192.0.2.1-192.0.2.100",
+                    "! --src-range 192.0.2.1-192.0.2.100",
+                    "--src-range 198.51.100.0-198.51.100.10",
+                ])
+            };
+            m.push(format!("-m iprange {r}"));
+            if self.dst && rng.chance(30) {
+                m.push(
+                    if v6 { "--dst-range 2001:db8::1-2001:db8::1" } else { "--dst-range 192.0.2.1-192.0.2.1" }
+                        .to_string(),
+                );
+            }
+        }
+        if filter && rng.chance(15) {
+            m.push(
+                rng.pick(&[
+                    "-m conntrack --ctstate NEW",
+                    "-m conntrack --ctstate ESTABLISHED",
+                    "-m conntrack --ctstate RELATED,ESTABLISHED",
+                    "-m conntrack --ctstate INVALID",
+                    "-m conntrack ! --ctstate INVALID",
+                    "-m conntrack --ctstate NEW,ESTABLISHED",
+                    "-m state --state NEW",
+                    "-m state --state ESTABLISHED,RELATED",
+                ])
+                .to_string(),
+            );
+        }
+        if rng.chance(6) {
+            let t = if v6 {
+                rng.pick(&["--dst-type LOCAL", "! --dst-type LOCAL", "--dst-type MULTICAST", "--dst-type UNICAST"])
+            } else {
+                rng.pick(&[
+                    "--dst-type LOCAL",
+                    "! --dst-type LOCAL",
+                    "--dst-type BROADCAST",
+                    "--dst-type UNICAST",
+                    "--src-type LOCAL",
+                ])
+            };
+            m.push(format!("-m addrtype {t}"));
+        }
+        if rng.chance(8) {
+            self.serial += 1;
+            m.push(if rng.chance(50) {
+                format!("-m comment --comment \"generated rule {}\"", self.serial)
+            } else {
+                format!("-m comment --comment gen-{}", self.serial)
+            });
+        }
+        if filter && self.stateful && rng.chance(15) {
+            self.serial += 1;
+            self.used_state = true;
+            let n = self.serial;
+            m.push(match rng.below(9) {
+                0 => format!("-m recent --rcheck --seconds 60 --name GEN{n}"),
+                1 => "-m recent --set --name GEN".to_string(),
+                2 => "-m recent --update --seconds 30 --hitcount 3 --name GEN".to_string(),
+                3 => "-m limit --limit 1/min --limit-burst 1".to_string(),
+                4 => format!(
+                    "-m hashlimit --hashlimit-upto 1/min --hashlimit-burst 1 --hashlimit-mode srcip --hashlimit-name gen{n}"
+                ),
+                5 => "-m connlimit --connlimit-above 1".to_string(),
+                6 => "-m statistic --mode random --probability 0.5".to_string(),
+                7 => "-m mark --mark 0x1/0xff".to_string(),
+                _ => "-m connmark --mark 0x1".to_string(),
+            });
+        }
+        (m, tcp)
+    }
+
+    fn reject(rng: &mut Rng, v6: bool, tcp: bool) -> String {
+        if tcp && rng.chance(35) {
+            return "-j REJECT --reject-with tcp-reset".to_string();
+        }
+        let with = if v6 {
+            rng.pick(&[
+                "",
+                "icmp6-port-unreachable",
+                "icmp6-adm-prohibited",
+                "icmp6-no-route",
+                "icmp6-addr-unreachable",
+                "adm-prohibited",
+            ])
+        } else {
+            rng.pick(&[
+                "",
+                "icmp-port-unreachable",
+                "icmp-host-prohibited",
+                "icmp-admin-prohibited",
+                "icmp-net-unreachable",
+                "icmp-host-unreachable",
+                "icmp-net-prohibited",
+                "icmp-proto-unreachable",
+            ])
+        };
+        if with.is_empty() { "-j REJECT".to_string() } else { format!("-j REJECT --reject-with {with}") }
+    }
+
+    fn filter_target(rng: &mut Rng, v6: bool, tcp: bool, later: &[&str]) -> Option<String> {
+        Some(match rng.below(100) {
+            0..=24 => "-j ACCEPT".to_string(),
+            25..=44 => "-j DROP".to_string(),
+            45..=64 => Gen::reject(rng, v6, tcp),
+            65..=71 => "-j RETURN".to_string(),
+            72..=77 => rng.pick(&["-j LOG --log-prefix \"generated \"", "-j LOG --log-level 4"]).to_string(),
+            78..=94 if !later.is_empty() => {
+                format!("{} {}", if rng.chance(30) { "-g" } else { "-j" }, later[rng.below(later.len())])
+            }
+            78..=94 => "-j ACCEPT".to_string(),
+            _ => return None,
+        })
+    }
+
+    fn family(&mut self, rng: &mut Rng, v6: bool) -> String {
+        let mut t = String::new();
+        if rng.chance(40) {
+            let tool = if v6 { "ip6tables-save" } else { "iptables-save" };
+            let _ = writeln!(t, "# Generated by {tool} v1.8.9 (nf_tables)");
+        }
+        if rng.chance(10) {
+            t.push_str("*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n");
+            for _ in 0..1 + rng.below(2) {
+                let mut m = Vec::new();
+                self.address(rng, v6, &mut m);
+                if rng.chance(50) {
+                    m.push(format!("-p tcp -m tcp --dport {}", self.port_spec(rng)));
+                }
+                let target = rng.pick(&["-j DROP", "-j DROP", "-j ACCEPT"]);
+                let line = ["-A PREROUTING".to_string()].into_iter().chain(m).chain([target.to_string()]);
+                let _ = writeln!(t, "{}", line.collect::<Vec<_>>().join(" "));
+            }
+            t.push_str("COMMIT\n");
+        }
+        if rng.chance(10) {
+            t.push_str(
+                "*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n\
+                 :OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n",
+            );
+            for _ in 0..1 + rng.below(3) {
+                let chain = rng.pick(&["PREROUTING", "INPUT"]);
+                let (m, _) = self.matches(rng, v6, false);
+                let target = rng.pick(&["-j DROP", "-j ACCEPT", "-j RETURN"]);
+                let line = [format!("-A {chain}")].into_iter().chain(m).chain([target.to_string()]).collect::<Vec<_>>();
+                let _ = writeln!(t, "{}", line.join(" "));
+            }
+            t.push_str("COMMIT\n");
+        }
+        if rng.chance(15) {
+            t.push_str("*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n");
+            for _ in 0..1 + rng.below(2) {
+                let from = rng.below(3);
+                let to = (from + 1 + rng.below(2)) % 3;
+                let mut m = Vec::new();
+                self.address(rng, v6, &mut m);
+                let _ = writeln!(
+                    t,
+                    "-A PREROUTING {}-p tcp -m tcp --dport {} -j REDIRECT --to-ports {}",
+                    m.iter().map(|s| format!("{s} ")).collect::<String>(),
+                    self.ports[from],
+                    self.ports[to]
+                );
+            }
+            t.push_str("COMMIT\n");
+        }
+        t.push_str("*filter\n");
+        let policy = if rng.chance(45) { "ACCEPT" } else { "DROP" };
+        let _ = writeln!(t, ":INPUT {policy} [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]");
+        let chains = &CHAINS[..rng.below(CHAINS.len())];
+        for c in chains {
+            let _ = writeln!(t, ":{c} - [0:0]");
+        }
+        // INPUT first, then each user chain; a chain only jumps to chains after it (no loops).
+        for k in 0..=chains.len() {
+            let chain = if k == 0 { "INPUT" } else { chains[k - 1] };
+            let later = &chains[k..];
+            for _ in 0..rng.below(13) {
+                let (m, tcp) = self.matches(rng, v6, true);
+                let target = Gen::filter_target(rng, v6, tcp, later);
+                let line = [format!("-A {chain}")].into_iter().chain(m).chain(target).collect::<Vec<_>>().join(" ");
+                let _ = writeln!(t, "{line}");
+            }
+        }
+        t.push_str("COMMIT\n");
+        t
+    }
+}
+
+fn generate(rng: &mut Rng, index: usize) -> Ruleset {
+    let extra = loop {
+        let p = 1024 + rng.below(64000) as u16;
+        if p != 2222 {
+            break p;
+        }
+    };
+    let mut g =
+        Gen { ports: [22, 2222, extra], stateful: rng.chance(20), dst: rng.chance(10), serial: 0, used_state: false };
+    let v4 = g.family(rng, false);
+    let v6 = g.family(rng, true);
+    let config = format!("# generated ruleset {index}\nPort 22\nPort 2222\nPort {extra}\n");
+    Ruleset {
+        name: format!("generated-{index:03}"),
+        fixture: None,
+        backend: Backend::Iptables,
+        files: vec![
+            (PathBuf::from("etc/ssh/sshd_config"), config.into_bytes()),
+            (PathBuf::from("etc/iptables/rules.v4"), v4.into_bytes()),
+            (PathBuf::from("etc/iptables/rules.v6"), v6.into_bytes()),
+        ],
+        ports: g.ports.to_vec(),
+        listen: g.ports.to_vec(),
+        stateful: g.used_state,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// sshlint's side
+
+struct Kernel {
+    outcome: String,
+    detail: String,
+}
+
+enum Trace {
+    Verdict { verdict: String, why: String },
+    Failed(String),
+}
+
+/// The stage that explains a verdict: the first one with the same verdict.
+fn deciding_stage(doc: &Value, verdict: &str) -> String {
+    let stages = doc["stages"].as_array().cloned().unwrap_or_default();
+    let stage = stages.iter().find(|s| s["verdict"] == verdict).or_else(|| stages.first());
+    let Some(s) = stage else { return "(no stages)".to_string() };
+    let text = |k: &str| s[k].as_str().map(str::to_string).unwrap_or_else(|| s[k].to_string());
+    format!(
+        "{}[{} {}] {}:{} {}",
+        text("stage"),
+        text("backend"),
+        text("family"),
+        text("path"),
+        text("line"),
+        text("detail")
+    )
+}
+
+fn trace(root: &Path, src: &str, port: u16, iface: &str) -> Trace {
+    let root_arg = root.to_string_lossy().into_owned();
+    let port_arg = port.to_string();
+    let out = run(
+        sshlint(&["trace", "--from", src, "--port", &port_arg, "--iface", iface, "--format", "json", &root_arg]),
+        None,
+    );
+    let code = out.code();
+    let doc: Value = match serde_json::from_slice(&out.stdout) {
+        Ok(v) => v,
+        Err(e) => {
+            return Trace::Failed(format!(
+                "exit {code:?}, stdout is not JSON ({e}): {} {}",
+                tail(out.stdout().trim()),
+                tail(out.stderr().trim())
+            ));
+        }
+    };
+    let Some(verdict) = doc["verdict"].as_str().map(str::to_string) else {
+        return Trace::Failed(format!("exit {code:?}, no `verdict` in {doc}"));
+    };
+    if !["open", "refused", "dropped", "conditional"].contains(&verdict.as_str()) {
+        return Trace::Failed(format!("unknown verdict `{verdict}`"));
+    }
+    let want = if verdict == "open" { 0 } else { 1 };
+    if code != Some(want) {
+        return Trace::Failed(format!("verdict `{verdict}` but exit code {code:?} (want {want})"));
+    }
+    let why = deciding_stage(&doc, &verdict);
+    Trace::Verdict { verdict, why }
+}
+
+fn agrees(kernel: &str, verdict: &str) -> bool {
+    matches!((kernel, verdict), ("connected", "open") | ("refused", "refused") | ("timeout", "dropped"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The work directory
+
+struct WorkDir {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        if self.keep {
+            println!("behaviour_firewall: kept {}", self.path.display());
+        } else {
+            let _ = fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+const RESET: &str = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n\
+    *nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\nCOMMIT\n\
+    *mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n\
+    :POSTROUTING ACCEPT [0:0]\nCOMMIT\n\
+    *raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n\
+    *security\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n";
+
+fn numbered(text: &str) -> String {
+    text.lines().enumerate().map(|(i, l)| format!("{:>4} | {l}\n", i + 1)).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The test
+
+struct Job {
+    ruleset: usize,
+    probe: usize,
+    root: PathBuf,
+    src: &'static str,
+    port: u16,
+}
+
+#[test]
+fn kernel_outcomes_match_sshlint_trace() {
+    if let Some(reason) = oracle_missing() {
+        assert!(!flag("SSHLINT_REQUIRE_ORACLES"), "oracle required: {reason}");
+        println!("skipping behaviour_firewall: {reason}");
+        return;
+    }
+    let started = Instant::now();
+    let kernel_only = flag("SSHLINT_BEHAVIOUR_KERNEL_ONLY");
+    let bless = flag("SSHLINT_BLESS");
+    let seed = std::env::var("SSHLINT_DIFF_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(DEFAULT_SEED);
+    let cases: usize =
+        std::env::var("SSHLINT_BEHAVIOUR_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(DEFAULT_CASES);
+    println!(
+        "behaviour_firewall: seed {seed}, {cases} generated rulesets (SSHLINT_DIFF_SEED, SSHLINT_BEHAVIOUR_CASES){}",
+        if kernel_only { "; kernel side only (SSHLINT_BEHAVIOUR_KERNEL_ONLY=1)" } else { "" }
+    );
+    let work = WorkDir {
+        path: std::env::temp_dir().join(format!("sshlint-behaviour-{}", std::process::id())),
+        keep: flag("SSHLINT_KEEP"),
+    };
+    let _ = fs::remove_dir_all(&work.path);
+    fs::create_dir_all(&work.path).expect("create the work directory");
+    let reset = work.path.join("reset.rules");
+    fs::write(&reset, RESET).expect("write reset.rules");
+
+    let dirs = fixture_dirs();
+    if bless {
+        for d in dirs.iter().filter(|d| d.join("ufw-commands").is_file()) {
+            rebuild_ufw_fixture(d, &work.path.join("ufw-build"));
+        }
+    }
+    let mut rulesets: Vec<Ruleset> = dirs.iter().map(|d| load_fixture(d)).collect();
+    let corpus = rulesets.len();
+    assert!(corpus >= 20, "fixtures/behaviour has only {corpus} cases");
+    let mut rng = Rng(seed.max(1));
+    rulesets.extend((0..cases).map(|i| generate(&mut rng, i)));
+
+    let python = python().expect("python3 (checked above)");
+    let mut lab = Lab::new(&python).unwrap_or_else(|e| panic!("cannot set up the network namespaces: {e}"));
+    let iface = lab.srv_if.clone();
+    println!("behaviour_firewall: namespaces {} / {}, server interface {iface}", lab.srv, lab.cli);
+
+    let mut kernel: Vec<Vec<Kernel>> = Vec::new();
+    let mut roots: Vec<PathBuf> = Vec::new();
+    let results: Mutex<BTreeMap<(usize, usize), Trace>> = Mutex::new(BTreeMap::new());
+    let mut kernel_secs = 0.0;
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
+        if !kernel_only {
+            let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+            for _ in 0..workers {
+                let rx = Arc::clone(&rx);
+                let results = &results;
+                let iface = iface.as_str();
+                scope.spawn(move || {
+                    loop {
+                        let job = match rx.lock() {
+                            Ok(r) => r.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok(job) = job else { return };
+                        let t = trace(&job.root, job.src, job.port, iface);
+                        if let Ok(mut r) = results.lock() {
+                            r.insert((job.ruleset, job.probe), t);
+                        }
+                    }
+                });
+            }
+        }
+        for (i, rs) in rulesets.iter().enumerate() {
+            let dir = work.path.join(format!("{i:03}-{}", rs.name));
+            let root = dir.join("root");
+            rs.materialize(&root, &iface);
+            let t = Instant::now();
+            let loaded =
+                lab.listen(&rs.listen).and_then(|()| lab.load(rs, &root, &reset, work.keep.then_some(dir.as_path())));
+            if let Err(e) = loaded {
+                let files: String = rs
+                    .files
+                    .iter()
+                    .filter(|(p, _)| !p.ends_with("sshd_config"))
+                    .map(|(p, b)| format!("-- {}\n{}", p.display(), numbered(&String::from_utf8_lossy(b))))
+                    .collect();
+                panic!("{} (seed {seed}): {e}\n{files}", rs.name);
+            }
+            let probes = rs.probes();
+            let outcomes = lab.probe(&probes).unwrap_or_else(|e| panic!("{}: {e}", rs.name));
+            kernel_secs += t.elapsed().as_secs_f64();
+            if !kernel_only {
+                for (j, p) in probes.iter().enumerate() {
+                    let job = Job { ruleset: i, probe: j, root: root.clone(), src: p.src, port: p.port };
+                    tx.send(job).expect("workers are running");
+                }
+            }
+            kernel.push(outcomes);
+            roots.push(root);
+        }
+        drop(tx);
+    });
+    drop(lab); // delete the namespaces before reporting
+    let total_secs = started.elapsed().as_secs_f64();
+
+    // --- the kernel's own record for the fixtures
+    let mut failures: Vec<String> = Vec::new();
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut details: BTreeMap<String, usize> = BTreeMap::new();
+    for (rs, ks) in rulesets.iter().zip(&kernel) {
+        for k in ks {
+            *counts.entry(k.outcome.clone()).or_default() += 1;
+            if k.outcome == "refused" {
+                *details.entry(k.detail.clone()).or_default() += 1;
+            }
+        }
+        let Some(dir) = &rs.fixture else { continue };
+        let text = expected_text(rs, ks);
+        let path = dir.join("expected");
+        if bless {
+            fs::write(&path, &text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+            continue;
+        }
+        let recorded = fs::read_to_string(&path).unwrap_or_default();
+        if recorded != text {
+            let old: Vec<&str> = recorded.lines().filter(|l| !l.starts_with('#')).collect();
+            let new: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+            let mut diff = String::new();
+            for l in old.iter().filter(|l| !new.contains(l)) {
+                let _ = writeln!(diff, "  - {l}");
+            }
+            for l in new.iter().filter(|l| !old.contains(l)) {
+                let _ = writeln!(diff, "  + {l}");
+            }
+            failures.push(format!(
+                "{}: the kernel's outcomes differ from {} (SSHLINT_BLESS=1 records them):\n{diff}",
+                rs.name,
+                path.display()
+            ));
+        }
+    }
+    let probes_total: usize = kernel.iter().map(Vec::len).sum();
+    println!(
+        "behaviour_firewall: {} rulesets ({corpus} fixtures + {cases} generated, {} with state-dependent matches), \
+         {probes_total} connections: {}",
+        rulesets.len(),
+        rulesets.iter().filter(|r| r.stateful).count(),
+        counts.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", ")
+    );
+    println!(
+        "behaviour_firewall: refusals by kind: {}",
+        details.iter().map(|(k, n)| format!("{k}: {n}")).collect::<Vec<_>>().join(", ")
+    );
+
+    // --- sshlint against the kernel
+    let results = results.into_inner().unwrap_or_default();
+    let mut verdicts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut table: Vec<String> = Vec::new();
+    let mut bad_rulesets: Vec<usize> = Vec::new();
+    let (mut compared, mut conditional, mut errors, mut unsupported) = (0usize, 0usize, 0usize, 0usize);
+    if !kernel_only {
+        for (i, (rs, ks)) in rulesets.iter().zip(&kernel).enumerate() {
+            for (j, (p, k)) in rs.probes().iter().zip(ks).enumerate() {
+                let fam = if p.v6 { "ipv6" } else { "ipv4" };
+                let row = |sshlint: &str, why: &str| {
+                    format!(
+                        "{:<26} {fam} {:<14} {:>5}  kernel {:<9} {:<28} sshlint {:<11} {why}",
+                        rs.name, p.src, p.port, k.outcome, k.detail, sshlint
+                    )
+                };
+                match results.get(&(i, j)) {
+                    Some(Trace::Verdict { verdict, why }) => {
+                        compared += 1;
+                        *verdicts.entry(verdict.clone()).or_default() += 1;
+                        if verdict == "conditional" {
+                            conditional += 1;
+                        } else if !agrees(&k.outcome, verdict) {
+                            table.push(row(verdict, why));
+                            bad_rulesets.push(i);
+                        }
+                    }
+                    Some(Trace::Failed(e)) => {
+                        errors += 1;
+                        if e.contains("unexpected argument") || e.contains("unrecognized subcommand") {
+                            unsupported += 1;
+                        }
+                        table.push(row("ERROR", e));
+                        bad_rulesets.push(i);
+                    }
+                    None => {
+                        errors += 1;
+                        table.push(row("MISSING", "no result"));
+                    }
+                }
+            }
+        }
+        println!(
+            "behaviour_firewall: sshlint verdicts: {}; {} mismatches, {errors} errors",
+            verdicts.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", "),
+            table.len() - errors
+        );
+    }
+    println!(
+        "behaviour_firewall: {total_secs:.1} s in all, {kernel_secs:.1} s loading and connecting ({:.0} ms per ruleset)",
+        1000.0 * kernel_secs / rulesets.len().max(1) as f64
+    );
+
+    if !table.is_empty() {
+        let mut report = format!(
+            "{} connections where sshlint and the kernel disagree (seed {seed}; rerun with SSHLINT_DIFF_SEED={seed} \
+             SSHLINT_BEHAVIOUR_CASES={cases} SSHLINT_KEEP=1 to keep every ruleset under {}):\n",
+            table.len(),
+            work.path.display()
+        );
+        if unsupported == errors && errors == table.len() && errors > 0 {
+            report.push_str(
+                "(sshlint does not know `trace --port/--iface` yet: set SSHLINT_BEHAVIOUR_KERNEL_ONLY=1 to check \
+                 only the kernel side)\n",
+            );
+        }
+        for line in table.iter().take(80) {
+            let _ = writeln!(report, "  {line}");
+        }
+        if table.len() > 80 {
+            let _ = writeln!(report, "  … and {} more", table.len() - 80);
+        }
+        bad_rulesets.dedup();
+        for &i in bad_rulesets.iter().take(3) {
+            let rs = &rulesets[i];
+            let where_ =
+                rs.fixture.as_ref().map_or_else(|| roots[i].display().to_string(), |d| d.display().to_string());
+            let _ = writeln!(report, "== {} ({where_}, interface {iface})", rs.name);
+            if rs.backend == Backend::Iptables {
+                for (p, b) in rs.files.iter().filter(|(p, _)| p.starts_with("etc/iptables")) {
+                    let _ = write!(report, "-- {}\n{}", p.display(), numbered(&String::from_utf8_lossy(b)));
+                }
+            }
+        }
+        failures.push(report);
+    }
+    if !kernel_only && compared > 0 {
+        let share = conditional as f64 / compared as f64;
+        println!("behaviour_firewall: {conditional} of {compared} verdicts conditional ({:.1} %)", 100.0 * share);
+        if share > MAX_CONDITIONAL {
+            failures.push(format!(
+                "{conditional} of {compared} verdicts are `conditional` ({:.1} % > {:.0} %): the comparison is too weak",
+                100.0 * share,
+                100.0 * MAX_CONDITIONAL
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
