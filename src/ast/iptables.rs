@@ -199,7 +199,7 @@ pub struct Command {
     /// `-P chain POLICY`, or the new name of `-E old new`.
     pub policy_or_new_name: Option<Word>,
     /// The rule of `-A/-I/-R/-C/-D` (empty for the others).
-    pub rule: Rule,
+    pub rule: std::rc::Rc<Rule>,
 }
 
 /// A rule specification (iptables(8) PARAMETERS, iptables-extensions(8) MATCH EXTENSIONS and

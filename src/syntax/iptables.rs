@@ -1387,7 +1387,7 @@ impl CommandParser {
             chain: self.chain,
             rulenum: self.rulenum,
             policy_or_new_name: self.second,
-            rule: self.rule,
+            rule: std::rc::Rc::new(self.rule),
         })
     }
 }

@@ -404,6 +404,9 @@ impl Compiler<'_> {
                     });
                 }
             }
+            // IPv6 extension headers a plain SYN does not carry: the match fails whatever its
+            // options say.
+            "rt" | "frag" | "hbh" | "dst" => out.push(Tri::No),
             "udp" | "icmp" | "icmp6" | "icmpv6" | "sctp" | "dccp" | "udplite" | "mh" | "ah" | "esp" => {
                 out.push(Tri::No)
             }
@@ -666,6 +669,10 @@ impl<'a> Walker<'a> {
                 break;
             }
             let Ok(conds) = &rule.conds else { continue };
+            // A rule that only logs or marks changes nothing here, whether it matches or not.
+            if matches!(rule.target, Target::Continue) {
+                continue;
+            }
             let mut matched: Vec<Token> = Vec::new();
             let mut rest: Vec<Token> = Vec::new();
             for tok in live.drain(..) {
@@ -804,8 +811,14 @@ pub fn evaluate(rs: &Ruleset, pkt: &Packet, sources: &AddrSet) -> Evaluation {
             for e in ends {
                 let Ending::Verdict(v, by, mut t) = e;
                 if v == Verdict::Accept {
-                    // An accepting default policy says less than a rule at an earlier stage.
-                    if !(matches!(by, Decider::Policy { at: None, .. }) && t.accepted_by.is_some()) {
+                    // Report the most telling accept: a filter rule, then any rule, then a policy.
+                    let rank = |d: &Decider| match d {
+                        Decider::Rule { table: TableName::Filter, .. } => 3,
+                        Decider::Rule { .. } => 2,
+                        Decider::Policy { table: TableName::Filter, at: Some(_), .. } => 1,
+                        Decider::Policy { .. } => 0,
+                    };
+                    if t.accepted_by.as_ref().is_none_or(|old| rank(&by) >= rank(old)) {
                         t.accepted_by = Some(by);
                     }
                     next_tokens.push(t);

@@ -10,6 +10,7 @@
 use crate::ast::iptables::{Command, CommandKind, Family, IptablesAst, Line, Rule, TableName, TargetKind};
 use crate::diagnostic::Label;
 use crate::source::{FileId, Location, Span};
+use std::collections::HashMap;
 
 /// Which check a problem comes from (the rules layer maps these to FW002–FW004).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,7 +47,7 @@ impl Policy {
 /// One rule as loaded, with where it came from.
 #[derive(Clone, Debug)]
 pub struct Entry {
-    pub rule: Rule,
+    pub rule: std::rc::Rc<Rule>,
     pub at: Location,
 }
 
@@ -66,6 +67,8 @@ pub struct Chain {
 pub struct Table {
     pub name: TableName,
     pub chains: Vec<Chain>,
+    /// Chain name → index (kube-proxy tables have tens of thousands of chains).
+    index: HashMap<String, usize>,
 }
 
 impl Table {
@@ -82,11 +85,22 @@ impl Table {
                 rules: Vec::new(),
             })
             .collect();
-        Table { name, chains }
+        let mut t = Table { name, chains, index: HashMap::new() };
+        t.reindex();
+        t
     }
 
     pub fn chain(&self, name: &str) -> Option<usize> {
-        self.chains.iter().position(|c| c.name == name)
+        self.index.get(name).copied()
+    }
+
+    fn push_chain(&mut self, chain: Chain) {
+        self.index.insert(chain.name.clone(), self.chains.len());
+        self.chains.push(chain);
+    }
+
+    fn reindex(&mut self) {
+        self.index = self.chains.iter().enumerate().map(|(i, c)| (c.name.clone(), i)).collect();
     }
 }
 
@@ -244,7 +258,7 @@ impl Ruleset {
                                 Some(i) => table.chains[i].rules.clear(),
                                 None => {
                                     created.push(d.name.text.clone());
-                                    table.chains.push(Chain {
+                                    table.push_chain(Chain {
                                         name: d.name.text.clone(),
                                         builtin: false,
                                         policy: Policy::Accept,
@@ -360,7 +374,7 @@ fn command(table: &mut Table, c: &Command, at: Location, created: &mut Vec<Strin
                 return Some(invalid(at, format!("chain `{name}` already exists")));
             }
             created.push(name.to_string());
-            table.chains.push(Chain {
+            table.push_chain(Chain {
                 name: name.to_string(),
                 builtin: false,
                 policy: Policy::Accept,
@@ -394,6 +408,7 @@ fn command(table: &mut Table, c: &Command, at: Location, created: &mut Vec<Strin
                 }
             }
             table.chains.retain(|ch| !names.contains(&ch.name));
+            table.reindex();
             None
         }
         CommandKind::Policy => {
@@ -435,10 +450,11 @@ fn command(table: &mut Table, c: &Command, at: Location, created: &mut Vec<Strin
                 return Some(invalid(at, format!("chain `{new}` already exists")));
             }
             table.chains[i].name = new.clone();
+            table.reindex();
             for ch in &mut table.chains {
                 for e in &mut ch.rules {
-                    if let Some(t) = &mut e.rule.target
-                        && t.name.text == name
+                    if e.rule.target.as_ref().is_some_and(|t| t.name.text == name)
+                        && let Some(t) = &mut std::rc::Rc::make_mut(&mut e.rule).target
                     {
                         t.name.text = new.clone();
                     }
@@ -517,34 +533,29 @@ fn check_table(t: &Table) -> Vec<Problem> {
             hooks[i] = hook_of(&ch.name);
         }
     }
-    let callees = |i: usize| -> Vec<(usize, Location)> {
-        t.chains[i]
-            .rules
-            .iter()
-            .filter_map(|e| {
-                let target = e.rule.target.as_ref()?;
-                if is_extension(&target.name.text) {
-                    return None;
-                }
-                t.chain(&target.name.text).map(|j| (j, e.at))
-            })
-            .collect()
-    };
-    // Propagate hooks (fixpoint; chains are few).
-    let mut changed = true;
-    let mut rounds = 0;
-    while changed && rounds <= n + 1 {
-        changed = false;
-        rounds += 1;
-        for i in 0..n {
-            if hooks[i] == 0 {
-                continue;
-            }
-            for (j, _) in callees(i) {
-                if !t.chains[j].builtin && hooks[j] | hooks[i] != hooks[j] {
-                    hooks[j] |= hooks[i];
-                    changed = true;
-                }
+    let edges: Vec<Vec<(usize, Location)>> = (0..n)
+        .map(|i| {
+            t.chains[i]
+                .rules
+                .iter()
+                .filter_map(|e| {
+                    let target = e.rule.target.as_ref()?;
+                    if is_extension(&target.name.text) {
+                        return None;
+                    }
+                    t.chain(&target.name.text).map(|j| (j, e.at))
+                })
+                .collect()
+        })
+        .collect();
+    let callees = |i: usize| -> Vec<(usize, Location)> { edges[i].clone() };
+    // Propagate hooks along jumps (worklist).
+    let mut work: Vec<usize> = (0..n).filter(|&i| hooks[i] != 0).collect();
+    while let Some(i) = work.pop() {
+        for &(j, _) in &edges[i] {
+            if !t.chains[j].builtin && hooks[j] | hooks[i] != hooks[j] {
+                hooks[j] |= hooks[i];
+                work.push(j);
             }
         }
     }
@@ -629,7 +640,7 @@ fn check_table(t: &Table) -> Vec<Problem> {
                                 path.join(" → "),
                                 t.chains[start].name
                             ),
-                            help: Some("break the loop: one of these jumps must go".into()),
+                            help: Some("remove one of the jumps in this circle".into()),
                             related: Vec::new(),
                         });
                     }
@@ -660,10 +671,13 @@ fn target_problem(table: TableName, name: &str, rule: &Rule, hooks: u8, at: Loca
     if let Some((tables, hook_mask)) = allowed {
         if !tables.contains(&table) {
             let names: Vec<&str> = tables.iter().map(|t| t.as_str()).collect();
-            return Some(invalid(
-                at,
-                format!("{name} is valid only in the {} table, not in {}", names.join("/"), table.as_str()),
-            ));
+            return Some(
+                invalid(
+                    at,
+                    format!("{name} is valid only in the {} table, not in {}", names.join("/"), table.as_str()),
+                )
+                .with_help("move the rule to a chain of that table"),
+            );
         }
         if hooks & !hook_mask != 0 {
             return Some(invalid(

@@ -255,7 +255,7 @@ fn terminal_action(table: &Table, rule: &Rule, family: Family, depth: usize) -> 
         _ => {
             // A jump to a chain every packet leaves with a verdict.
             let i = table.chain(name)?;
-            always_decides(table, i, family, depth + 1).map(|a| format!("{a} (via {name})"))
+            always_decides(table, i, family, depth + 1).map(|a| format!("{a} via {name}"))
         }
     }
 }
@@ -264,8 +264,18 @@ fn always_decides(table: &Table, chain: usize, family: Family, depth: usize) -> 
     if depth > 8 {
         return None;
     }
+    let mut actions: Vec<String> = Vec::new();
     for e in &table.chains[chain].rules {
         let b = build(&e.rule, family);
+        // A rule before the catch-all that may send the packet back to the caller.
+        if let Some(t) = &e.rule.target {
+            let returns = t.name.text == "RETURN"
+                || (t.kind == TargetKind::Goto
+                    && table.chain(&t.name.text).is_none_or(|j| always_decides(table, j, family, depth + 1).is_none()));
+            if returns {
+                return None;
+            }
+        }
         let universal = b.proto.is_none()
             && b.dports.is_none()
             && b.iface.is_none()
@@ -277,7 +287,14 @@ fn always_decides(table: &Table, chain: usize, family: Family, depth: usize) -> 
             && b.dst.is_full(family);
         if universal {
             let a = terminal_action(table, &e.rule, family, depth)?;
-            return if a == "RETURN" { None } else { Some(a) };
+            if a == "RETURN" {
+                return None;
+            }
+            actions.retain(|x| *x != a);
+            return Some(if actions.is_empty() { a } else { "ACCEPT, DROP or REJECT".into() });
+        }
+        if let Some(a) = terminal_action(table, &e.rule, family, depth) {
+            actions.push(a);
         }
     }
     None
@@ -305,7 +322,7 @@ pub fn unreachable(rs: &Ruleset, report: &dyn Fn(&Entry) -> bool, unused_chains:
                         let mine = terminal_action(table, &e.rule, family, 0)
                             .or_else(|| e.rule.target.as_ref().map(|t| t.name.text.clone()))
                             .unwrap_or_default();
-                        let strip = |s: &str| s.split(" (via").next().unwrap_or(s).to_string();
+                        let strip = |s: &str| s.split(" via ").next().unwrap_or(s).to_string();
                         out.push(Unreachable {
                             at: e.at,
                             table: table.name.as_str(),
@@ -326,11 +343,24 @@ pub fn unreachable(rs: &Ruleset, report: &dyn Fn(&Entry) -> bool, unused_chains:
             }
         }
         if unused_chains {
-            for chain in table.chains.iter().filter(|c| !c.builtin && !c.rules.is_empty()) {
-                let used = table
-                    .chains
-                    .iter()
-                    .any(|c| c.rules.iter().any(|e| e.rule.target.as_ref().is_some_and(|t| t.name.text == chain.name)));
+            // Chains a built-in chain reaches through jumps and gotos.
+            let mut reached = vec![false; table.chains.len()];
+            let mut work: Vec<usize> = (0..table.chains.len()).filter(|&i| table.chains[i].builtin).collect();
+            for &i in &work {
+                reached[i] = true;
+            }
+            while let Some(i) = work.pop() {
+                for e in &table.chains[i].rules {
+                    if let Some(j) = e.rule.target.as_ref().and_then(|t| table.chain(&t.name.text))
+                        && !reached[j]
+                    {
+                        reached[j] = true;
+                        work.push(j);
+                    }
+                }
+            }
+            for (ci, chain) in table.chains.iter().enumerate().filter(|(_, c)| !c.builtin && !c.rules.is_empty()) {
+                let used = reached[ci];
                 if !used && let Some(at) = chain.decl {
                     out.push(Unreachable {
                         at,

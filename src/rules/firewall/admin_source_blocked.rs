@@ -81,7 +81,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
                 out.push(
                     Violation::new(
                         location(ctx, backend, &o.by),
-                        format!("{who}, which must keep SSH access, cannot reliably reach {}: {how}", what(backend, l)),
+                        format!(
+                            "{who}, which must keep SSH access, {} {}: {how}",
+                            if severity == Severity::Error { "cannot reach" } else { "may not reach" },
+                            what(backend, l)
+                        ),
                     )
                     .severity(severity)
                     .help("accept this source before the rule that stops it"),

@@ -50,7 +50,10 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
         .or_else(|| u.conf_file.map(|file| Location { file, span: Default::default() }))
         .unwrap_or_default();
     out.push(
-        Violation::new(at, "ufw has rules in user.rules but is not enabled: none of them is loaded at boot")
-            .help("review the rules (and that SSH is allowed), then `ufw enable`, or remove them"),
+        Violation::new(
+            at,
+            "ufw has rules in user.rules/user6.rules but is not enabled: none of them is loaded at boot",
+        )
+        .help("review the rules (and that SSH is allowed), then `ufw enable`, or remove them"),
     );
 }

@@ -103,8 +103,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
 
 /// No source can get a new connection through (nothing accepts, nothing undecided).
 pub(crate) fn blocked_everywhere(ev: &crate::model::firewall::eval::Evaluation) -> bool {
-    !ev.outcomes.is_empty()
-        && ev.outcomes.iter().all(|o| matches!(o.verdict, Verdict::Drop | Verdict::Refuse(_) | Verdict::Away(_)))
+    // DNAT to another machine is FW106's finding.
+    !ev.outcomes.is_empty() && ev.outcomes.iter().all(|o| matches!(o.verdict, Verdict::Drop | Verdict::Refuse(_)))
 }
 
 fn short(v: &Verdict) -> String {

@@ -1,7 +1,6 @@
 //! FW104 `ssh-port-mismatch`.
 
 use super::what;
-use crate::ast::iptables::Family;
 use crate::declare_rule;
 use crate::diagnostic::Violation;
 use crate::model::firewall::addr::AddrSet;
@@ -69,11 +68,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
             out.push(
                 Violation::new(
                     *at,
-                    format!(
-                        "the firewall opens {} for SSH, but sshd listens on port {list} only",
-                        what(backend, &l22)
-                            .replace(if backend.family == Family::Ipv4 { " over IPv4" } else { " over IPv6" }, "")
-                    ),
+                    format!("the firewall opens {} for SSH, but sshd listens on port {list} only", what(backend, &l22)),
                 )
                 .help(format!("open port {list} instead (and keep 22 open until every client has moved)")),
             );

@@ -66,7 +66,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
                 };
                 out.push(
                     Violation::new(c.at, format!("new SSH connections to {} are rate-limited by {detail}", what(r.backend, &r.listener)))
-                        .help("exempt the addresses your deploy tooling uses (accept them before the limit), or raise the limit"),
+                        .help(if ufw_limit {
+                            "allow your deploy tooling's addresses before the limit (`ufw insert 1 allow from CIDR to any port 22 proto tcp`); ufw cannot change the limit's thresholds"
+                        } else {
+                            "accept your deploy tooling's addresses before the limit, or raise the limit"
+                        }),
                 );
             }
         }

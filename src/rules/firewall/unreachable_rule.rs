@@ -60,9 +60,9 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
                         u.table,
                         u.chain,
                         if *same_action {
-                            format!("already does the same ({by_action})")
+                            format!("already does the same: {by_action}")
                         } else {
-                            format!("decides differently ({by_action})")
+                            format!("decides differently: {by_action}")
                         }
                     ),
                 )
@@ -77,7 +77,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
                         .help("split it into separate rules, or remove it")
                 }
                 Why::UnusedChain(name) => {
-                    Violation::new(u.at, format!("chain `{name}` has rules but nothing jumps to it"))
+                    Violation::new(u.at, format!("chain `{name}` has rules but no built-in chain leads to it"))
                         .help(format!("add `-j {name}` where it should apply, or remove the chain"))
                 }
             };
