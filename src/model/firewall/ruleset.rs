@@ -674,7 +674,7 @@ fn target_problem(table: TableName, name: &str, rule: &Rule, hooks: u8, at: Loca
             return Some(
                 invalid(
                     at,
-                    format!("{name} is valid only in the {} table, not in {}", names.join("/"), table.as_str()),
+                    format!("`{name}` is valid only in the {} table, not in {}", names.join("/"), table.as_str()),
                 )
                 .with_help("move the rule to a chain of that table"),
             );
@@ -683,7 +683,7 @@ fn target_problem(table: TableName, name: &str, rule: &Rule, hooks: u8, at: Loca
             return Some(invalid(
                 at,
                 format!(
-                    "{name} is valid only in {} but this rule is reached from {}",
+                    "`{name}` is valid only in {} but this rule is reached from {}",
                     hook_names(hook_mask),
                     hook_names(hooks & !hook_mask)
                 ),
