@@ -1,5 +1,7 @@
 //! Parser throughput: tokenise a large generated sshd_config repeatedly and report MB/s.
 //! Run with `cargo bench --bench parse`. A plain harness (no extra crates).
+//! With `SSHLINT_BENCH_IPTABLES=FILE` (e.g. the output of `benches/gen_kube_proxy.py 20000`) it also
+//! times the iptables-save parser on that file.
 
 use std::time::Instant;
 
@@ -24,4 +26,27 @@ fn main() {
         best = best.min(secs);
     }
     println!("parse: {mb:.1} MiB, {directives} directives, best {:.1} ms, {:.0} MiB/s", best * 1000.0, mb / best);
+    if let Ok(path) = std::env::var("SSHLINT_BENCH_IPTABLES") {
+        iptables(&path);
+    }
+}
+
+fn iptables(path: &str) {
+    let text = std::fs::read_to_string(path).expect("SSHLINT_BENCH_IPTABLES: readable UTF-8 file");
+    let mb = text.len() as f64 / (1024.0 * 1024.0);
+    let mut best = f64::MAX;
+    let (mut lines, mut errors) = (0, 0);
+    for _ in 0..5 {
+        let t = Instant::now();
+        let ast = sshlint::syntax::iptables::parse(&text);
+        let secs = t.elapsed().as_secs_f64();
+        lines = ast.tables.iter().map(|t| t.lines.len()).sum::<usize>();
+        errors = ast.errors().len();
+        best = best.min(secs);
+    }
+    println!(
+        "iptables parse: {mb:.1} MiB, {lines} lines in tables, {errors} errors, best {:.1} ms, {:.0} MiB/s",
+        best * 1000.0,
+        mb / best
+    );
 }
