@@ -271,12 +271,27 @@ fn check_unit(
     host: SshdHost,
     firewall: Firewall,
     sshd_present: bool,
-    sources: SourceMap,
+    mut sources: SourceMap,
     opts: &LintOptions,
     is_host: bool,
 ) -> Unit {
+    // Firewall files that exist but cannot be read: reported, the rest is still checked.
+    let mut unreadable_ids = Vec::new();
+    let mut pre = Vec::new();
+    let meta = &rules::meta::unreadable_file::RULE;
+    for (path, why) in &firewall.unreadable {
+        let id = sources.add(SourceFile::new(path.clone(), Vec::new()));
+        unreadable_ids.push(id);
+        if opts.selection.enabled(meta) {
+            let v =
+                Violation::new(Location { file: id, span: Default::default() }, format!("`{}` {why}", path.display()))
+                    .help("check the path and permissions (run as root to audit a live /etc)");
+            pre.push(rules::finding(meta, v, &opts.selection));
+        }
+    }
     let ctx = Context { host: &host, firewall: &firewall, sshd_present, sources: &sources, options: &opts.check };
     let mut findings = rules::check_host(&ctx, &opts.selection);
+    findings.extend(pre);
     findings.sort_by_key(|f| (f.location.file, f.location.span.start, f.code));
     let main = host.loaded.main;
     let mut files: Vec<(FileId, FileKind)> = if sshd_present {
@@ -299,6 +314,7 @@ fn check_unit(
         };
         (id, kind)
     }));
+    files.extend(unreadable_ids.into_iter().map(|id| (id, FileKind::Unknown)));
     let version = sshd_present.then(|| host.version());
 
     Unit { sources, findings, files, is_host, version }

@@ -1042,3 +1042,88 @@ fn summary_parser() {
     drop(t);
     assert!(!keep.exists(), "TempDir removes itself");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Firewall files
+
+fn rules_v4(t: &TempDir, text: impl AsRef<[u8]>) -> PathBuf {
+    t.write("etc/iptables/rules.v4", text)
+}
+
+#[test]
+fn firewall_binary_garbage_gets_diagnostics_not_a_crash() {
+    let t = TempDir::new("fw-garbage");
+    let (mut bytes, _) = garbage(4096, 0x5eed_0101);
+    bytes.extend_from_slice(b"\n*filter\n-A INPUT --bogus-after-garbage\nCOMMIT\n");
+    let lines = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+    rules_v4(&t, &bytes);
+    let a = audit_root(t.path(), &[1]);
+    // The run reaches the end of the file: the last bad rule is diagnosed at its own line.
+    let f = a.find("FW001", "etc/iptables/rules.v4", lines - 1);
+    assert!(f["message"].as_str().unwrap_or("").contains("bogus-after-garbage"), "{f}");
+}
+
+#[test]
+fn firewall_truncated_file_is_reported() {
+    let t = TempDir::new("fw-truncated");
+    rules_v4(&t, "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -j ACC");
+    let a = audit_root(t.path(), &[1]);
+    assert!(a.codes().contains("FW001"), "{:?}", a.codes());
+    // A ruleset that does not load says nothing about reachability.
+    assert!(!a.codes().contains("FW101"), "{:?}", a.codes());
+}
+
+#[test]
+fn firewall_huge_sparse_file_is_refused_with_a_reason() {
+    let t = TempDir::new("fw-huge");
+    let p = t.join("etc/iptables/rules.v4");
+    std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+    // A 1 GiB "line" (sparse: no disk space used).
+    std::fs::File::create(&p).and_then(|f| f.set_len(1 << 30)).expect("sparse file");
+    sshd_config(&t, "Port 22\n");
+    let a = audit_root(t.path(), &[0, 1]);
+    let f = a.find("SL002", "etc/iptables/rules.v4", 1);
+    assert!(f["message"].as_str().unwrap_or("").contains("more than sshlint reads"), "{f}");
+}
+
+#[test]
+fn firewall_chains_in_circles_and_many_chains() {
+    let t = TempDir::new("fw-chains");
+    let mut text = String::from("*filter\n:INPUT DROP [0:0]\n");
+    for i in 0..100_000 {
+        text.push_str(&format!(":C{i} - [0:0]\n"));
+    }
+    for i in 0..100_000 {
+        text.push_str(&format!("-A C{i} -j C{}\n", (i + 1) % 100_000));
+    }
+    text.push_str("-A INPUT -p tcp --dport 22 -j C0\nCOMMIT\n");
+    rules_v4(&t, &text);
+    let a = audit_with(t.path(), t.path(), true, &[1], User::Current, false);
+    assert!(a.codes().contains("FW003"), "the circle through 100,000 chains is found: {:?}", a.codes());
+}
+
+#[test]
+fn firewall_unmodelled_module_is_conditional_not_accept() {
+    let t = TempDir::new("fw-unmodelled");
+    rules_v4(
+        &t,
+        "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -m string --string ssh --algo bm -j ACCEPT\nCOMMIT\n",
+    );
+    sshd_config(&t, "Port 22\n");
+    let out = run(
+        sshlint(&[
+            OsStr::new("trace"),
+            OsStr::new("--from"),
+            OsStr::new("192.0.2.10"),
+            OsStr::new("--format"),
+            OsStr::new("json"),
+            t.path().as_os_str(),
+        ]),
+        None,
+    );
+    out.assert_exit(&[1]);
+    let doc = out.json();
+    assert_eq!(doc["verdict"], "conditional", "{doc}");
+    let detail = doc["stages"][0]["detail"].as_str().unwrap_or("");
+    assert!(detail.contains("not modelled"), "{detail}");
+}

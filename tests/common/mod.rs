@@ -302,7 +302,20 @@ pub fn check_doc(doc: &Value, what: &str) {
         .map(|f| {
             assert_eq!(keys(f), ["path", "kind"].into_iter().collect(), "{what}: file entry {f}");
             let kind = f["kind"].as_str().unwrap_or("");
-            assert!(["sshd_config", "sshd_config_dropin", "unknown"].contains(&kind), "{what}: file kind {f}");
+            assert!(
+                [
+                    "sshd_config",
+                    "sshd_config_dropin",
+                    "iptables-save",
+                    "ip6tables-save",
+                    "ufw-rules",
+                    "ufw-conf",
+                    "ufw-default",
+                    "unknown"
+                ]
+                .contains(&kind),
+                "{what}: file kind {f}"
+            );
             f["path"].as_str().unwrap_or_else(|| panic!("{what}: file path {f}"))
         })
         .collect();

@@ -73,13 +73,15 @@ pub struct Firewall {
     pub iptables: Vec<IptablesFile>,
     pub ufw: Option<ufw::Ufw>,
     pub backends: Vec<Backend>,
+    /// Firewall files that exist but could not be read (path as found, why).
+    pub unreadable: Vec<(PathBuf, String)>,
     services: Vec<(String, u16)>,
     cache: RefCell<HashMap<EvalKey, Rc<Evaluation>>>,
 }
 
 impl Firewall {
     pub fn is_empty(&self) -> bool {
-        self.iptables.is_empty() && self.ufw.is_none()
+        self.iptables.is_empty() && self.ufw.is_none() && self.unreadable.is_empty()
     }
 
     /// Every firewall file read, with its kind for `--format json`'s `files`.
@@ -101,11 +103,18 @@ impl Firewall {
     pub fn from_root(root: &HostRoot, sources: &mut SourceMap) -> Firewall {
         let mut fw = Firewall { services: services_of(root), ..Firewall::default() };
         for &(path, family) in IPTABLES_PATHS {
-            let Ok(bytes) = root.read(path) else { continue };
+            let bytes = match root.read(path) {
+                Ok(b) => b,
+                Err(crate::discover::ReadError::NotFound) => continue,
+                Err(e) => {
+                    fw.unreadable.push((display_path(root, path), e.describe()));
+                    continue;
+                }
+            };
             let file = SourceFile::new(root.dir.join(path.trim_start_matches('/')), bytes);
             fw.add_iptables(file, family, sources);
         }
-        fw.ufw = ufw::load(root, sources);
+        fw.ufw = ufw::load(root, sources, &mut fw.unreadable);
         if let Some(u) = &fw.ufw {
             for (family, rs, _) in &u.built {
                 let name = if *family == Family::Ipv6 { "user6.rules" } else { "user.rules" };

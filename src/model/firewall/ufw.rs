@@ -105,9 +105,20 @@ const RULE_FILES: &[&str] =
     &["before.rules", "after.rules", "user.rules", "before6.rules", "after6.rules", "user6.rules"];
 
 /// Read ufw's files from a root; `None` when the root has no ufw configuration.
-pub fn load(root: &HostRoot, sources: &mut SourceMap) -> Option<Ufw> {
-    let read = |host_path: &str, sources: &mut SourceMap| -> Option<(FileId, String)> {
-        let bytes = root.read(host_path).ok()?;
+pub fn load(
+    root: &HostRoot,
+    sources: &mut SourceMap,
+    unreadable: &mut Vec<(std::path::PathBuf, String)>,
+) -> Option<Ufw> {
+    let mut read = |host_path: &str, sources: &mut SourceMap| -> Option<(FileId, String)> {
+        let bytes = match root.read(host_path) {
+            Ok(b) => b,
+            Err(crate::discover::ReadError::NotFound) => return None,
+            Err(e) => {
+                unreadable.push((root.dir.join(host_path.trim_start_matches('/')), e.describe()));
+                return None;
+            }
+        };
         let file = SourceFile::new(root.dir.join(host_path.trim_start_matches('/')), bytes);
         let text = file.text.clone();
         Some((sources.add(file), text))
