@@ -24,6 +24,8 @@ pub struct Packet<'a> {
     pub dst: Option<u128>,
     /// Port names (the host's /etc/services, else a built-in table).
     pub services: &'a dyn Fn(&str) -> Option<u16>,
+    /// A later packet of the connection (ACK, conntrack ESTABLISHED) instead of the first SYN.
+    pub established: bool,
 }
 
 /// Why a rule may or may not match.
@@ -146,6 +148,9 @@ pub struct Outcome {
     pub assumed: Vec<(Cond, bool)>,
     /// A nat rule that changed the destination port on the way.
     pub redirected: Option<(Location, u16)>,
+    /// The SYN got through but the connection's later packets did not: the TCP handshake
+    /// completes, then the session hangs (or is reset).
+    pub after_handshake: bool,
 }
 
 /// Sources that share the same possible outcomes.
@@ -380,7 +385,7 @@ impl Compiler<'_> {
                             Some((0, 65535)) => negate(Tri::Yes, neg),
                             _ => maybe(CondKind::SourcePort, o),
                         },
-                        "--syn" => negate(Tri::Yes, neg),
+                        "--syn" => negate(if self.pkt.established { Tri::No } else { Tri::Yes }, neg),
                         "--tcp-flags" => {
                             let flags = |s: &str| -> u8 {
                                 s.split(',')
@@ -398,7 +403,8 @@ impl Compiler<'_> {
                             };
                             let mask = flags(arg);
                             let comp = flags(o.args.get(1).map_or("", |w| w.text.as_str()));
-                            negate(if 2 & mask == comp { Tri::Yes } else { Tri::No }, neg)
+                            let packet = if self.pkt.established { 16 } else { 2 };
+                            negate(if packet & mask == comp { Tri::Yes } else { Tri::No }, neg)
                         }
                         _ => maybe(CondKind::NotModelled, o),
                     });
@@ -429,7 +435,8 @@ impl Compiler<'_> {
                     let arg = o.arg().unwrap_or("");
                     out.push(match o.canonical {
                         "--ctstate" | "--state" => {
-                            let hit = arg.split(',').any(|s| s.eq_ignore_ascii_case("NEW"));
+                            let state = if self.pkt.established { "ESTABLISHED" } else { "NEW" };
+                            let hit = arg.split(',').any(|s| s.eq_ignore_ascii_case(state));
                             negate(if hit { Tri::Yes } else { Tri::No }, neg)
                         }
                         "--ctproto" => {
@@ -478,7 +485,11 @@ impl Compiler<'_> {
                     out.push(match o.canonical {
                         // The host's own address is of type LOCAL; another machine's is UNICAST.
                         "--dst-type" => {
-                            negate(if types.iter().any(|t| t == "LOCAL") { Tri::Yes } else { Tri::No }, neg)
+                            // IPv6 also classes the host's own global address as UNICAST.
+                            let hit = types
+                                .iter()
+                                .any(|t| t == "LOCAL" || (t == "UNICAST" && self.pkt.family == Family::Ipv6));
+                            negate(if hit { Tri::Yes } else { Tri::No }, neg)
                         }
                         "--src-type" => {
                             negate(if types.iter().any(|t| t == "UNICAST") { Tri::Yes } else { Tri::No }, neg)
@@ -777,9 +788,11 @@ const STAGES: &[(TableName, &str)] = &[
     (TableName::Nat, "INPUT"),
 ];
 
-/// Evaluate a new TCP connection to `pkt.dport` from `sources` through the ruleset.
+/// Evaluate a new TCP connection to `pkt.dport` from `sources` through the ruleset: its SYN,
+/// then (for the sources whose SYN gets through) a later packet of the same connection, since
+/// a ruleset that accepts only SYNs lets the handshake complete and then starves the session.
 pub fn evaluate(rs: &Ruleset, pkt: &Packet, sources: &AddrSet) -> Evaluation {
-    let mut tokens = vec![Token {
+    let start = vec![Token {
         src: sources.clone(),
         assumed: Vec::new(),
         redirected: None,
@@ -787,7 +800,53 @@ pub fn evaluate(rs: &Ruleset, pkt: &Packet, sources: &AddrSet) -> Evaluation {
         accepted_by: None,
     }];
     let mut finals: Vec<Outcome> = Vec::new();
+    let syn = Packet { established: false, ..pkt.clone() };
+    let through = walk_stages(rs, &syn, start, &mut finals, false);
+    // Later packets: conntrack keeps the nat mapping, so they see the translated port and skip
+    // the nat table.
+    let later = Packet { established: true, ..pkt.clone() };
+    let mut after = Vec::new();
+    let done = walk_stages(rs, &later, through, &mut after, true);
+    for mut o in after {
+        o.after_handshake = true;
+        // An ICMP error after the handshake is a soft error: the client hangs.
+        if matches!(&o.verdict, Verdict::Refuse(k) if k != "tcp-reset") {
+            o.verdict = Verdict::Drop;
+        }
+        finals.push(o);
+    }
+    for t in done {
+        let by = t.accepted_by.unwrap_or(Decider::Policy {
+            at: None,
+            table: TableName::Filter,
+            chain: "INPUT".into(),
+            policy: Policy::Accept,
+        });
+        finals.push(Outcome {
+            src: t.src,
+            verdict: Verdict::Accept,
+            by,
+            assumed: t.assumed,
+            redirected: t.redirected,
+            after_handshake: false,
+        });
+    }
+    summarise(finals, pkt.family)
+}
+
+/// Walk tokens through every hook in order; returns the tokens every stage accepted. `later`:
+/// a packet after the SYN (no nat table; the SYN's accepting rule stays the reported one).
+fn walk_stages(
+    rs: &Ruleset,
+    pkt: &Packet,
+    mut tokens: Vec<Token>,
+    finals: &mut Vec<Outcome>,
+    later: bool,
+) -> Vec<Token> {
     for &(tname, cname) in STAGES {
+        if later && tname == TableName::Nat {
+            continue;
+        }
         let Some(table) = rs.table(tname) else { continue };
         let Some(ci) = table.chain(cname) else { continue };
         let chain = &table.chains[ci];
@@ -811,47 +870,46 @@ pub fn evaluate(rs: &Ruleset, pkt: &Packet, sources: &AddrSet) -> Evaluation {
             for e in ends {
                 let Ending::Verdict(v, by, mut t) = e;
                 if v == Verdict::Accept {
-                    // Report the most telling accept: a filter rule, then any rule, then a policy.
+                    // Report the most telling accept of the SYN: a filter rule, then any rule,
+                    // then a policy.
                     let rank = |d: &Decider| match d {
                         Decider::Rule { table: TableName::Filter, .. } => 3,
                         Decider::Rule { .. } => 2,
                         Decider::Policy { table: TableName::Filter, at: Some(_), .. } => 1,
                         Decider::Policy { .. } => 0,
                     };
-                    if t.accepted_by.as_ref().is_none_or(|old| rank(&by) >= rank(old)) {
+                    if !later && t.accepted_by.as_ref().is_none_or(|old| rank(&by) >= rank(old)) {
                         t.accepted_by = Some(by);
                     }
                     next_tokens.push(t);
                 } else {
-                    finals.push(Outcome { src: t.src, verdict: v, by, assumed: t.assumed, redirected: t.redirected });
+                    finals.push(Outcome {
+                        src: t.src,
+                        verdict: v,
+                        by,
+                        assumed: t.assumed,
+                        redirected: t.redirected,
+                        after_handshake: false,
+                    });
                 }
             }
         }
         tokens = next_tokens;
     }
-    for t in tokens {
-        let by = t.accepted_by.unwrap_or(Decider::Policy {
-            at: None,
-            table: TableName::Filter,
-            chain: "INPUT".into(),
-            policy: Policy::Accept,
-        });
-        finals.push(Outcome { src: t.src, verdict: Verdict::Accept, by, assumed: t.assumed, redirected: t.redirected });
-    }
-    summarise(finals, pkt.family)
+    tokens
 }
 
 /// Merge outcomes that share a verdict and decider, then cut the source space into regions
 /// with the same set of possible outcomes.
 fn summarise(finals: Vec<Outcome>, family: Family) -> Evaluation {
     let mut merged: Vec<Outcome> = Vec::new();
-    type Key = (Verdict, Decider, Option<(Location, u16)>);
+    type Key = (Verdict, Decider, Option<(Location, u16)>, bool);
     let mut index: HashMap<Key, usize> = HashMap::new();
     for o in finals {
         if o.src.is_empty() {
             continue;
         }
-        let key = (o.verdict.clone(), o.by.clone(), o.redirected);
+        let key = (o.verdict.clone(), o.by.clone(), o.redirected, o.after_handshake);
         match index.get(&key) {
             Some(&i) => {
                 let m = &mut merged[i];

@@ -593,6 +593,19 @@ fn check_table(t: &Table) -> Vec<Problem> {
             }
             // `-o` where there is no output interface yet, `-i` where there is no input one.
             for o in &e.rule.params {
+                if matches!(o.canonical, "--source" | "--destination")
+                    && o.negated.is_some()
+                    && o.arg().is_some_and(|a| a.ends_with("/0"))
+                {
+                    out.push(invalid(
+                        e.at,
+                        format!(
+                            "`! {} {}` matches nothing: iptables (nf_tables) refuses it",
+                            o.name.text,
+                            o.arg().unwrap_or("")
+                        ),
+                    ));
+                }
                 let bad_hooks = match o.canonical {
                     "--out-interface" => 1 | 2,
                     "--in-interface" => 8 | 16,

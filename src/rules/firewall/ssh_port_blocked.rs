@@ -68,6 +68,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
         let Some(&lead) = order.first() else { continue };
         let o = &ev.outcomes[lead];
         let mut why = format!("by {}", o.by.describe());
+        if o.after_handshake {
+            why = format!(
+                "{why} after the handshake (only the SYN is accepted: add `-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`)"
+            );
+        }
         if r.backend.kind == BackendKind::Ufw
             && r.backend.family == Family::Ipv6
             && ctx
