@@ -103,6 +103,10 @@ impl Firewall {
     pub fn from_root(root: &HostRoot, sources: &mut SourceMap) -> Firewall {
         let mut fw = Firewall { services: services_of(root), ..Firewall::default() };
         for &(path, family) in IPTABLES_PATHS {
+            // One listing of the parent answers "not there" for most hosts.
+            if !root.exists(path.rsplit_once('/').map_or("/", |(dir, _)| dir)) {
+                continue;
+            }
             let bytes = match root.read(path) {
                 Ok(b) => b,
                 Err(crate::discover::ReadError::NotFound) => continue,

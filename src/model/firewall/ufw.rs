@@ -123,6 +123,9 @@ pub fn load(
         let text = file.text.clone();
         Some((sources.add(file), text))
     };
+    if !root.exists("/etc/ufw") && !root.exists("/etc/default/ufw") {
+        return None;
+    }
     let conf = read("/etc/ufw/ufw.conf", sources);
     let default = read("/etc/default/ufw", sources);
     let mut rules = Vec::new();
