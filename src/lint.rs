@@ -234,7 +234,11 @@ fn run_job(job: &Job, opts: &LintOptions) -> Unit {
                 let file = SourceFile::new(path.clone(), bytes);
                 let family =
                     if kind == FileKind::Ip6tablesSave { Family::Ipv6 } else { firewall::family_of(path, &file.text) };
-                let fw = Firewall::from_file(file, family, &mut sources);
+                let fw = if kind == FileKind::UfwRules {
+                    Firewall::from_fragment(file, family, &mut sources)
+                } else {
+                    Firewall::from_file(file, family, &mut sources)
+                };
                 let host = SshdHost::from_text(
                     PathBuf::from("<no sshd_config>"),
                     Vec::new(),

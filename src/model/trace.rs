@@ -109,7 +109,9 @@ pub fn trace(
                     if iface.is_none() && conds.iter().any(|c| c.contains("interface it arrives on")) {
                         detail.push_str(" (give --iface to decide interface rules)");
                     }
-                    if let Some(Verdict::Unknown(why)) = first.map(|o| &o.verdict) {
+                    if !conds.is_empty()
+                        && let Some(Verdict::Unknown(why)) = first.map(|o| &o.verdict)
+                    {
                         detail = format!("{why}; {detail}");
                     }
                     (at.or_else(|| first.and_then(|o| o.by.location())), detail)
@@ -147,8 +149,10 @@ pub fn trace(
                 port,
                 verdict: Class::Open,
                 at: None,
-                detail: if fw.ufw.as_ref().is_some_and(|u| !u.enabled) {
-                    "ufw is not enabled (ENABLED=no): no rules are loaded".into()
+                detail: if fw.ufw.as_ref().is_some_and(|u| !u.complete) {
+                    "ufw-init would abort (/etc/default/ufw or /etc/ufw/ufw.conf is missing or empty): no rules are loaded".into()
+                } else if fw.ufw.as_ref().is_some_and(|u| !u.enabled) {
+                    "ufw is not enabled (ENABLED is not yes in ufw.conf): no rules are loaded".into()
                 } else {
                     format!("no {} firewall configuration in the host", family_name(family))
                 },

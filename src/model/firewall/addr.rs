@@ -201,7 +201,13 @@ pub fn parse_net(text: &str, family: Family) -> Option<AddrSet> {
                 Family::Ipv6 => IpAddr::V6(m.parse().ok()?),
             };
             let n = to_int(mask_ip);
-            if family == Family::Ipv4 { (n as u32).leading_ones() } else { n.leading_ones() }
+            let ones = if family == Family::Ipv4 { (n as u32).leading_ones() } else { n.leading_ones() };
+            // A non-contiguous mask is applied bit by bit: not an interval, not modelled.
+            let set = if family == Family::Ipv4 { (n as u32).count_ones() } else { n.count_ones() };
+            if ones != set {
+                return None;
+            }
+            ones
         }
     };
     Some(AddrSet::cidr(ip, prefix))

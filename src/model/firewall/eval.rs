@@ -181,11 +181,6 @@ impl Evaluation {
     pub fn region_of(&self, n: u128) -> Option<&Region> {
         self.regions.iter().find(|r| r.src.contains(n))
     }
-
-    /// All sources of a class.
-    pub fn sources_with(&self, class: Class) -> AddrSet {
-        self.regions.iter().filter(|r| self.class_of(r) == class).fold(AddrSet::empty(), |acc, r| acc.union(&r.src))
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -274,6 +269,8 @@ fn iface_matches(pattern: &str, name: &str) -> bool {
 
 struct Compiler<'a> {
     pkt: &'a Packet<'a>,
+    /// Compiling the raw table (before connection tracking).
+    raw: bool,
 }
 
 impl Compiler<'_> {
@@ -435,7 +432,14 @@ impl Compiler<'_> {
                     let arg = o.arg().unwrap_or("");
                     out.push(match o.canonical {
                         "--ctstate" | "--state" => {
-                            let state = if self.pkt.established { "ESTABLISHED" } else { "NEW" };
+                            // raw PREROUTING runs before conntrack: every packet is INVALID there.
+                            let state = if self.raw {
+                                "INVALID"
+                            } else if self.pkt.established {
+                                "ESTABLISHED"
+                            } else {
+                                "NEW"
+                            };
                             let hit = arg.split(',').any(|s| s.eq_ignore_ascii_case(state));
                             negate(if hit { Tri::Yes } else { Tri::No }, neg)
                         }
@@ -586,6 +590,11 @@ impl Compiler<'_> {
             "SNAT" | "MASQUERADE" | "NETMAP" => Target::Accept,
             "QUEUE" | "NFQUEUE" => Target::Unknown(format!("queued to a user-space program (`-j {name}`)")),
             "SYNPROXY" | "TPROXY" | "CLUSTERIP" => Target::Unknown(format!("`-j {name}` is not modelled")),
+            // Untracked packets never match --ctstate NEW/ESTABLISHED later on.
+            "NOTRACK" => Target::Unknown("connection tracking is turned off (`-j NOTRACK`): not modelled".into()),
+            "CT" if t.options.iter().any(|o| o.canonical == "--notrack" || o.name.text == "--notrack") => {
+                Target::Unknown("connection tracking is turned off (`-j CT --notrack`): not modelled".into())
+            }
             _ => Target::Continue,
         }
     }
@@ -623,6 +632,9 @@ struct Token {
 /// Paths through conditional rules are split at most this many times per evaluation; beyond
 /// that the rest of the traffic is reported as undecided.
 const SPLIT_BUDGET: usize = 4096;
+/// Rule visits (rule × path) per walk; chain graphs where many rules jump to the same chains
+/// would otherwise take exponential time. Beyond it, the rest is reported as undecided.
+const VISIT_BUDGET: usize = 5_000_000;
 const MAX_DEPTH: usize = 64;
 
 struct Walker<'a> {
@@ -632,6 +644,7 @@ struct Walker<'a> {
     /// reaches).
     compiled: Vec<Option<std::rc::Rc<Vec<CRule>>>>,
     splits: usize,
+    visits: usize,
 }
 
 enum Ending {
@@ -640,14 +653,14 @@ enum Ending {
 
 impl<'a> Walker<'a> {
     fn new(table: &'a Table, pkt: &'a Packet<'a>) -> Walker<'a> {
-        Walker { pkt, table, compiled: vec![None; table.chains.len()], splits: 0 }
+        Walker { pkt, table, compiled: vec![None; table.chains.len()], splits: 0, visits: 0 }
     }
 
     fn rules(&mut self, idx: usize) -> std::rc::Rc<Vec<CRule>> {
         if let Some(r) = &self.compiled[idx] {
             return r.clone();
         }
-        let c = Compiler { pkt: self.pkt };
+        let c = Compiler { pkt: self.pkt, raw: self.table.name == TableName::Raw };
         let rules: Vec<CRule> =
             self.table.chains[idx].rules.iter().map(|e| c.rule(self.table, &e.rule, e.at)).collect();
         let rc = std::rc::Rc::new(rules);
@@ -677,6 +690,18 @@ impl<'a> Walker<'a> {
         let mut returned = Vec::new();
         for rule in rules.iter() {
             if live.is_empty() {
+                break;
+            }
+            self.visits += live.len();
+            if self.visits > VISIT_BUDGET {
+                let by = Decider::Rule { at: rule.at, table: self.table.name, chain: chain_name.clone() };
+                for t in live.drain(..) {
+                    out.push(Ending::Verdict(
+                        Verdict::Unknown("too many paths through the chains to follow every one".into()),
+                        by.clone(),
+                        t,
+                    ));
+                }
                 break;
             }
             let Ok(conds) = &rule.conds else { continue };

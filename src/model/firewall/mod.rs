@@ -131,9 +131,17 @@ impl Firewall {
 
     /// One iptables-save file on its own (a lone file, standard input).
     pub fn from_file(file: SourceFile, family: Family, sources: &mut SourceMap) -> Firewall {
-        let mut fw = Firewall { services: builtin_services(), ..Firewall::default() };
+        let mut fw = Firewall::default();
         fw.add_iptables(file, family, sources);
         fw
+    }
+
+    /// A ufw rules file on its own (a config repository's copy): ufw-init loads it on top of
+    /// its own chains, so only its syntax can be checked.
+    pub fn from_fragment(file: SourceFile, family: Family, sources: &mut SourceMap) -> Firewall {
+        let ast = parse_family(&file.text, family);
+        let id = sources.add(file);
+        Firewall { iptables: vec![IptablesFile { file: id, ast, problems: Vec::new() }], ..Firewall::default() }
     }
 
     fn add_iptables(&mut self, file: SourceFile, family: Family, sources: &mut SourceMap) {
@@ -194,13 +202,10 @@ pub fn family_of(path: &std::path::Path, text: &str) -> Family {
     Family::Ipv4
 }
 
-fn builtin_services() -> Vec<(String, u16)> {
-    Vec::new()
-}
-
-/// TCP port names from the root's /etc/services (the built-in table is the fallback).
+/// TCP port names from the root's /etc/services (`service_port` falls back to a built-in
+/// table).
 fn services_of(root: &HostRoot) -> Vec<(String, u16)> {
-    let Ok(bytes) = root.read("/etc/services") else { return builtin_services() };
+    let Ok(bytes) = root.read("/etc/services") else { return Vec::new() };
     let text = String::from_utf8_lossy(&bytes);
     let mut out = Vec::new();
     for line in text.lines() {

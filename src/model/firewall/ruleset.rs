@@ -218,6 +218,11 @@ impl Ruleset {
     /// Apply one restore run. Returns the problems that make it fail; on failure nothing of
     /// the batch is applied.
     pub fn apply(&mut self, batch: &Batch) -> Vec<Problem> {
+        // iptables-restore stops at the first line it cannot parse: nothing of the run is
+        // loaded (the syntax errors themselves are FW001's).
+        if !batch.ast.errors().is_empty() {
+            return Vec::new();
+        }
         let mut next = self.clone();
         let mut problems = Vec::new();
         for t in &batch.ast.tables {
@@ -393,13 +398,19 @@ fn command(table: &mut Table, c: &Command, at: Location, created: &mut Vec<Strin
                 }
                 (Some(n), None) => return missing(n),
             };
-            let names: Vec<String> = victims.iter().map(|&i| table.chains[i].name.clone()).collect();
+            let names: std::collections::HashSet<String> =
+                victims.iter().map(|&i| table.chains[i].name.clone()).collect();
+            // Targets of rules in chains that stay.
+            let kept_targets: std::collections::HashSet<&str> = table
+                .chains
+                .iter()
+                .filter(|c| !names.contains(&c.name))
+                .flat_map(|c| c.rules.iter())
+                .filter_map(|e| e.rule.target.as_ref().map(|t| t.name.text.as_str()))
+                .collect();
             for &i in &victims {
                 let ch = &table.chains[i];
-                let referenced = table.chains.iter().any(|other| {
-                    !names.contains(&other.name)
-                        && other.rules.iter().any(|e| e.rule.target.as_ref().is_some_and(|t| t.name.text == ch.name))
-                });
+                let referenced = kept_targets.contains(ch.name.as_str());
                 if (chain_name.is_some() && !ch.rules.is_empty()) || referenced {
                     return Some(invalid(
                         at,

@@ -44,7 +44,7 @@ struct MatchBox {
     empty: Option<String>,
 }
 
-const STATES: &[&str] = &["NEW", "ESTABLISHED", "RELATED", "INVALID", "UNTRACKED", "SNAT", "DNAT"];
+const STATES: &[&str] = &["NEW", "ESTABLISHED", "RELATED", "INVALID", "UNTRACKED"];
 
 fn ports(spec: &str) -> Option<Vec<(u16, u16)>> {
     spec.split(',')
@@ -159,6 +159,10 @@ fn build(rule: &Rule, family: Family) -> MatchBox {
                 }
                 ("conntrack", "--ctstate") | ("state", "--state") => {
                     let listed: Vec<String> = arg.split(',').map(|s| s.to_ascii_uppercase()).collect();
+                    // SNAT and DNAT are flags on top of the other states, not states of their own.
+                    if listed.iter().any(|s| s == "SNAT" || s == "DNAT") {
+                        b.opaque = true;
+                    }
                     let set: Vec<String> =
                         STATES.iter().map(|s| s.to_string()).filter(|s| listed.contains(s) != neg).collect();
                     let next: Vec<String> = match &b.states {
@@ -186,7 +190,23 @@ fn build(rule: &Rule, family: Family) -> MatchBox {
                 _ => {
                     if matches!(
                         name.as_str(),
-                        "recent" | "limit" | "hashlimit" | "connlimit" | "statistic" | "quota" | "set"
+                        // Stateful matches, and fields a target between two rules can change.
+                        "recent"
+                            | "limit"
+                            | "hashlimit"
+                            | "connlimit"
+                            | "statistic"
+                            | "quota"
+                            | "set"
+                            | "mark"
+                            | "connmark"
+                            | "dscp"
+                            | "tos"
+                            | "ttl"
+                            | "hl"
+                            | "ecn"
+                            | "tcpmss"
+                            | "length"
                     ) {
                         b.stateful = true;
                     }
@@ -237,7 +257,7 @@ fn covers(outer: &MatchBox, inner: &MatchBox) -> bool {
 }
 
 /// What a rule does to a packet it matches, if that ends the walk through its chain.
-fn terminal_action(table: &Table, rule: &Rule, family: Family, depth: usize) -> Option<String> {
+fn terminal_action(table: &Table, rule: &Rule, family: Family, depth: usize, memo: &Memo) -> Option<String> {
     let t = rule.target.as_ref()?;
     let name = t.name.text.as_str();
     match name {
@@ -255,12 +275,25 @@ fn terminal_action(table: &Table, rule: &Rule, family: Family, depth: usize) -> 
         _ => {
             // A jump to a chain every packet leaves with a verdict.
             let i = table.chain(name)?;
-            always_decides(table, i, family, depth + 1).map(|a| format!("{a} via {name}"))
+            always_decides(table, i, family, depth + 1, memo).map(|a| format!("{a} via {name}"))
         }
     }
 }
 
-fn always_decides(table: &Table, chain: usize, family: Family, depth: usize) -> Option<String> {
+/// `always_decides` per chain, computed once (the answer does not depend on the depth it is
+/// asked from: tables with loops are refused before this runs).
+type Memo = std::cell::RefCell<std::collections::HashMap<usize, Option<String>>>;
+
+fn always_decides(table: &Table, chain: usize, family: Family, depth: usize, memo: &Memo) -> Option<String> {
+    if let Some(hit) = memo.borrow().get(&chain) {
+        return hit.clone();
+    }
+    let answer = always_decides_uncached(table, chain, family, depth, memo);
+    memo.borrow_mut().insert(chain, answer.clone());
+    answer
+}
+
+fn always_decides_uncached(table: &Table, chain: usize, family: Family, depth: usize, memo: &Memo) -> Option<String> {
     if depth > 8 {
         return None;
     }
@@ -271,7 +304,9 @@ fn always_decides(table: &Table, chain: usize, family: Family, depth: usize) -> 
         if let Some(t) = &e.rule.target {
             let returns = t.name.text == "RETURN"
                 || (t.kind == TargetKind::Goto
-                    && table.chain(&t.name.text).is_none_or(|j| always_decides(table, j, family, depth + 1).is_none()));
+                    && table
+                        .chain(&t.name.text)
+                        .is_none_or(|j| always_decides(table, j, family, depth + 1, memo).is_none()));
             if returns {
                 return None;
             }
@@ -286,14 +321,14 @@ fn always_decides(table: &Table, chain: usize, family: Family, depth: usize) -> 
             && b.src.is_full(family)
             && b.dst.is_full(family);
         if universal {
-            let a = terminal_action(table, &e.rule, family, depth)?;
+            let a = terminal_action(table, &e.rule, family, depth, memo)?;
             if a == "RETURN" {
                 return None;
             }
             actions.retain(|x| *x != a);
-            return Some(if actions.is_empty() { a } else { "ACCEPT, DROP or REJECT".into() });
+            return Some(if actions.is_empty() { a } else { format!("{} or {a}", actions.join(", ")) });
         }
-        if let Some(a) = terminal_action(table, &e.rule, family, depth) {
+        if let Some(a) = terminal_action(table, &e.rule, family, depth, memo) {
             actions.push(a);
         }
     }
@@ -306,6 +341,7 @@ pub fn unreachable(rs: &Ruleset, report: &dyn Fn(&Entry) -> bool, unused_chains:
     let family = rs.family;
     let mut out = Vec::new();
     for table in &rs.tables {
+        let memo = Memo::default();
         for chain in &table.chains {
             let mut earlier: Vec<(&Entry, MatchBox, String)> = Vec::new();
             for e in &chain.rules {
@@ -319,7 +355,7 @@ pub fn unreachable(rs: &Ruleset, report: &dyn Fn(&Entry) -> bool, unused_chains:
                             why: Why::Contradictory(why.clone()),
                         });
                     } else if let Some((q, _, action)) = earlier.iter().find(|(_, qb, _)| covers(qb, &b)) {
-                        let mine = terminal_action(table, &e.rule, family, 0)
+                        let mine = terminal_action(table, &e.rule, family, 0, &memo)
                             .or_else(|| e.rule.target.as_ref().map(|t| t.name.text.clone()))
                             .unwrap_or_default();
                         let strip = |s: &str| s.split(" via ").next().unwrap_or(s).to_string();
@@ -336,7 +372,7 @@ pub fn unreachable(rs: &Ruleset, report: &dyn Fn(&Entry) -> bool, unused_chains:
                     }
                 }
                 if b.empty.is_none()
-                    && let Some(action) = terminal_action(table, &e.rule, family, 0)
+                    && let Some(action) = terminal_action(table, &e.rule, family, 0, &memo)
                 {
                     earlier.push((e, b, action));
                 }

@@ -42,7 +42,8 @@ pub fn parse_settings(text: &str, file: FileId, into: &mut UfwSettings) {
     for raw in text.split_inclusive('\n') {
         let start = offset;
         offset += raw.len();
-        let line = raw.trim_end_matches(['\n', '\r']);
+        // sh keeps a carriage return in the value (`ENABLED=yes\r` is not yes).
+        let line = raw.trim_end_matches('\n');
         let trimmed = line.trim_start();
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
@@ -51,8 +52,7 @@ pub fn parse_settings(text: &str, file: FileId, into: &mut UfwSettings) {
         if key.is_empty() || !key.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') {
             continue;
         }
-        let value = value.trim_end();
-        let value = value.split(" #").next().unwrap_or(value);
+        let value = value.split([' ', '\t']).next().unwrap_or(value);
         let value = if value.len() >= 2
             && ((value.starts_with('"') && value.ends_with('"')) || (value.starts_with('\'') && value.ends_with('\'')))
         {
@@ -79,8 +79,6 @@ pub struct Ufw {
     pub rules: Vec<(String, FileId, IptablesAst)>,
     /// What ufw-init would build, per family (only when enabled and complete).
     pub built: Vec<Built>,
-    /// Messages ufw-init prints ("Couldn't find …").
-    pub notes: Vec<(Location, String)>,
 }
 
 impl Ufw {
@@ -94,10 +92,6 @@ impl Ufw {
                     })
                 })
         })
-    }
-
-    pub fn files(&self) -> impl Iterator<Item = FileId> + '_ {
-        self.conf_file.into_iter().chain(self.default_file).chain(self.rules.iter().map(|(_, id, _)| *id))
     }
 }
 
@@ -156,7 +150,6 @@ pub fn load(
         default_file: default.map(|d| d.0),
         rules,
         built: Vec::new(),
-        notes: Vec::new(),
     };
     if enabled {
         ufw.built = build(&ufw);

@@ -43,17 +43,19 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
     if u.enabled || !u.has_user_rules() {
         return;
     }
-    let at = u
-        .settings
-        .get("ENABLED")
-        .map(|s| s.at)
-        .or_else(|| u.conf_file.map(|file| Location { file, span: Default::default() }))
-        .unwrap_or_default();
+    let file_start = |file: crate::source::FileId| Location { file, span: Default::default() };
+    let (at, message) = if u.complete {
+        let Some(at) = u.settings.get("ENABLED").map(|s| s.at).or_else(|| u.conf_file.map(file_start)) else {
+            return;
+        };
+        (at, "ufw has rules in user.rules/user6.rules but is not enabled: none of them is loaded at boot".to_string())
+    } else {
+        let missing = if u.default_file.is_none() { "/etc/default/ufw" } else { "/etc/ufw/ufw.conf" };
+        let Some(at) = u.rules.first().map(|(_, id, _)| file_start(*id)) else { return };
+        (at, format!("ufw has rules but `{missing}` is missing or empty: ufw-init aborts and none of them is loaded"))
+    };
     out.push(
-        Violation::new(
-            at,
-            "ufw has rules in user.rules/user6.rules but is not enabled: none of them is loaded at boot",
-        )
-        .help("review the rules (and that SSH is allowed), then `ufw enable`, or remove them"),
+        Violation::new(at, message)
+            .help("review the rules (and that SSH is allowed), then `ufw enable`, or remove them"),
     );
 }

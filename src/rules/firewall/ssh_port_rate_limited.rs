@@ -52,7 +52,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
             if !matches!(o.verdict, Verdict::Drop | Verdict::Refuse(_)) {
                 continue;
             }
-            for (c, _) in o.assumed.iter().filter(|(c, _)| c.kind == CondKind::RateLimit) {
+            for (c, _) in o.assumed.iter().filter(|(c, holds)| c.kind == CondKind::RateLimit && refuses(c, *holds)) {
                 if seen.contains(&(c.at, r.listener.port)) {
                     continue;
                 }
@@ -75,6 +75,15 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
             }
         }
     }
+}
+
+/// Whether this side of a rate-limit condition is the one that turns connections away:
+/// `limit`/`hashlimit --hashlimit-upto` accept under the limit (refusal when they do not hold);
+/// `recent --update/--rcheck`, `connlimit`, `hashlimit --hashlimit-above` match the excess.
+/// A `recent` list that admits (port knocking) is not a limit at all.
+fn refuses(c: &crate::model::firewall::eval::Cond, holds: bool) -> bool {
+    let under_limit = c.text.starts_with("`-m limit") || c.text.contains("--hashlimit-upto");
+    if under_limit { !holds } else { holds }
 }
 
 #[cfg(test)]
