@@ -105,9 +105,6 @@ pub fn kind_from_content(bytes: &[u8]) -> FileKind {
     if lines > 0 && known * 2 > lines { FileKind::SshdConfig } else { FileKind::Unknown }
 }
 
-/// Directories under `<root>/etc` whose files make a host root: sshd's, ufw's, iptables'.
-const HOST_DIRS: &[&str] = &["ssh", "ufw", "iptables", "default", "sysconfig"];
-
 /// If `path` is under `<root>/etc/ssh/`, `<root>/etc/ufw/`, `<root>/etc/iptables/`, or is
 /// `<root>/etc/default/ufw` or `<root>/etc/sysconfig/ip(6)tables`, the root.
 pub fn infer_root(path: &Path) -> Option<PathBuf> {
@@ -121,7 +118,7 @@ pub fn infer_root(path: &Path) -> Option<PathBuf> {
             "sysconfig" => matches!(leaf.as_str(), "iptables" | "ip6tables") && i + 3 == comps.len(),
             _ => false,
         };
-        if comps[i].as_os_str() == "etc" && host_dir && HOST_DIRS.contains(&next.as_str()) {
+        if comps[i].as_os_str() == "etc" && host_dir {
             let root: PathBuf = comps[..i].iter().collect();
             return Some(if root.as_os_str().is_empty() { PathBuf::from(".") } else { root });
         }
@@ -593,7 +590,9 @@ fn walk_dir(dir: &Path, d: &mut Discovery) {
             continue;
         }
         if entry.file_type().is_dir() && under_etc && (entry.file_name() == "ufw" || entry.file_name() == "iptables") {
-            add_file(&entry.path().join("x"), d);
+            if let Some(root) = entry.path().parent().and_then(Path::parent) {
+                d.hosts.push(if root.as_os_str().is_empty() { PathBuf::from(".") } else { root.to_path_buf() });
+            }
             walker.skip_current_dir();
             continue;
         }

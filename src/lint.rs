@@ -308,16 +308,7 @@ fn check_unit(
     } else {
         Vec::new()
     };
-    files.extend(firewall.files().into_iter().map(|(id, kind)| {
-        let kind = match kind {
-            "ip6tables-save" => FileKind::Ip6tablesSave,
-            "ufw-conf" => FileKind::UfwConf,
-            "ufw-default" => FileKind::UfwDefault,
-            "ufw-rules" => FileKind::UfwRules,
-            _ => FileKind::IptablesSave,
-        };
-        (id, kind)
-    }));
+    files.extend(firewall.files());
     files.extend(unreadable_ids.into_iter().map(|id| (id, FileKind::Unknown)));
     let version = sshd_present.then(|| host.version());
 

@@ -286,11 +286,8 @@ fn run_lint(args: LintArgs) -> i32 {
         },
     };
     let result = if args.paths.iter().any(|p| p.as_os_str() == "-") {
-        let kind = match args.stdin_kind {
-            StdinKind::Sshd => lint::StdinKind::Sshd,
-            StdinKind::Iptables => lint::StdinKind::Iptables,
-            StdinKind::Ip6tables => lint::StdinKind::Ip6tables,
-            StdinKind::Nft => return usage("`--stdin-kind nft` is not supported yet (nftables is a later backend)"),
+        let Some(kind) = stdin_kind(args.stdin_kind) else {
+            return usage("`--stdin-kind nft` is not supported yet (nftables is a later backend)");
         };
         let mut buf = Vec::new();
         if let Err(e) = std::io::stdin().take(discover::MAX_FILE_BYTES).read_to_end(&mut buf) {
@@ -395,6 +392,16 @@ fn effective(args: EffectiveArgs) -> i32 {
     }
 }
 
+/// The library's reading of `--stdin-kind` (`None`: not supported yet).
+fn stdin_kind(kind: StdinKind) -> Option<lint::StdinKind> {
+    match kind {
+        StdinKind::Sshd => Some(lint::StdinKind::Sshd),
+        StdinKind::Iptables => Some(lint::StdinKind::Iptables),
+        StdinKind::Ip6tables => Some(lint::StdinKind::Ip6tables),
+        StdinKind::Nft => None,
+    }
+}
+
 fn trace(args: TraceArgs) -> i32 {
     let from: std::net::IpAddr = match args.from.parse() {
         Ok(ip) => ip,
@@ -406,11 +413,8 @@ fn trace(args: TraceArgs) -> i32 {
     };
     let opts = LintOptions { root: args.common.root.clone(), version, ..LintOptions::default() };
     let stdin = if args.path.as_deref().is_some_and(|p| p.as_os_str() == "-") {
-        let kind = match args.stdin_kind {
-            StdinKind::Sshd => lint::StdinKind::Sshd,
-            StdinKind::Iptables => lint::StdinKind::Iptables,
-            StdinKind::Ip6tables => lint::StdinKind::Ip6tables,
-            StdinKind::Nft => return usage("`--stdin-kind nft` is not supported yet (nftables is a later backend)"),
+        let Some(kind) = stdin_kind(args.stdin_kind) else {
+            return usage("`--stdin-kind nft` is not supported yet (nftables is a later backend)");
         };
         let mut buf = Vec::new();
         if let Err(e) = std::io::stdin().take(discover::MAX_FILE_BYTES).read_to_end(&mut buf) {

@@ -10,8 +10,8 @@
 //! specification.
 
 use crate::ast::iptables::{
-    ChainDecl, Command, CommandKind, Counters, Family, Invalid, IptablesAst, Line, Match, Opt, Rule, SyntaxError,
-    Table, TableName, Target, TargetKind, Word,
+    ChainDecl, Command, CommandKind, Counters, Family, Invalid, IptablesAst, Line, Match, Opt, Rule, SERVICES,
+    SyntaxError, TARGET_EXTENSIONS, Table, TableName, Target, TargetKind, Word,
 };
 use crate::source::Span;
 use nom::{
@@ -217,53 +217,6 @@ fn chain_line(line: &str, start: usize, table: Option<TableName>, family: Family
     Line::Chain(ChainDecl { span, name, policy, counters, builtin })
 }
 
-/// Names of target extensions (and the standard verdicts), which a chain may not take
-/// ("chain name may not clash with target name").
-const TARGET_NAMES: &[&str] = &[
-    "ACCEPT",
-    "DROP",
-    "QUEUE",
-    "RETURN",
-    "AUDIT",
-    "CHECKSUM",
-    "CLASSIFY",
-    "CLUSTERIP",
-    "CONNMARK",
-    "CONNSECMARK",
-    "CT",
-    "DNAT",
-    "DNPT",
-    "DSCP",
-    "ECN",
-    "HL",
-    "HMARK",
-    "IDLETIMER",
-    "LED",
-    "LOG",
-    "MARK",
-    "MASQUERADE",
-    "NETMAP",
-    "NFLOG",
-    "NFQUEUE",
-    "NOTRACK",
-    "RATEEST",
-    "REDIRECT",
-    "REJECT",
-    "SECMARK",
-    "SET",
-    "SNAT",
-    "SNPT",
-    "SYNPROXY",
-    "TCPMSS",
-    "TCPOPTSTRIP",
-    "TEE",
-    "TOS",
-    "TPROXY",
-    "TRACE",
-    "TTL",
-    "ULOG",
-];
-
 /// The checks iptables applies to a new user chain's name (`-N` and `:NAME`).
 fn check_chain_name(name: &str, _family: Family) -> Result<(), String> {
     if name.len() >= 29 {
@@ -275,7 +228,7 @@ fn check_chain_name(name: &str, _family: Family) -> Result<(), String> {
     if name.starts_with('!') {
         return Err(format!("chain name `{name}` starts with `!`"));
     }
-    if TARGET_NAMES.contains(&name) {
+    if TARGET_EXTENSIONS.contains(&name) {
         return Err(format!("chain name `{name}` clashes with the target of that name"));
     }
     Ok(())
@@ -1258,7 +1211,7 @@ impl CommandParser {
                 if kind == TargetKind::Jump {
                     self.target_def = TARGETS.iter().position(|t| t.name == name.text);
                     self.target_unmodelled = self.target_def.is_none()
-                        && TARGET_NAMES.contains(&name.text.as_str())
+                        && TARGET_EXTENSIONS.contains(&name.text.as_str())
                         && !matches!(name.text.as_str(), "ACCEPT" | "DROP" | "QUEUE" | "RETURN");
                 }
                 if name.text.is_empty() {
@@ -1536,38 +1489,6 @@ fn list_of(t: &str, names: &[&str]) -> bool {
 fn tcp_flags(t: &str) -> bool {
     list_of(t, &["SYN", "ACK", "FIN", "RST", "URG", "PSH", "ALL", "NONE"])
 }
-
-/// Service names accepted for ports (from a stock /etc/services; the model resolves ports).
-pub const SERVICES: &[(&str, u16)] = &[
-    ("ssh", 22),
-    ("ftp", 21),
-    ("ftp-data", 20),
-    ("telnet", 23),
-    ("smtp", 25),
-    ("domain", 53),
-    ("http", 80),
-    ("www", 80),
-    ("pop3", 110),
-    ("ntp", 123),
-    ("imap2", 143),
-    ("snmp", 161),
-    ("ldap", 389),
-    ("https", 443),
-    ("submission", 587),
-    ("imaps", 993),
-    ("pop3s", 995),
-    ("openvpn", 1194),
-    ("mysql", 3306),
-    ("postgresql", 5432),
-    ("bootps", 67),
-    ("bootpc", 68),
-    ("tftp", 69),
-    ("kerberos", 88),
-    ("sunrpc", 111),
-    ("microsoft-ds", 445),
-    ("syslog", 514),
-    ("rsync", 873),
-];
 
 /// A port number or service name (nom: digits, or a service-name word).
 fn port_number(t: &str) -> bool {

@@ -128,12 +128,11 @@ impl Decider {
         match self {
             Decider::Rule { table, chain, .. } => format!("a rule in {} {chain}", table.as_str()),
             Decider::Policy { table, chain, policy, at } => format!(
-                "the {} policy {} of {} {chain}",
-                if at.is_some() { "" } else { "default" },
+                "the {}policy {} of {} {chain}",
+                if at.is_some() { "" } else { "default " },
                 policy.as_str(),
                 table.as_str()
-            )
-            .replace("the  policy", "the policy"),
+            ),
         }
     }
 }
@@ -223,7 +222,8 @@ fn port_range(spec: &str, services: &dyn Fn(&str) -> Option<u16>) -> Option<(u16
     }
 }
 
-fn port_list(spec: &str, services: &dyn Fn(&str) -> Option<u16>) -> Option<Vec<(u16, u16)>> {
+/// A port, range (`a:b`, `:b`, `a:`) or comma-separated list of them, names resolved.
+pub(super) fn port_list(spec: &str, services: &dyn Fn(&str) -> Option<u16>) -> Option<Vec<(u16, u16)>> {
     spec.split(',').map(|p| port_range(p, services)).collect()
 }
 

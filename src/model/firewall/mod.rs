@@ -9,7 +9,7 @@ pub mod shadow;
 pub mod ufw;
 
 use crate::ast::iptables::{Family, IptablesAst};
-use crate::discover::HostRoot;
+use crate::discover::{FileKind, HostRoot};
 use crate::source::{FileId, SourceFile, SourceMap};
 use crate::syntax::iptables::parse_family;
 use addr::AddrSet;
@@ -85,16 +85,18 @@ impl Firewall {
     }
 
     /// Every firewall file read, with its kind for `--format json`'s `files`.
-    pub fn files(&self) -> Vec<(FileId, &'static str)> {
-        let mut out: Vec<(FileId, &'static str)> = self
+    pub fn files(&self) -> Vec<(FileId, FileKind)> {
+        let mut out: Vec<(FileId, FileKind)> = self
             .iptables
             .iter()
-            .map(|f| (f.file, if f.ast.family == Family::Ipv6 { "ip6tables-save" } else { "iptables-save" }))
+            .map(|f| {
+                (f.file, if f.ast.family == Family::Ipv6 { FileKind::Ip6tablesSave } else { FileKind::IptablesSave })
+            })
             .collect();
         if let Some(u) = &self.ufw {
-            out.extend(u.conf_file.map(|id| (id, "ufw-conf")));
-            out.extend(u.default_file.map(|id| (id, "ufw-default")));
-            out.extend(u.rules.iter().map(|(_, id, _)| (*id, "ufw-rules")));
+            out.extend(u.conf_file.map(|id| (id, FileKind::UfwConf)));
+            out.extend(u.default_file.map(|id| (id, FileKind::UfwDefault)));
+            out.extend(u.rules.iter().map(|(_, id, _)| (*id, FileKind::UfwRules)));
         }
         out
     }
@@ -164,7 +166,7 @@ impl Firewall {
             .iter()
             .find(|(n, _)| n == name)
             .map(|&(_, p)| p)
-            .or_else(|| crate::syntax::iptables::SERVICES.iter().find(|(n, _)| *n == name).map(|&(_, p)| p))
+            .or_else(|| crate::ast::iptables::SERVICES.iter().find(|(n, _)| *n == name).map(|&(_, p)| p))
     }
 
     /// Evaluate a new TCP connection to `port` through backend `index`, for `sources`.

@@ -120,55 +120,7 @@ pub struct Batch<'a> {
     pub at: Option<Location>,
 }
 
-/// Targets that are extensions, not chains (iptables-extensions(8) TARGET EXTENSIONS).
-pub const TARGET_EXTENSIONS: &[&str] = &[
-    "ACCEPT",
-    "DROP",
-    "RETURN",
-    "QUEUE",
-    "AUDIT",
-    "CHECKSUM",
-    "CLASSIFY",
-    "CLUSTERIP",
-    "CONNMARK",
-    "CONNSECMARK",
-    "CT",
-    "DNAT",
-    "DNPT",
-    "DSCP",
-    "ECN",
-    "HL",
-    "HMARK",
-    "IDLETIMER",
-    "LED",
-    "LOG",
-    "MARK",
-    "MASQUERADE",
-    "NETMAP",
-    "NFLOG",
-    "NFQUEUE",
-    "NOTRACK",
-    "RATEEST",
-    "REDIRECT",
-    "REJECT",
-    "SECMARK",
-    "SET",
-    "SNAT",
-    "SNPT",
-    "SYNPROXY",
-    "TCPMSS",
-    "TCPOPTSTRIP",
-    "TEE",
-    "TOS",
-    "TPROXY",
-    "TRACE",
-    "TTL",
-    "ULOG",
-];
-
-pub fn is_extension(name: &str) -> bool {
-    TARGET_EXTENSIONS.contains(&name)
-}
+pub use crate::ast::iptables::is_target_extension as is_extension;
 
 /// The netfilter hooks a built-in chain is attached to.
 fn hook_of(chain: &str) -> u8 {

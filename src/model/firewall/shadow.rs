@@ -47,23 +47,8 @@ struct MatchBox {
 const STATES: &[&str] = &["NEW", "ESTABLISHED", "RELATED", "INVALID", "UNTRACKED"];
 
 fn ports(spec: &str) -> Option<Vec<(u16, u16)>> {
-    spec.split(',')
-        .map(|p| {
-            let one = |s: &str| -> Option<u16> {
-                if s.bytes().all(|c| c.is_ascii_digit()) {
-                    s.parse().ok()
-                } else {
-                    crate::syntax::iptables::SERVICES.iter().find(|(n, _)| *n == s).map(|&(_, p)| p)
-                }
-            };
-            match p.split_once(':') {
-                Some((a, b)) => {
-                    Some((if a.is_empty() { 0 } else { one(a)? }, if b.is_empty() { 65535 } else { one(b)? }))
-                }
-                None => one(p).map(|n| (n, n)),
-            }
-        })
-        .collect()
+    let builtin = |n: &str| crate::ast::iptables::SERVICES.iter().find(|(name, _)| *name == n).map(|&(_, p)| p);
+    super::eval::port_list(spec, &builtin)
 }
 
 fn intersect_ports(a: &[(u16, u16)], b: &[(u16, u16)]) -> Vec<(u16, u16)> {
