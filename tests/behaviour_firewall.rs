@@ -59,6 +59,10 @@
 
 mod common;
 
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
+
 use common::{run, sshlint, tail};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -879,29 +883,6 @@ fn rebuild_ufw_fixture(dir: &Path, scratch: &Path) {
 // ---------------------------------------------------------------------------------------------
 // The generator
 
-/// xorshift64*: small, deterministic, good enough to pick fragments.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
-
 const V4_SOURCES: &[&str] = &[
     "192.0.2.0/24",
     "192.0.2.0/25",
@@ -964,20 +945,20 @@ impl Gen {
                 items.push(item);
             }
         }
-        let neg = if rng.chance(15) { "! " } else { "" };
+        let neg = if rng.percent(15) { "! " } else { "" };
         let opt = rng.pick(&["--dports", "--dports", "--ports"]);
         format!("-m multiport {neg}{opt} {}", items.join(","))
     }
 
     fn address(&mut self, rng: &mut Rng, v6: bool, out: &mut Vec<String>) {
-        if rng.chance(25) {
+        if rng.percent(25) {
             let a = rng.pick(if v6 { V6_SOURCES } else { V4_SOURCES });
             // iptables-nft refuses `! -s 0.0.0.0/0` at commit (RULE_APPEND: Invalid argument)
-            let neg = if rng.chance(25) && !a.ends_with("/0") { "! " } else { "" };
+            let neg = if rng.percent(25) && !a.ends_with("/0") { "! " } else { "" };
             out.push(format!("{neg}-s {a}"));
         }
-        if self.dst && rng.chance(30) {
-            let neg = if rng.chance(25) { "! " } else { "" };
+        if self.dst && rng.percent(30) {
+            let neg = if rng.percent(25) { "! " } else { "" };
             let a = rng.pick(if v6 { V6_DESTS } else { V4_DESTS });
             out.push(format!("{neg}-d {a}"));
         }
@@ -986,7 +967,7 @@ impl Gen {
     /// Matches for one rule; the flag says whether the rule is `-p tcp`.
     fn matches(&mut self, rng: &mut Rng, v6: bool, filter: bool) -> (Vec<String>, bool) {
         let mut m = Vec::new();
-        if rng.chance(12) {
+        if rng.percent(12) {
             m.push(rng.pick(IFACES).to_string());
         }
         self.address(rng, v6, &mut m);
@@ -996,25 +977,25 @@ impl Gen {
             m.push("-p tcp".to_string());
             let mut opts = Vec::new();
             let mut mp = None;
-            if rng.chance(70) {
-                if rng.chance(15) {
+            if rng.percent(70) {
+                if rng.percent(15) {
                     mp = Some(self.multiport(rng));
                 } else {
-                    let neg = if rng.chance(12) { "! " } else { "" };
+                    let neg = if rng.percent(12) { "! " } else { "" };
                     opts.push(format!("{neg}--dport {}", self.port_spec(rng)));
                 }
             }
-            if rng.chance(12) {
+            if rng.percent(12) {
                 opts.push(
                     rng.pick(&["--syn", "! --syn", "--tcp-flags FIN,SYN,RST,ACK SYN", "--tcp-flags SYN,ACK ACK"])
                         .to_string(),
                 );
             }
-            if rng.chance(5) {
+            if rng.percent(5) {
                 opts.push(rng.pick(&["--sport 1024:65535", "--sport 1:1023", "! --sport 1:1023"]).to_string());
             }
             if !opts.is_empty() {
-                if rng.chance(60) {
+                if rng.percent(60) {
                     m.push("-m tcp".to_string());
                 }
                 m.extend(opts);
@@ -1022,7 +1003,7 @@ impl Gen {
             m.extend(mp);
         } else if roll < 70 {
             m.push("-p udp".to_string());
-            if rng.chance(60) {
+            if rng.percent(60) {
                 m.push(format!("-m udp --dport {}", rng.pick(&["22", "53", "2222"])));
             }
         } else if roll < 76 {
@@ -1031,7 +1012,7 @@ impl Gen {
                     .to_string(),
             );
         }
-        if rng.chance(8) {
+        if rng.percent(8) {
             let r = if v6 {
                 rng.pick(&[
                     "--src-range 2001:db8::1-2001:db8::ff",
@@ -1046,14 +1027,14 @@ impl Gen {
                 ])
             };
             m.push(format!("-m iprange {r}"));
-            if self.dst && rng.chance(30) {
+            if self.dst && rng.percent(30) {
                 m.push(
                     if v6 { "--dst-range 2001:db8::1-2001:db8::1" } else { "--dst-range 192.0.2.1-192.0.2.1" }
                         .to_string(),
                 );
             }
         }
-        if filter && rng.chance(15) {
+        if filter && rng.percent(15) {
             m.push(
                 rng.pick(&[
                     "-m conntrack --ctstate NEW",
@@ -1068,7 +1049,7 @@ impl Gen {
                 .to_string(),
             );
         }
-        if rng.chance(6) {
+        if rng.percent(6) {
             let t = if v6 {
                 rng.pick(&["--dst-type LOCAL", "! --dst-type LOCAL", "--dst-type MULTICAST", "--dst-type UNICAST"])
             } else {
@@ -1082,15 +1063,15 @@ impl Gen {
             };
             m.push(format!("-m addrtype {t}"));
         }
-        if rng.chance(8) {
+        if rng.percent(8) {
             self.serial += 1;
-            m.push(if rng.chance(50) {
+            m.push(if rng.percent(50) {
                 format!("-m comment --comment \"generated rule {}\"", self.serial)
             } else {
                 format!("-m comment --comment gen-{}", self.serial)
             });
         }
-        if filter && self.stateful && rng.chance(15) {
+        if filter && self.stateful && rng.percent(15) {
             self.serial += 1;
             self.used_state = true;
             let n = self.serial;
@@ -1113,7 +1094,7 @@ impl Gen {
     }
 
     fn reject(rng: &mut Rng, v6: bool, tcp: bool) -> String {
-        if tcp && rng.chance(35) {
+        if tcp && rng.percent(35) {
             return "-j REJECT --reject-with tcp-reset".to_string();
         }
         let with = if v6 {
@@ -1148,7 +1129,7 @@ impl Gen {
             65..=71 => "-j RETURN".to_string(),
             72..=77 => rng.pick(&["-j LOG --log-prefix \"generated \"", "-j LOG --log-level 4"]).to_string(),
             78..=94 if !later.is_empty() => {
-                format!("{} {}", if rng.chance(30) { "-g" } else { "-j" }, later[rng.below(later.len())])
+                format!("{} {}", if rng.percent(30) { "-g" } else { "-j" }, later[rng.below(later.len())])
             }
             78..=94 => "-j ACCEPT".to_string(),
             _ => return None,
@@ -1157,16 +1138,16 @@ impl Gen {
 
     fn family(&mut self, rng: &mut Rng, v6: bool) -> String {
         let mut t = String::new();
-        if rng.chance(40) {
+        if rng.percent(40) {
             let tool = if v6 { "ip6tables-save" } else { "iptables-save" };
             let _ = writeln!(t, "# Generated by {tool} v1.8.9 (nf_tables)");
         }
-        if rng.chance(10) {
+        if rng.percent(10) {
             t.push_str("*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n");
             for _ in 0..1 + rng.below(2) {
                 let mut m = Vec::new();
                 self.address(rng, v6, &mut m);
-                if rng.chance(50) {
+                if rng.percent(50) {
                     m.push(format!("-p tcp -m tcp --dport {}", self.port_spec(rng)));
                 }
                 let target = rng.pick(&["-j DROP", "-j DROP", "-j ACCEPT"]);
@@ -1175,7 +1156,7 @@ impl Gen {
             }
             t.push_str("COMMIT\n");
         }
-        if rng.chance(10) {
+        if rng.percent(10) {
             t.push_str(
                 "*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n\
                  :OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n",
@@ -1189,7 +1170,7 @@ impl Gen {
             }
             t.push_str("COMMIT\n");
         }
-        if rng.chance(15) {
+        if rng.percent(15) {
             t.push_str(
                 "*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n\
                  :POSTROUTING ACCEPT [0:0]\n",
@@ -1210,7 +1191,7 @@ impl Gen {
             t.push_str("COMMIT\n");
         }
         t.push_str("*filter\n");
-        let policy = if rng.chance(45) { "ACCEPT" } else { "DROP" };
+        let policy = if rng.percent(45) { "ACCEPT" } else { "DROP" };
         let _ = writeln!(t, ":INPUT {policy} [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]");
         let chains = &CHAINS[..rng.below(CHAINS.len())];
         for c in chains {
@@ -1240,7 +1221,7 @@ fn generate(rng: &mut Rng, index: usize) -> Ruleset {
         }
     };
     let mut g =
-        Gen { ports: [22, 2222, extra], stateful: rng.chance(20), dst: rng.chance(10), serial: 0, used_state: false };
+        Gen { ports: [22, 2222, extra], stateful: rng.percent(20), dst: rng.percent(10), serial: 0, used_state: false };
     let v4 = g.family(rng, false);
     let v6 = g.family(rng, true);
     let config = format!("# generated ruleset {index}\nPort 22\nPort 2222\nPort {extra}\n");
@@ -1401,7 +1382,7 @@ fn kernel_outcomes_match_sshlint_trace() {
     let mut rulesets: Vec<Ruleset> = dirs.iter().map(|d| load_fixture(d)).collect();
     let corpus = rulesets.len();
     assert!(corpus >= 20, "fixtures/behaviour has only {corpus} cases");
-    let mut rng = Rng(seed.max(1));
+    let mut rng = Rng::new(seed);
     rulesets.extend((0..cases).map(|i| generate(&mut rng, i)));
 
     let python = python().expect("python3 (checked above)");
