@@ -140,7 +140,7 @@ pub fn load_host(
         }
         let root = HostRoot::new(dir);
         let sshd = SshdHost::from_root(root.clone(), opts.version, &mut sources);
-        let firewall = Firewall::from_root(&root, &mut sources);
+        let firewall = Firewall::from_root(&root, &sshd.facts.services, &mut sources);
         let sshd_present = match &sshd.loaded.main_error {
             None => true,
             Some(discover::ReadError::NotFound) if !firewall.is_empty() => false,
@@ -197,7 +197,7 @@ fn run_job(job: &Job, opts: &LintOptions) -> Unit {
         Job::Host(dir) => {
             let root = HostRoot::new(dir);
             let host = SshdHost::from_root(root.clone(), opts.version, &mut sources);
-            let fw = Firewall::from_root(&root, &mut sources);
+            let fw = Firewall::from_root(&root, &host.facts.services, &mut sources);
             match &host.loaded.main_error {
                 // A root with only firewall files: sshd's side is its defaults (port 22).
                 Some(discover::ReadError::NotFound) if !fw.is_empty() => {

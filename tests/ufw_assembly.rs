@@ -69,7 +69,7 @@ fn assembly_matches_ufw_init() {
     let mut failures = Vec::new();
     for case in &cases {
         let mut sources = SourceMap::default();
-        let fw = Firewall::from_root(&HostRoot::new(case), &mut sources);
+        let fw = Firewall::from_root(&HostRoot::new(case), &[], &mut sources);
         for (family, dump) in [(Family::Ipv4, "expected.iptables-save"), (Family::Ipv6, "expected.ip6tables-save")] {
             let text = std::fs::read_to_string(case.join(dump)).expect("dump");
             let ast = parse_family(&text, family);

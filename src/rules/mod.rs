@@ -301,7 +301,7 @@ pub mod testing {
         let mut sources = SourceMap::default();
         let root = crate::discover::HostRoot::new(&dir);
         let host = SshdHost::from_root(root.clone(), Some(Version::new(9, 2)), &mut sources);
-        let fw = crate::model::firewall::Firewall::from_root(&root, &mut sources);
+        let fw = crate::model::firewall::Firewall::from_root(&root, &host.facts.services, &mut sources);
         let present = host.loaded.main_error.is_none();
         let ctx = Context { host: &host, firewall: &fw, sshd_present: present, sources: &sources, options };
         let sel = Selection { select: vec![rule.code.to_string()], ..Default::default() };

@@ -101,9 +101,10 @@ impl Firewall {
         out
     }
 
-    /// Read the firewall configuration of a host root.
-    pub fn from_root(root: &HostRoot, sources: &mut SourceMap) -> Firewall {
-        let mut fw = Firewall { services: services_of(root), ..Firewall::default() };
+    /// Read the firewall configuration of a host root. `services` are the root's TCP port
+    /// names (read once, with the sshd model's host facts).
+    pub fn from_root(root: &HostRoot, services: &[(String, u16)], sources: &mut SourceMap) -> Firewall {
+        let mut fw = Firewall { services: services.to_vec(), ..Firewall::default() };
         for &(path, family) in IPTABLES_PATHS {
             // One listing of the parent answers "not there" for most hosts.
             if !root.exists(path.rsplit_once('/').map_or("/", |(dir, _)| dir)) {
@@ -202,27 +203,6 @@ pub fn family_of(path: &std::path::Path, text: &str) -> Family {
         return Family::Ipv6;
     }
     Family::Ipv4
-}
-
-/// TCP port names from the root's /etc/services (`service_port` falls back to a built-in
-/// table).
-fn services_of(root: &HostRoot) -> Vec<(String, u16)> {
-    let Ok(bytes) = root.read("/etc/services") else { return Vec::new() };
-    let text = String::from_utf8_lossy(&bytes);
-    let mut out = Vec::new();
-    for line in text.lines() {
-        let line = line.split('#').next().unwrap_or("");
-        let mut words = line.split_whitespace();
-        let (Some(name), Some(port)) = (words.next(), words.next()) else { continue };
-        let Some((num, proto)) = port.split_once('/') else { continue };
-        let Ok(num) = num.parse::<u16>() else { continue };
-        if proto != "tcp" {
-            continue;
-        }
-        out.push((name.to_string(), num));
-        out.extend(words.map(|alias| (alias.to_string(), num)));
-    }
-    out
 }
 
 /// Where a finding about the firewall of a host points when nothing more precise exists.
