@@ -5,7 +5,7 @@
 use crate::ast::iptables::Family;
 use crate::model::firewall::Firewall;
 use crate::model::firewall::addr::{self, AddrSet};
-use crate::model::firewall::eval::{Class, Verdict};
+use crate::model::firewall::eval::{Class, CondKind, Verdict};
 use crate::model::reach::{self, Listener, family_name};
 use crate::model::sshd::host::SshdHost;
 use crate::model::sshd::keywords::Opt;
@@ -106,7 +106,11 @@ pub fn trace(
                     } else {
                         format!("depends on {}: {}", conds.join(", "), outcomes.join("; or "))
                     };
-                    if iface.is_none() && conds.iter().any(|c| c.contains("interface it arrives on")) {
+                    let on_iface = region
+                        .outcomes
+                        .iter()
+                        .any(|&i| ev.outcomes[i].assumed.iter().any(|(c, _)| c.kind == CondKind::Interface));
+                    if iface.is_none() && on_iface {
                         detail.push_str(" (give --iface to decide interface rules)");
                     }
                     if !conds.is_empty()

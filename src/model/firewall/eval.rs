@@ -31,8 +31,12 @@ pub struct Packet<'a> {
 /// Why a rule may or may not match.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CondKind {
-    /// recent, limit, hashlimit, connlimit: history-dependent, refuses bursts.
+    /// recent `--update/--rcheck`, `hashlimit --hashlimit-above`, `connlimit --connlimit-above`:
+    /// holds for connections over a limit (history-dependent).
     RateLimit,
+    /// `limit`, `hashlimit --hashlimit-upto`, `connlimit --connlimit-upto`: holds while under
+    /// the limit.
+    UnderLimit,
     /// ipset contents (not in the files).
     Set,
     /// Packet or connection marks, statistic, time, owner and other external state.
@@ -531,7 +535,9 @@ impl Compiler<'_> {
                     .chain(m.options.iter().map(|o| opt_text(None, o)))
                     .collect::<Vec<_>>()
                     .join(" ");
-                out.push(Tri::Maybe(CondKind::RateLimit, format!("`{text}`")));
+                let over = m.options.iter().any(|o| matches!(o.canonical, "--hashlimit-above" | "--connlimit-above"));
+                let kind = if over { CondKind::RateLimit } else { CondKind::UnderLimit };
+                out.push(Tri::Maybe(kind, format!("`{text}`")));
             }
             "set" => {
                 let text = m.options.first().map_or_else(|| "-m set".to_string(), |o| opt_text(Some("set"), o));

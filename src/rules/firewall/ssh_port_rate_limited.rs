@@ -52,7 +52,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
             if !matches!(o.verdict, Verdict::Drop | Verdict::Refuse(_)) {
                 continue;
             }
-            for (c, _) in o.assumed.iter().filter(|(c, holds)| c.kind == CondKind::RateLimit && refuses(c, *holds)) {
+            for (c, _) in o.assumed.iter().filter(|(c, holds)| refuses(c.kind, *holds)) {
                 if seen.contains(&(c.at, r.listener.port)) {
                     continue;
                 }
@@ -77,13 +77,15 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
     }
 }
 
-/// Whether this side of a rate-limit condition is the one that turns connections away:
-/// `limit`/`hashlimit --hashlimit-upto` accept under the limit (refusal when they do not hold);
-/// `recent --update/--rcheck`, `connlimit`, `hashlimit --hashlimit-above` match the excess.
-/// A `recent` list that admits (port knocking) is not a limit at all.
-fn refuses(c: &crate::model::firewall::eval::Cond, holds: bool) -> bool {
-    let under_limit = c.text.starts_with("`-m limit") || c.text.contains("--hashlimit-upto");
-    if under_limit { !holds } else { holds }
+/// Whether this side of a rate-limit condition is the one that turns connections away: an
+/// over-the-limit match that holds, or an under-the-limit match that does not. (A `recent`
+/// list that admits, as in port knocking, is not a limit at all.)
+fn refuses(kind: CondKind, holds: bool) -> bool {
+    match kind {
+        CondKind::RateLimit => holds,
+        CondKind::UnderLimit => !holds,
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -97,6 +99,16 @@ mod tests {
             "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -m conntrack --ctstate NEW -m recent --update --seconds 60 --hitcount 4 -j DROP\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
         );
         assert_eq!(f.len(), 1, "{f:?}");
+    }
+
+    #[test]
+    fn under_limit_accept() {
+        // Accepted only while under the limit: the rest falls to the DROP policy.
+        let text = "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -m limit --limit 3/min -j ACCEPT\nCOMMIT\n";
+        assert_eq!(run_firewall(&super::RULE, text).len(), 1);
+        // Port knocking admits from a recent list: not a rate limit.
+        let text = "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -m recent --rcheck --name knock -j ACCEPT\nCOMMIT\n";
+        assert!(run_firewall(&super::RULE, text).is_empty());
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
         }
         for o in &r.eval.outcomes {
             let Verdict::Refuse(kind) = &o.verdict else { continue };
-            if o.assumed.iter().any(|(c, _)| c.kind == CondKind::RateLimit) {
+            if o.assumed.iter().any(|(c, _)| matches!(c.kind, CondKind::RateLimit | CondKind::UnderLimit)) {
                 continue;
             }
             let at = location(ctx, r.backend, &o.by);
