@@ -49,4 +49,37 @@ fn iptables(path: &str) {
         best * 1000.0,
         mb / best
     );
+    // The later phases of a lint, each timed on its own (best of 3).
+    use sshlint::model::firewall::{addr::AddrSet, eval, ruleset, shadow};
+    let ast = sshlint::syntax::iptables::parse(&text);
+    let file = sshlint::source::FileId(0);
+    let time = |name: &str, f: &mut dyn FnMut()| {
+        let best = (0..3)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed().as_secs_f64()
+            })
+            .fold(f64::MAX, f64::min);
+        println!("  {name}: {:.1} ms", best * 1000.0);
+    };
+    let mut rs = ruleset::Ruleset::new(ast.family);
+    time("apply", &mut || {
+        rs = ruleset::Ruleset::new(ast.family);
+        rs.apply(&ruleset::Batch { ast: &ast, file, noflush: false, at: None });
+    });
+    time("unreachable (FW201)", &mut || {
+        shadow::unreachable(&rs, &|_| true, true);
+    });
+    let services = |_: &str| None;
+    let pkt = eval::Packet::syn(ast.family, 22, None, None, &services);
+    time("evaluate port 22", &mut || {
+        eval::evaluate(&rs, &pkt, &AddrSet::full(ast.family));
+    });
+    time("drop", &mut || {
+        let copy = (sshlint::syntax::iptables::parse(&text), rs.clone());
+        let t = Instant::now();
+        drop(copy);
+        println!("    (drop alone {:.1} ms)", t.elapsed().as_secs_f64() * 1000.0);
+    });
 }

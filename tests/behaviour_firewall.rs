@@ -1192,7 +1192,13 @@ impl Gen {
         }
         t.push_str("*filter\n");
         let policy = if rng.percent(45) { "ACCEPT" } else { "DROP" };
-        let _ = writeln!(t, ":INPUT {policy} [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]");
+        // Sometimes OUTPUT is closed too: sshd's replies and REJECT's answers need their own way out.
+        let output = rng.percent(20);
+        let _ = writeln!(
+            t,
+            ":INPUT {policy} [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT {} [0:0]",
+            if output { "DROP" } else { "ACCEPT" }
+        );
         let chains = &CHAINS[..rng.below(CHAINS.len())];
         for c in chains {
             let _ = writeln!(t, ":{c} - [0:0]");
@@ -1208,8 +1214,39 @@ impl Gen {
                 let _ = writeln!(t, "{line}");
             }
         }
+        if output {
+            for _ in 0..rng.below(5) {
+                let line = self.output_rule(rng, v6);
+                let _ = writeln!(t, "-A OUTPUT {line}");
+            }
+        }
         t.push_str("COMMIT\n");
         t
+    }
+
+    /// One rule for a closed OUTPUT chain: accepts of sshd's replies by state, port, flags or
+    /// client address, of REJECT answers (RELATED, RST, ICMP), and drops.
+    fn output_rule(&mut self, rng: &mut Rng, v6: bool) -> String {
+        let client = rng.pick(if v6 { V6_SOURCES } else { V4_SOURCES });
+        let port = self.ports[rng.below(3)];
+        let icmp = if v6 { "ipv6-icmp" } else { "icmp" };
+        match rng.below(10) {
+            0 => "-m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT".to_string(),
+            1 => "-p tcp -m state --state NEW,ESTABLISHED -j ACCEPT".to_string(),
+            2 => format!("-p tcp -m tcp --sport {port} -j ACCEPT"),
+            3 => format!("-p tcp -m tcp --sport {port} --tcp-flags SYN,ACK SYN,ACK -j ACCEPT"),
+            4 => format!("-d {client} -j ACCEPT"),
+            // iptables-nft refuses `! -d 0.0.0.0/0` at commit, as it does `! -s`.
+            5 if !client.ends_with("/0") => format!("! -d {client} -p tcp -m tcp --sport {port} -j ACCEPT"),
+            5 => format!("-d {client} -p tcp -m tcp --sport {port} -j ACCEPT"),
+            6 => "-p tcp -m tcp --tcp-flags RST RST -j ACCEPT".to_string(),
+            7 => format!("-p {icmp} -j ACCEPT"),
+            8 => format!("-d {client} -j DROP"),
+            _ => format!(
+                "-p tcp -m multiport --sports {port},{} -m conntrack --ctstate ESTABLISHED -j ACCEPT",
+                self.ports[0]
+            ),
+        }
     }
 }
 

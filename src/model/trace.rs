@@ -124,15 +124,7 @@ pub fn trace(
                     if let Some((_, p)) = o.redirected {
                         final_port = p;
                     }
-                    let mut detail = if o.after_handshake {
-                        format!(
-                            "the SYN gets through, but the connection's later packets are {} by {}: the TCP handshake completes, then the session hangs or is reset",
-                            o.verdict.describe(),
-                            o.by.describe()
-                        )
-                    } else {
-                        format!("{} by {}", o.verdict.describe(), o.by.describe())
-                    };
+                    let mut detail = o.explain();
                     if let Some((_, p)) = o.redirected {
                         detail.push_str(&format!(" (nat redirected it to port {p})"));
                     }

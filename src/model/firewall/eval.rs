@@ -26,6 +26,37 @@ pub struct Packet<'a> {
     pub services: &'a dyn Fn(&str) -> Option<u16>,
     /// A later packet of the connection (ACK, conntrack ESTABLISHED) instead of the first SYN.
     pub established: bool,
+    /// sshd's reply (SYN-ACK, then data) leaving through the OUTPUT hooks: source and
+    /// destination swap, `dport` is the port sshd answers from, the client is the destination.
+    pub reply: bool,
+    /// The port the client connected to, before any nat (conntrack's `--ctorigdstport`).
+    pub orig_dport: u16,
+    /// The host's answer to a REJECT (conntrack RELATED, leaving by OUTPUT): a TCP RST when
+    /// true, else an ICMP error.
+    pub refusal: Option<bool>,
+}
+
+impl<'a> Packet<'a> {
+    /// The first packet (SYN) of a new connection to `dport`.
+    pub fn syn(
+        family: Family,
+        dport: u16,
+        iface: Option<&'a str>,
+        dst: Option<u128>,
+        services: &'a dyn Fn(&str) -> Option<u16>,
+    ) -> Packet<'a> {
+        Packet {
+            family,
+            dport,
+            iface,
+            dst,
+            services,
+            established: false,
+            reply: false,
+            orig_dport: dport,
+            refusal: None,
+        }
+    }
 }
 
 /// Why a rule may or may not match.
@@ -154,6 +185,40 @@ pub struct Outcome {
     /// The SYN got through but the connection's later packets did not: the TCP handshake
     /// completes, then the session hangs (or is reset).
     pub after_handshake: bool,
+    /// Decided on a packet leaving the host (OUTPUT, POSTROUTING), not on the client's packet
+    /// arriving.
+    pub reply: Option<Reply>,
+}
+
+impl Outcome {
+    /// How the client ends up with this verdict, for messages.
+    pub fn explain(&self) -> String {
+        let (v, by) = (self.verdict.describe(), self.by.describe());
+        match (&self.reply, self.after_handshake) {
+            (Some(Reply::Sshd), false) => format!(
+                "the SYN gets through, but sshd's reply (the SYN-ACK) is {v} by {by}: the client waits and times out"
+            ),
+            (Some(Reply::Sshd), true) => format!(
+                "the SYN gets through, but sshd's later packets are {v} by {by}: the TCP handshake completes, then the session hangs"
+            ),
+            (Some(Reply::Refusal(kind)), _) => format!(
+                "the connection is refused (REJECT --reject-with {kind}), but the answer is {v} by {by}: the client hears nothing and times out"
+            ),
+            (None, true) => format!(
+                "the SYN gets through, but the connection's later packets are {v} by {by}: the TCP handshake completes, then the session hangs or is reset"
+            ),
+            (None, false) => format!("{v} by {by}"),
+        }
+    }
+}
+
+/// Which of the host's packets was stopped on its way out.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Reply {
+    /// sshd's SYN-ACK, or (with `after_handshake`) its later packets.
+    Sshd,
+    /// The answer to a REJECT (`--reject-with` type): the client hears nothing instead.
+    Refusal(String),
 }
 
 /// Sources that share the same possible outcomes.
@@ -294,16 +359,23 @@ impl Compiler<'_> {
             Tri::No => *never = true,
             Tri::Maybe(kind, text) => conds.push(Cond { kind, text, at }),
         };
+        // On sshd's reply the client is the destination and the host the source.
+        let (client, host) = if self.pkt.reply { ("--destination", "--source") } else { ("--source", "--destination") };
+        let (iface_in, iface_out) =
+            if self.pkt.reply { ("--out-interface", "--in-interface") } else { ("--in-interface", "--out-interface") };
         for o in &rule.params {
             let neg = o.negated.is_some();
             let arg = o.arg().unwrap_or("");
             match o.canonical {
                 "--protocol" => {
                     let p = arg.to_ascii_lowercase();
-                    let yes = matches!(p.as_str(), "tcp" | "6" | "all" | "0");
+                    let yes = match self.pkt.refusal {
+                        Some(false) => matches!(p.as_str(), "icmp" | "1" | "icmpv6" | "ipv6-icmp" | "58" | "all" | "0"),
+                        _ => matches!(p.as_str(), "tcp" | "6" | "all" | "0"),
+                    };
                     tri(negate(if yes { Tri::Yes } else { Tri::No }, neg), &mut conds, &mut never);
                 }
-                "--source" => match addr::parse_net_list(arg, family) {
+                c if c == client => match addr::parse_net_list(arg, family) {
                     Some(set) => add_src(if neg { set.complement(family) } else { set }, &mut src),
                     None => tri(
                         Tri::Maybe(
@@ -314,10 +386,13 @@ impl Compiler<'_> {
                         &mut never,
                     ),
                 },
-                "--destination" => {
+                c if c == host => {
                     tri(self.destination(addr::parse_net_list(arg, family), neg, o), &mut conds, &mut never)
                 }
-                "--in-interface" => tri(self.iface(arg, neg, o), &mut conds, &mut never),
+                c if c == iface_in => tri(self.iface(arg, neg, o), &mut conds, &mut never),
+                // The hook has no interface on that side (the kernel refuses the option in
+                // built-in chains of the hook; a user chain may still carry it).
+                c if c == iface_out => tri(negate(Tri::No, neg), &mut conds, &mut never),
                 "--fragment" => tri(negate(Tri::No, neg), &mut conds, &mut never),
                 _ => {}
             }
@@ -360,7 +435,14 @@ impl Compiler<'_> {
             Some(name) => negate(if iface_matches(pattern, name) { Tri::Yes } else { Tri::No }, neg),
             // Connections from another machine do not arrive on the loopback interface.
             None if pattern == "lo" => negate(Tri::No, neg),
-            None => Tri::Maybe(CondKind::Interface, format!("`{}` (the interface it arrives on)", opt_text(None, o))),
+            None => Tri::Maybe(
+                CondKind::Interface,
+                format!(
+                    "`{}` (the interface it {})",
+                    opt_text(None, o),
+                    if self.pkt.reply { "leaves by" } else { "arrives on" }
+                ),
+            ),
         }
     }
 
@@ -374,19 +456,27 @@ impl Compiler<'_> {
         let maybe = |kind: CondKind, o: &Opt| Tri::Maybe(kind, format!("`{}`", opt_text(mname, o)));
         match name.as_str() {
             "tcp" => {
+                // sshd's port is the destination port of the client's packets and the source
+                // port of sshd's replies; the other side is the client's (unknown) port.
+                let (server_port, client_port) = if self.pkt.reply {
+                    ("--source-port", "--destination-port")
+                } else {
+                    ("--destination-port", "--source-port")
+                };
                 for o in &m.options {
                     let neg = o.negated.is_some();
                     let arg = o.arg().unwrap_or("");
                     out.push(match o.canonical {
-                        "--destination-port" => match port_range(arg, services) {
+                        c if c == server_port => match port_range(arg, services) {
                             Some((lo, hi)) => negate(if (lo..=hi).contains(&dport) { Tri::Yes } else { Tri::No }, neg),
                             None => maybe(CondKind::NotModelled, o),
                         },
-                        "--source-port" => match port_range(arg, services) {
+                        c if c == client_port => match port_range(arg, services) {
                             Some((0, 65535)) => negate(Tri::Yes, neg),
                             _ => maybe(CondKind::SourcePort, o),
                         },
-                        "--syn" => negate(if self.pkt.established { Tri::No } else { Tri::Yes }, neg),
+                        // SYN set, ACK/RST/FIN clear: only the client's first packet.
+                        "--syn" => negate(if self.pkt.established || self.pkt.reply { Tri::No } else { Tri::Yes }, neg),
                         "--tcp-flags" => {
                             let flags = |s: &str| -> u8 {
                                 s.split(',')
@@ -404,7 +494,13 @@ impl Compiler<'_> {
                             };
                             let mask = flags(arg);
                             let comp = flags(o.args.get(1).map_or("", |w| w.text.as_str()));
-                            let packet = if self.pkt.established { 16 } else { 2 };
+                            // SYN; SYN-ACK (sshd's first reply); ACK (any later packet).
+                            let packet = match (self.pkt.reply, self.pkt.established) {
+                                _ if self.pkt.refusal.is_some() => 20,
+                                (false, false) => 2,
+                                (true, false) => 18,
+                                (_, true) => 16,
+                            };
                             negate(if packet & mask == comp { Tri::Yes } else { Tri::No }, neg)
                         }
                         _ => maybe(CondKind::NotModelled, o),
@@ -414,6 +510,9 @@ impl Compiler<'_> {
             // IPv6 extension headers a plain SYN does not carry: the match fails whatever its
             // options say.
             "rt" | "frag" | "hbh" | "dst" => out.push(Tri::No),
+            "icmp" | "icmp6" | "icmpv6" if self.pkt.refusal == Some(false) => {
+                out.push(Tri::Maybe(CondKind::NotModelled, "the ICMP type of a REJECT's answer".into()))
+            }
             "udp" | "icmp" | "icmp6" | "icmpv6" | "sctp" | "dccp" | "udplite" | "mh" | "ah" | "esp" => {
                 out.push(Tri::No)
             }
@@ -422,9 +521,10 @@ impl Compiler<'_> {
                     let neg = o.negated.is_some();
                     let list = port_list(o.arg().unwrap_or(""), services);
                     let hit = list.as_ref().map(|l| l.iter().any(|&(lo, hi)| (lo..=hi).contains(&dport)));
+                    let server_ports = if self.pkt.reply { "--source-ports" } else { "--destination-ports" };
                     out.push(match (o.canonical, hit) {
                         (_, None) => maybe(CondKind::NotModelled, o),
-                        ("--destination-ports", Some(h)) => negate(if h { Tri::Yes } else { Tri::No }, neg),
+                        (c, Some(h)) if c == server_ports => negate(if h { Tri::Yes } else { Tri::No }, neg),
                         ("--ports", Some(true)) => negate(Tri::Yes, neg),
                         _ => maybe(CondKind::SourcePort, o),
                     });
@@ -437,9 +537,13 @@ impl Compiler<'_> {
                     out.push(match o.canonical {
                         "--ctstate" | "--state" => {
                             // raw PREROUTING runs before conntrack: every packet is INVALID there.
+                            // sshd's replies, SYN-ACK included, belong to an ESTABLISHED
+                            // connection.
                             let state = if self.raw {
                                 "INVALID"
-                            } else if self.pkt.established {
+                            } else if self.pkt.refusal.is_some() {
+                                "RELATED"
+                            } else if self.pkt.established || self.pkt.reply {
                                 "ESTABLISHED"
                             } else {
                                 "NEW"
@@ -459,10 +563,15 @@ impl Compiler<'_> {
                             None => maybe(CondKind::NotModelled, o),
                         },
                         "--ctorigdstport" => match port_range(arg, services) {
-                            Some((lo, hi)) => negate(if (lo..=hi).contains(&dport) { Tri::Yes } else { Tri::No }, neg),
+                            Some((lo, hi)) => {
+                                negate(if (lo..=hi).contains(&self.pkt.orig_dport) { Tri::Yes } else { Tri::No }, neg)
+                            }
                             None => maybe(CondKind::NotModelled, o),
                         },
-                        "--ctdir" => negate(if arg.eq_ignore_ascii_case("ORIGINAL") { Tri::Yes } else { Tri::No }, neg),
+                        "--ctdir" => {
+                            let dir = if self.pkt.reply { "REPLY" } else { "ORIGINAL" };
+                            negate(if arg.eq_ignore_ascii_case(dir) { Tri::Yes } else { Tri::No }, neg)
+                        }
                         "--ctorigsrcport" => maybe(CondKind::SourcePort, o),
                         "--ctorigdst" | "--ctrepldst" | "--ctreplsrc" => maybe(CondKind::Destination, o),
                         _ => maybe(CondKind::State, o),
@@ -473,12 +582,14 @@ impl Compiler<'_> {
                 for o in &m.options {
                     let neg = o.negated.is_some();
                     let set = addr::parse_range(o.arg().unwrap_or(""), family);
+                    let (client, host) =
+                        if self.pkt.reply { ("--dst-range", "--src-range") } else { ("--src-range", "--dst-range") };
                     out.push(match (o.canonical, set) {
-                        ("--src-range", Some(set)) => {
+                        (c, Some(set)) if c == client => {
                             add_src(if neg { set.complement(family) } else { set });
                             Tri::Yes
                         }
-                        ("--dst-range", Some(set)) => match self.pkt.dst {
+                        (c, Some(set)) if c == host => match self.pkt.dst {
                             Some(d) => negate(if set.contains(d) { Tri::Yes } else { Tri::No }, neg),
                             None => maybe(CondKind::Destination, o),
                         },
@@ -490,16 +601,18 @@ impl Compiler<'_> {
                 for o in &m.options {
                     let neg = o.negated.is_some();
                     let types: Vec<String> = o.arg().unwrap_or("").split(',').map(|t| t.to_ascii_uppercase()).collect();
+                    let (client, host) =
+                        if self.pkt.reply { ("--dst-type", "--src-type") } else { ("--src-type", "--dst-type") };
                     out.push(match o.canonical {
                         // The host's own address is of type LOCAL; another machine's is UNICAST.
-                        "--dst-type" => {
+                        c if c == host => {
                             // IPv6 also classes the host's own global address as UNICAST.
                             let hit = types
                                 .iter()
                                 .any(|t| t == "LOCAL" || (t == "UNICAST" && self.pkt.family == Family::Ipv6));
                             negate(if hit { Tri::Yes } else { Tri::No }, neg)
                         }
-                        "--src-type" => {
+                        c if c == client => {
                             negate(if types.iter().any(|t| t == "UNICAST") { Tri::Yes } else { Tri::No }, neg)
                         }
                         _ => Tri::Yes,
@@ -809,7 +922,7 @@ impl<'a> Walker<'a> {
 }
 
 /// The hooks a packet for a local socket passes, in order.
-const STAGES: &[(TableName, &str)] = &[
+const IN_STAGES: &[(TableName, &str)] = &[
     (TableName::Raw, "PREROUTING"),
     (TableName::Mangle, "PREROUTING"),
     (TableName::Nat, "PREROUTING"),
@@ -819,9 +932,23 @@ const STAGES: &[(TableName, &str)] = &[
     (TableName::Nat, "INPUT"),
 ];
 
-/// Evaluate a new TCP connection to `pkt.dport` from `sources` through the ruleset: its SYN,
-/// then (for the sources whose SYN gets through) a later packet of the same connection, since
-/// a ruleset that accepts only SYNs lets the handshake complete and then starves the session.
+/// The hooks a local socket's packet passes on its way out, in order (nat OUTPUT and
+/// POSTROUTING only see a connection's first packet, never a reply).
+const OUT_STAGES: &[(TableName, &str)] = &[
+    (TableName::Raw, "OUTPUT"),
+    (TableName::Mangle, "OUTPUT"),
+    (TableName::Nat, "OUTPUT"),
+    (TableName::Filter, "OUTPUT"),
+    (TableName::Security, "OUTPUT"),
+    (TableName::Mangle, "POSTROUTING"),
+    (TableName::Nat, "POSTROUTING"),
+];
+
+/// Evaluate a new TCP connection to `pkt.dport` from `sources` through the ruleset, packet by
+/// packet as the handshake and the session go: the client's SYN in, sshd's SYN-ACK out, then a
+/// later packet each way. A ruleset that accepts only SYNs, or drops sshd's replies (`:OUTPUT
+/// DROP` without an ESTABLISHED accept), times out or starves the session as surely as one that
+/// drops the SYN.
 pub fn evaluate(rs: &Ruleset, pkt: &Packet, sources: &AddrSet) -> Evaluation {
     let start = vec![Token {
         src: sources.clone(),
@@ -831,13 +958,24 @@ pub fn evaluate(rs: &Ruleset, pkt: &Packet, sources: &AddrSet) -> Evaluation {
         accepted_by: None,
     }];
     let mut finals: Vec<Outcome> = Vec::new();
-    let syn = Packet { established: false, ..pkt.clone() };
-    let through = walk_stages(rs, &syn, start, &mut finals, false);
+    let syn = Packet { established: false, reply: false, ..pkt.clone() };
+    let through = walk_stages(rs, &syn, start, &mut finals, IN_STAGES, false);
+    let mut finals = deliver_refusals(rs, pkt, finals);
+    // The SYN-ACK: lost, it leaves the client waiting exactly as a dropped SYN does.
+    let syn_ack = Packet { established: false, reply: true, ..pkt.clone() };
+    let mut lost = Vec::new();
+    let through = walk_stages(rs, &syn_ack, through, &mut lost, OUT_STAGES, true);
+    finals.extend(lost.into_iter().map(|o| Outcome { reply: Some(Reply::Sshd), verdict: lost_reply(o.verdict), ..o }));
     // Later packets: conntrack keeps the nat mapping, so they see the translated port and skip
     // the nat table.
-    let later = Packet { established: true, ..pkt.clone() };
     let mut after = Vec::new();
-    let done = walk_stages(rs, &later, through, &mut after, true);
+    let later = Packet { established: true, reply: false, ..pkt.clone() };
+    let through = walk_stages(rs, &later, through, &mut after, IN_STAGES, true);
+    let mut after = deliver_refusals(rs, &later, after);
+    let later_reply = Packet { established: true, reply: true, ..pkt.clone() };
+    let mut lost = Vec::new();
+    let done = walk_stages(rs, &later_reply, through, &mut lost, OUT_STAGES, true);
+    after.extend(lost.into_iter().map(|o| Outcome { reply: Some(Reply::Sshd), verdict: lost_reply(o.verdict), ..o }));
     for mut o in after {
         o.after_handshake = true;
         // An ICMP error after the handshake is a soft error: the client hangs.
@@ -860,9 +998,58 @@ pub fn evaluate(rs: &Ruleset, pkt: &Packet, sources: &AddrSet) -> Evaluation {
             assumed: t.assumed,
             redirected: t.redirected,
             after_handshake: false,
+            reply: None,
         });
     }
     summarise(finals, pkt.family)
+}
+
+/// A REJECT answers with a TCP RST or an ICMP error that leaves by OUTPUT like any packet of the
+/// host (conntrack RELATED): a ruleset that stops it there turns the refusal into a timeout.
+fn deliver_refusals(rs: &Ruleset, pkt: &Packet, outcomes: Vec<Outcome>) -> Vec<Outcome> {
+    let mut out = Vec::with_capacity(outcomes.len());
+    for o in outcomes {
+        let Verdict::Refuse(kind) = &o.verdict else {
+            out.push(o);
+            continue;
+        };
+        let port = o.redirected.map_or(pkt.dport, |(_, p)| p);
+        let answer = Packet { reply: true, refusal: Some(kind == "tcp-reset"), dport: port, ..pkt.clone() };
+        let tok = Token {
+            src: o.src.clone(),
+            assumed: o.assumed.clone(),
+            redirected: o.redirected,
+            dport: port,
+            accepted_by: None,
+        };
+        let mut lost = Vec::new();
+        let sent = walk_stages(rs, &answer, vec![tok], &mut lost, OUT_STAGES, true);
+        for t in sent {
+            out.push(Outcome { src: t.src, assumed: t.assumed, ..o.clone() });
+        }
+        for l in lost {
+            let verdict = match lost_reply(l.verdict) {
+                Verdict::Accept => Verdict::Drop,
+                v => v,
+            };
+            out.push(Outcome {
+                verdict,
+                reply: Some(Reply::Refusal(kind.clone())),
+                after_handshake: o.after_handshake,
+                ..l
+            });
+        }
+    }
+    out
+}
+
+/// What the client sees of a reply the host's own rules stop: a REJECT on the way out answers
+/// sshd, not the client, so the client hears nothing.
+fn lost_reply(v: Verdict) -> Verdict {
+    match v {
+        Verdict::Refuse(_) => Verdict::Drop,
+        v => v,
+    }
 }
 
 /// Walk tokens through every hook in order; returns the tokens every stage accepted. `later`:
@@ -872,9 +1059,10 @@ fn walk_stages(
     pkt: &Packet,
     mut tokens: Vec<Token>,
     finals: &mut Vec<Outcome>,
+    stages: &[(TableName, &str)],
     later: bool,
 ) -> Vec<Token> {
-    for &(tname, cname) in STAGES {
+    for &(tname, cname) in stages {
         if later && tname == TableName::Nat {
             continue;
         }
@@ -921,6 +1109,7 @@ fn walk_stages(
                         assumed: t.assumed,
                         redirected: t.redirected,
                         after_handshake: false,
+                        reply: None,
                     });
                 }
             }
@@ -934,13 +1123,13 @@ fn walk_stages(
 /// with the same set of possible outcomes.
 fn summarise(finals: Vec<Outcome>, family: Family) -> Evaluation {
     let mut merged: Vec<Outcome> = Vec::new();
-    type Key = (Verdict, Decider, Option<(Location, u16)>, bool);
+    type Key = (Verdict, Decider, Option<(Location, u16)>, bool, Option<Reply>);
     let mut index: HashMap<Key, usize> = HashMap::new();
     for o in finals {
         if o.src.is_empty() {
             continue;
         }
-        let key = (o.verdict.clone(), o.by.clone(), o.redirected, o.after_handshake);
+        let key = (o.verdict.clone(), o.by.clone(), o.redirected, o.after_handshake, o.reply.clone());
         match index.get(&key) {
             Some(&i) => {
                 let m = &mut merged[i];

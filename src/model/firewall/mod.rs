@@ -186,7 +186,7 @@ impl Firewall {
             return Some(hit.clone());
         }
         let services = |n: &str| self.service_port(n);
-        let pkt = Packet { family: backend.family, dport: port, iface, dst, services: &services, established: false };
+        let pkt = Packet::syn(backend.family, port, iface, dst, &services);
         let ev = Rc::new(eval::evaluate(rs, &pkt, sources));
         self.cache.borrow_mut().insert(key, ev.clone());
         Some(ev)

@@ -5,7 +5,7 @@ use crate::ast::iptables::Family;
 use crate::declare_rule;
 use crate::diagnostic::Violation;
 use crate::model::firewall::BackendKind;
-use crate::model::firewall::eval::Verdict;
+use crate::model::firewall::eval::{Reply, Verdict};
 use crate::model::reach;
 use crate::rules::Context;
 
@@ -15,7 +15,10 @@ declare_rule! {
     /// dropped, refused or sent elsewhere, in each address family sshd listens on. The port is
     /// the one sshd really listens on (from the same host's sshd_config; 22 without one), and
     /// the verdict follows the packet through raw, mangle and nat PREROUTING and the INPUT
-    /// chains, jumps, gotos, returns and policies. For ufw, the ruleset is the one `ufw-init`
+    /// chains, jumps, gotos, returns and policies. sshd's replies and a REJECT's answer must get
+    /// out through the OUTPUT chains as well (`:OUTPUT DROP` with only `NEW` accepted stops
+    /// them), and a later packet each way must pass too, or the session hangs after the
+    /// handshake. For ufw, the ruleset is the one `ufw-init`
     /// builds from ufw.conf, /etc/default/ufw and the rules files (`IPV6=no` closes IPv6).
     ///
     /// ## Why is this bad?
@@ -68,7 +71,13 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
         let Some(&lead) = order.first() else { continue };
         let o = &ev.outcomes[lead];
         let mut why = format!("by {}", o.by.describe());
-        if o.after_handshake {
+        if let Some(reply) = &o.reply {
+            why = match reply {
+                Reply::Sshd if o.after_handshake => format!("{why}, which stops sshd's packets after the handshake"),
+                Reply::Sshd => format!("{why}, which stops sshd's reply (the SYN-ACK)"),
+                Reply::Refusal(_) => format!("{why}, which stops the REJECT's answer"),
+            };
+        } else if o.after_handshake {
             why = format!(
                 "{why} after the handshake (only the SYN is accepted: add `-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`)"
             );
@@ -93,6 +102,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
         )
         .help(if why.contains("IPV6=no") {
             "set IPV6=yes in /etc/default/ufw (and allow SSH), or make sure sshd is not reached over IPv6".to_string()
+        } else if o.reply == Some(Reply::Sshd) {
+            "let replies out before the rule or policy that stops them: `-A OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`".to_string()
         } else {
             open_help(r.backend, r.listener.port)
         });
