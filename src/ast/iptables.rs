@@ -7,6 +7,12 @@
 //! `tests/differential_iptables.rs`.
 
 use crate::source::Span;
+use compact_str::CompactString;
+use smallvec::SmallVec;
+
+/// The argument words of one option: almost always one or two, kept inline (a kube-proxy dump
+/// has millions of options).
+pub type Args = SmallVec<[Word; 2]>;
 
 /// Address family of the file: `iptables-restore` (IPv4) or `ip6tables-restore` (IPv6).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -128,7 +134,7 @@ pub struct Table {
 /// A line inside a table block.
 #[derive(Clone, Debug)]
 pub enum Line {
-    Chain(ChainDecl),
+    Chain(Box<ChainDecl>),
     Command(Box<Command>),
     Invalid(Invalid),
 }
@@ -150,8 +156,8 @@ pub struct ChainDecl {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Counters {
     pub span: Span,
-    pub packets: String,
-    pub bytes: String,
+    pub packets: CompactString,
+    pub bytes: CompactString,
 }
 
 /// The commands of iptables(8) COMMANDS, as iptables-restore accepts them on a line.
@@ -253,7 +259,7 @@ pub struct Opt {
     pub canonical: &'static str,
     /// Span of the `!` when the option is negated.
     pub negated: Option<Span>,
-    pub args: Vec<Word>,
+    pub args: Args,
 }
 
 impl Opt {
@@ -269,7 +275,8 @@ impl Opt {
 /// A word after iptables-restore's quote handling (`"…"` groups, `\"` escapes inside quotes).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Word {
-    pub text: String,
+    /// Inline up to 24 bytes: most words of a ruleset are short.
+    pub text: CompactString,
     /// From the first to the last byte of the word as written, quotes included.
     pub span: Span,
     pub quoted: bool,

@@ -14,6 +14,7 @@ use crate::ast::iptables::{
     SyntaxError, TARGET_EXTENSIONS, Table, TableName, Target, TargetKind, Word,
 };
 use crate::source::Span;
+use compact_str::CompactString;
 use nom::{
     IResult, Parser,
     bytes::complete::{tag, take_till, take_while, take_while1},
@@ -130,7 +131,7 @@ fn invalid(span: Span, at: Span, message: String) -> Invalid {
 
 fn word_at(text: &str, line: &str, line_start: usize) -> Word {
     let off = text.as_ptr() as usize - line.as_ptr() as usize;
-    Word { text: text.to_string(), span: Span::new(line_start + off, line_start + off + text.len()), quoted: false }
+    Word { text: text.into(), span: Span::new(line_start + off, line_start + off + text.len()), quoted: false }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -214,7 +215,7 @@ fn chain_line(line: &str, start: usize, table: Option<TableName>, family: Family
         ));
     }
     let counters = counters.map(|c| word_at(c, line, start));
-    Line::Chain(ChainDecl { span, name, policy, counters, builtin })
+    Line::Chain(Box::new(ChainDecl { span, name, policy, counters, builtin }))
 }
 
 /// The checks iptables applies to a new user chain's name (`-N` and `:NAME`).
@@ -254,8 +255,8 @@ fn counters_prefix(input: &str) -> IResult<&str, (&str, &str)> {
 /// opens a quote anywhere in a word, a closing `"` ends the word; inside quotes `\` escapes the
 /// next character. An unterminated quote runs to the end of the line.
 pub fn split_words(line: &str, base: usize) -> Vec<Word> {
-    let mut words = Vec::new();
-    let mut buf = String::new();
+    let mut words = Vec::with_capacity(16);
+    let mut buf = CompactString::default();
     let mut start: Option<usize> = None;
     let mut in_quote = false;
     let mut quoted = false;
@@ -282,22 +283,30 @@ pub fn split_words(line: &str, base: usize) -> Vec<Word> {
             '"' => {
                 in_quote = true;
                 quoted = true;
+                // The unquoted part before the quote belongs to the same word.
+                if let Some(s) = start {
+                    buf.push_str(&line[s..i]);
+                }
                 start.get_or_insert(i);
             }
             ' ' | '\t' => {
                 if let Some(s) = start.take() {
-                    words.push(Word { text: std::mem::take(&mut buf), span: Span::new(base + s, base + i), quoted });
+                    words.push(Word {
+                        text: CompactString::new(&line[s..i]),
+                        span: Span::new(base + s, base + i),
+                        quoted,
+                    });
                     quoted = false;
                 }
             }
             _ => {
                 start.get_or_insert(i);
-                buf.push(c);
             }
         }
     }
     if let Some(s) = start {
-        words.push(Word { text: buf, span: Span::new(base + s, base + line.len()), quoted });
+        let text = if in_quote { buf } else { CompactString::new(&line[s..]) };
+        words.push(Word { text, span: Span::new(base + s, base + line.len()), quoted });
     }
     words
 }
@@ -885,6 +894,10 @@ impl CommandParser {
     /// Resolve a long option name (without `=value`) against the options visible now: newest
     /// loaded module first, then the base options; exact names win, else a unique prefix.
     fn resolve(&self, name: &str) -> Resolved {
+        // Most options are written in full: find them without collecting prefix candidates.
+        if let Some(found) = self.resolve_exact(name) {
+            return found;
+        }
         let mut candidates: Vec<(Owner, &'static str, bool)> = Vec::new();
         if let Some(t) = self.target_def {
             for d in TARGETS[t].options {
@@ -936,6 +949,24 @@ impl CommandParser {
         }
     }
 
+    /// The option spelled exactly `name`, in the order `resolve` looks (target, newest module
+    /// first, base options).
+    fn resolve_exact(&self, name: &str) -> Option<Resolved> {
+        if let Some(t) = self.target_def
+            && let Some(d) = TARGETS[t].options.iter().find(|d| d.names.contains(&name))
+        {
+            return Some(Resolved::Found(Owner::Target(t), d.names[0]));
+        }
+        for (i, def) in self.match_defs.iter().enumerate().rev() {
+            if let Some(m) = def
+                && let Some(d) = MATCHES[*m].options.iter().find(|d| d.names.contains(&name))
+            {
+                return Some(Resolved::Found(Owner::Match(i, Some(*m)), d.names[0]));
+            }
+        }
+        BASE.iter().position(|d| d.names.contains(&name)).map(|i| Resolved::Found(Owner::Base(i), BASE[i].names[0]))
+    }
+
     /// `-p PROTO` loads the protocol's match when an option is otherwise unknown.
     fn load_proto(&mut self, at: Span) -> bool {
         if self.proto_used {
@@ -981,14 +1012,15 @@ impl CommandParser {
                     Some((n, v)) => (n, Some(v)),
                     None => (long, None),
                 };
-                let name = format!("--{name}");
-                let mut resolved = self.resolve(&name);
+                // `--name` as written, without a copy when there is no `=value`.
+                let name = &t[..2 + name.len()];
+                let mut resolved = self.resolve(name);
                 if matches!(resolved, Resolved::Unknown | Resolved::Ambiguous) && self.load_proto(w.span) {
-                    resolved = self.resolve(&name);
+                    resolved = self.resolve(name);
                 }
                 match resolved {
                     Resolved::Found(owner, canon) => {
-                        (owner, if canon.is_empty() { leak_name(&name) } else { canon }, inline)
+                        (owner, if canon.is_empty() { leak_name(name) } else { canon }, inline)
                     }
                     Resolved::Unknown => return Err(unknown_option(w, self.protocol.is_some())),
                     Resolved::Ambiguous => {
@@ -1027,7 +1059,7 @@ impl CommandParser {
                 Owner::Match(_, None) | Owner::TargetAny => Zero,
                 Owner::Target(t) => TARGETS[t].options.iter().find(|d| d.names[0] == canonical).map_or(One, |d| d.args),
             };
-            let mut args = Vec::new();
+            let mut args = crate::ast::iptables::Args::new();
             let needed = match nargs {
                 Zero => 0,
                 One => 1,
@@ -1040,7 +1072,7 @@ impl CommandParser {
                 }
                 let off = w.text.find('=').map_or(0, |p| p + 1);
                 args.push(Word {
-                    text: v.to_string(),
+                    text: v.into(),
                     span: Span::new(w.span.start as usize + off, w.span.end as usize),
                     quoted: w.quoted,
                 });
@@ -1238,7 +1270,7 @@ impl CommandParser {
                     return Err(err(opt.name.span, format!("`{}` given twice in one rule", opt.name.text)));
                 }
                 if def.short == 'p' {
-                    self.protocol = Some((opt.args[0].text.to_ascii_lowercase(), opt.negated.is_some()));
+                    self.protocol = Some((opt.args[0].text.to_ascii_lowercase().to_string(), opt.negated.is_some()));
                 }
                 self.rule.params.push(opt);
                 Ok(())
@@ -1782,7 +1814,7 @@ mod tests {
     }
 
     fn words(line: &str) -> Vec<String> {
-        split_words(line, 0).into_iter().map(|w| w.text).collect()
+        split_words(line, 0).into_iter().map(|w| w.text.to_string()).collect()
     }
 
     #[test]

@@ -3,11 +3,16 @@
 //! whole `u128` range; a set never mixes families.
 
 use crate::ast::iptables::Family;
+use smallvec::{SmallVec, smallvec};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// Most sets are one or two intervals (a prefix, or everything but one): kept inline, since
+/// rulesets of 10⁵ rules build several per rule.
+type Ranges = SmallVec<[(u128, u128); 2]>;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct AddrSet {
-    ranges: Vec<(u128, u128)>,
+    ranges: Ranges,
 }
 
 pub fn max_of(family: Family) -> u128 {
@@ -37,11 +42,11 @@ impl AddrSet {
     }
 
     pub fn full(family: Family) -> Self {
-        AddrSet { ranges: vec![(0, max_of(family))] }
+        AddrSet { ranges: smallvec![(0, max_of(family))] }
     }
 
     pub fn range(lo: u128, hi: u128) -> Self {
-        if lo > hi { AddrSet::empty() } else { AddrSet { ranges: vec![(lo, hi)] } }
+        if lo > hi { AddrSet::empty() } else { AddrSet { ranges: smallvec![(lo, hi)] } }
     }
 
     pub fn single(ip: IpAddr) -> Self {
@@ -64,7 +69,7 @@ impl AddrSet {
     }
 
     pub fn is_full(&self, family: Family) -> bool {
-        self.ranges == [(0, max_of(family))]
+        self.ranges[..] == [(0, max_of(family))]
     }
 
     pub fn contains(&self, n: u128) -> bool {
@@ -76,9 +81,9 @@ impl AddrSet {
     }
 
     pub fn union(&self, other: &AddrSet) -> AddrSet {
-        let mut all: Vec<(u128, u128)> = self.ranges.iter().chain(other.ranges.iter()).copied().collect();
+        let mut all: Ranges = self.ranges.iter().chain(other.ranges.iter()).copied().collect();
         all.sort_unstable();
-        let mut out: Vec<(u128, u128)> = Vec::with_capacity(all.len());
+        let mut out = Ranges::with_capacity(all.len());
         for (a, b) in all {
             match out.last_mut() {
                 Some(last) if a <= last.1.saturating_add(1) => last.1 = last.1.max(b),
@@ -90,7 +95,7 @@ impl AddrSet {
 
     pub fn intersect(&self, other: &AddrSet) -> AddrSet {
         let (mut i, mut j) = (0, 0);
-        let mut out = Vec::new();
+        let mut out = Ranges::new();
         while i < self.ranges.len() && j < other.ranges.len() {
             let (a1, b1) = self.ranges[i];
             let (a2, b2) = other.ranges[j];
@@ -110,7 +115,7 @@ impl AddrSet {
 
     pub fn complement(&self, family: Family) -> AddrSet {
         let max = max_of(family);
-        let mut out = Vec::new();
+        let mut out = Ranges::new();
         let mut next: Option<u128> = Some(0);
         for &(a, b) in &self.ranges {
             if let Some(n) = next

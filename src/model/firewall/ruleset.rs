@@ -10,7 +10,7 @@
 use crate::ast::iptables::{Command, CommandKind, Family, IptablesAst, Line, Rule, TableName, TargetKind};
 use crate::diagnostic::Label;
 use crate::source::{FileId, Location, Span};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Which check a problem comes from (the rules layer maps these to FW002–FW004).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,7 +85,7 @@ impl Table {
                 rules: Vec::new(),
             })
             .collect();
-        let mut t = Table { name, chains, index: HashMap::new() };
+        let mut t = Table { name, chains, index: HashMap::default() };
         t.reindex();
         t
     }
@@ -214,9 +214,9 @@ impl Ruleset {
                             match table.chain(&d.name.text) {
                                 Some(i) => table.chains[i].rules.clear(),
                                 None => {
-                                    created.push(d.name.text.clone());
+                                    created.push(d.name.text.to_string());
                                     table.push_chain(Chain {
-                                        name: d.name.text.clone(),
+                                        name: d.name.text.to_string(),
                                         builtin: false,
                                         policy: Policy::Accept,
                                         policy_at: None,
@@ -399,7 +399,7 @@ fn command(table: &mut Table, c: &Command, at: Location, created: &mut Vec<Strin
         CommandKind::Rename => {
             let name = chain_name?;
             let Some(i) = idx else { return missing(name) };
-            let new = c.policy_or_new_name.as_ref()?.text.clone();
+            let new = c.policy_or_new_name.as_ref()?.text.to_string();
             if created.iter().any(|c| c == name) {
                 return Some(
                     invalid(
@@ -419,7 +419,7 @@ fn command(table: &mut Table, c: &Command, at: Location, created: &mut Vec<Strin
                     if e.rule.target.as_ref().is_some_and(|t| t.name.text == name)
                         && let Some(t) = &mut std::rc::Rc::make_mut(&mut e.rule).target
                     {
-                        t.name.text = new.clone();
+                        t.name.text = new.as_str().into();
                     }
                 }
             }
@@ -451,7 +451,7 @@ fn same_rule(a: &Rule, b: &Rule) -> bool {
                         if matches!(o.canonical, "--source" | "--destination") && !w.text.contains('/') {
                             format!("{}/{}", w.text, if w.text.contains(':') { 128 } else { 32 })
                         } else {
-                            w.text.clone()
+                            w.text.to_string()
                         }
                     })
                     .collect();

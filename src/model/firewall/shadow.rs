@@ -7,6 +7,7 @@ use super::addr::{self, AddrSet};
 use super::ruleset::{Entry, Ruleset, Table, is_extension};
 use crate::ast::iptables::{Family, Rule, TargetKind};
 use crate::source::Location;
+use rustc_hash::FxHashMap as HashMap;
 
 #[derive(Clone, Debug)]
 pub enum Why {
@@ -123,6 +124,9 @@ fn build(rule: &Rule, family: Family) -> MatchBox {
     }
     for m in &rule.matches {
         let name = m.name.text.to_ascii_lowercase();
+        if name == "comment" {
+            continue;
+        }
         for o in &m.options {
             let neg = o.negated.is_some();
             let arg = o.arg().unwrap_or("");
@@ -267,7 +271,7 @@ fn terminal_action(table: &Table, rule: &Rule, family: Family, depth: usize, mem
 
 /// `always_decides` per chain, computed once (the answer does not depend on the depth it is
 /// asked from: tables with loops are refused before this runs).
-type Memo = std::cell::RefCell<std::collections::HashMap<usize, Option<String>>>;
+type Memo = std::cell::RefCell<HashMap<usize, Option<String>>>;
 
 fn always_decides(table: &Table, chain: usize, family: Family, depth: usize, memo: &Memo) -> Option<String> {
     if let Some(hit) = memo.borrow().get(&chain) {
@@ -284,7 +288,10 @@ fn always_decides_uncached(table: &Table, chain: usize, family: Family, depth: u
     }
     let mut actions: Vec<String> = Vec::new();
     for e in &table.chains[chain].rules {
-        let b = build(&e.rule, family);
+        // Only whether the rule matches everything matters here: most rules of a big
+        // ruleset have a match other than a comment, and such a rule is not universal.
+        let plain = e.rule.params.is_empty() && e.rule.matches.iter().all(|m| m.name.text == "comment");
+        let b = if plain { None } else { Some(build(&e.rule, family)) };
         // A rule before the catch-all that may send the packet back to the caller.
         if let Some(t) = &e.rule.target {
             let returns = t.name.text == "RETURN"
@@ -296,15 +303,17 @@ fn always_decides_uncached(table: &Table, chain: usize, family: Family, depth: u
                 return None;
             }
         }
-        let universal = b.proto.is_none()
-            && b.dports.is_none()
-            && b.iface.is_none()
-            && b.states.is_none()
-            && b.other.is_empty()
-            && !b.opaque
-            && !b.stateful
-            && b.src.is_full(family)
-            && b.dst.is_full(family);
+        let universal = b.is_none_or(|b| {
+            b.proto.is_none()
+                && b.dports.is_none()
+                && b.iface.is_none()
+                && b.states.is_none()
+                && b.other.is_empty()
+                && !b.opaque
+                && !b.stateful
+                && b.src.is_full(family)
+                && b.dst.is_full(family)
+        });
         if universal {
             let a = terminal_action(table, &e.rule, family, depth, memo)?;
             if a == "RETURN" {
@@ -320,6 +329,56 @@ fn always_decides_uncached(table: &Table, chain: usize, family: Family, depth: u
     None
 }
 
+/// The rules of a chain so far that end the walk, indexed so that long chains of rules for
+/// distinct destination addresses or ports (kube-proxy's KUBE-SERVICES and KUBE-NODEPORTS) are
+/// not compared pairwise: a rule for one destination address (or port) can only cover rules
+/// for that same address (or port).
+#[derive(Default)]
+struct Earlier<'a> {
+    /// Keyed by (single destination address, single destination port) of the covering rule;
+    /// each list in chain order: (position, rule, what it matches, its action).
+    buckets: HashMap<Key, Vec<(usize, &'a Entry, MatchBox, String)>>,
+    count: usize,
+}
+
+type Key = (Option<u128>, Option<u16>);
+
+fn key_of(b: &MatchBox) -> Key {
+    let dst = match b.dst.ranges() {
+        [(lo, hi)] if lo == hi => Some(*lo),
+        _ => None,
+    };
+    let port = match b.dports.as_deref() {
+        Some([(lo, hi)]) if lo == hi => Some(*lo),
+        _ => None,
+    };
+    (dst, port)
+}
+
+impl<'a> Earlier<'a> {
+    fn push(&mut self, e: &'a Entry, b: MatchBox, action: String) {
+        let key = key_of(&b);
+        self.buckets.entry(key).or_default().push((self.count, e, b, action));
+        self.count += 1;
+    }
+
+    /// The earliest rule that matches every packet `b` matches.
+    fn first_covering(&self, b: &MatchBox) -> Option<(&'a Entry, &MatchBox, &String)> {
+        let (dst, port) = key_of(b);
+        let mut keys = vec![(None, None)];
+        keys.extend(dst.map(|d| (Some(d), None)));
+        keys.extend(port.map(|p| (None, Some(p))));
+        if dst.is_some() && port.is_some() {
+            keys.push((dst, port));
+        }
+        keys.iter()
+            .filter_map(|k| self.buckets.get(k))
+            .filter_map(|list| list.iter().find(|(_, _, qb, _)| covers(qb, b)))
+            .min_by_key(|(pos, ..)| *pos)
+            .map(|(_, e, qb, action)| (*e, qb, action))
+    }
+}
+
 /// The unreachable rules of a ruleset. `report` says which rules may be reported (rules from
 /// files the user wrote, not lines sshlint synthesised).
 pub fn unreachable(rs: &Ruleset, report: &dyn Fn(&Entry) -> bool, unused_chains: bool) -> Vec<Unreachable> {
@@ -328,7 +387,7 @@ pub fn unreachable(rs: &Ruleset, report: &dyn Fn(&Entry) -> bool, unused_chains:
     for table in &rs.tables {
         let memo = Memo::default();
         for chain in &table.chains {
-            let mut earlier: Vec<(&Entry, MatchBox, String)> = Vec::new();
+            let mut earlier = Earlier::default();
             for e in &chain.rules {
                 let b = build(&e.rule, family);
                 if report(e) {
@@ -339,9 +398,9 @@ pub fn unreachable(rs: &Ruleset, report: &dyn Fn(&Entry) -> bool, unused_chains:
                             chain: chain.name.clone(),
                             why: Why::Contradictory(why.clone()),
                         });
-                    } else if let Some((q, _, action)) = earlier.iter().find(|(_, qb, _)| covers(qb, &b)) {
+                    } else if let Some((q, _, action)) = earlier.first_covering(&b) {
                         let mine = terminal_action(table, &e.rule, family, 0, &memo)
-                            .or_else(|| e.rule.target.as_ref().map(|t| t.name.text.clone()))
+                            .or_else(|| e.rule.target.as_ref().map(|t| t.name.text.to_string()))
                             .unwrap_or_default();
                         let strip = |s: &str| s.split(" via ").next().unwrap_or(s).to_string();
                         out.push(Unreachable {
@@ -359,7 +418,7 @@ pub fn unreachable(rs: &Ruleset, report: &dyn Fn(&Entry) -> bool, unused_chains:
                 if b.empty.is_none()
                     && let Some(action) = terminal_action(table, &e.rule, family, 0, &memo)
                 {
-                    earlier.push((e, b, action));
+                    earlier.push(e, b, action);
                 }
             }
         }
