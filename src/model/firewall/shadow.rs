@@ -454,3 +454,55 @@ pub fn unreachable(rs: &Ruleset, report: &dyn Fn(&Entry) -> bool, unused_chains:
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+    use crate::syntax::iptables::parse;
+
+    fn unreachable_in(text: &str) -> Vec<(u32, Option<u32>)> {
+        let ast = parse(text);
+        let mut rs = Ruleset::new(Family::Ipv4);
+        let batch = super::super::ruleset::Batch { ast: &ast, file: FileId(0), noflush: false, at: None };
+        assert!(rs.apply(&batch).is_empty());
+        let line = |at: Location| text[..at.span.start as usize].matches('\n').count() as u32 + 1;
+        unreachable(&rs, &|_| true, true)
+            .into_iter()
+            .map(|u| {
+                let by = match u.why {
+                    Why::Shadowed { by, .. } => Some(line(by)),
+                    _ => None,
+                };
+                (line(u.at), by)
+            })
+            .collect()
+    }
+
+    /// Earlier rules are indexed by destination address and port: the rule reported as the
+    /// shadowing one is still the first in the chain, whichever index holds it.
+    #[test]
+    fn earliest_covering_rule_across_indexes() {
+        let text = "*filter\n:INPUT ACCEPT [0:0]\n\
+                    -A INPUT -d 192.0.2.1/32 -j ACCEPT\n\
+                    -A INPUT -p tcp -m tcp --dport 22 -j DROP\n\
+                    -A INPUT -d 192.0.2.1/32 -p tcp -m tcp --dport 22 -j ACCEPT\n\
+                    -A INPUT -d 192.0.2.2/32 -p tcp -m tcp --dport 22 -j ACCEPT\n\
+                    -A INPUT -d 192.0.2.3/32 -p tcp -m tcp --dport 2222 -j ACCEPT\n\
+                    COMMIT\n";
+        assert_eq!(unreachable_in(text), vec![(5, Some(3)), (6, Some(4))]);
+    }
+
+    /// Thousands of rules for distinct ports and addresses: none shadows another.
+    #[test]
+    fn distinct_ports_and_addresses_shadow_nothing() {
+        let mut text = String::from("*filter\n:INPUT DROP [0:0]\n");
+        for i in 0..3000 {
+            text.push_str(&format!("-A INPUT -p tcp -m tcp --dport {} -j ACCEPT\n", 30000 + i));
+            text.push_str(&format!("-A INPUT -d 10.0.{}.{}/32 -p tcp -m tcp --dport 80 -j REJECT\n", i / 250, i % 250));
+        }
+        text.push_str("-A INPUT -p tcp -m tcp --dport 30005 -j DROP\nCOMMIT\n");
+        let n = text.matches('\n').count() as u32;
+        assert_eq!(unreachable_in(&text), vec![(n - 1, Some(2 + 2 * 5 + 1))]);
+    }
+}
