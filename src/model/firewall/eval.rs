@@ -370,7 +370,11 @@ impl Compiler<'_> {
                 "--protocol" => {
                     let p = arg.to_ascii_lowercase();
                     let yes = match self.pkt.refusal {
-                        Some(false) => matches!(p.as_str(), "icmp" | "1" | "icmpv6" | "ipv6-icmp" | "58" | "all" | "0"),
+                        // An ICMP error of the packet's own family.
+                        Some(false) => match family {
+                            Family::Ipv4 => matches!(p.as_str(), "icmp" | "1" | "all" | "0"),
+                            Family::Ipv6 => matches!(p.as_str(), "icmpv6" | "ipv6-icmp" | "58" | "all" | "0"),
+                        },
                         _ => matches!(p.as_str(), "tcp" | "6" | "all" | "0"),
                     };
                     tri(negate(if yes { Tri::Yes } else { Tri::No }, neg), &mut conds, &mut never);
@@ -932,16 +936,15 @@ const IN_STAGES: &[(TableName, &str)] = &[
     (TableName::Nat, "INPUT"),
 ];
 
-/// The hooks a local socket's packet passes on its way out, in order (nat OUTPUT and
-/// POSTROUTING only see a connection's first packet, never a reply).
+/// The hooks a local socket's reply passes on its way out, in order. nat OUTPUT and
+/// POSTROUTING are not among them: nat only sees the first packet of a connection, never a
+/// reply.
 const OUT_STAGES: &[(TableName, &str)] = &[
     (TableName::Raw, "OUTPUT"),
     (TableName::Mangle, "OUTPUT"),
-    (TableName::Nat, "OUTPUT"),
     (TableName::Filter, "OUTPUT"),
     (TableName::Security, "OUTPUT"),
     (TableName::Mangle, "POSTROUTING"),
-    (TableName::Nat, "POSTROUTING"),
 ];
 
 /// Evaluate a new TCP connection to `pkt.dport` from `sources` through the ruleset, packet by
@@ -1028,12 +1031,8 @@ fn deliver_refusals(rs: &Ruleset, pkt: &Packet, outcomes: Vec<Outcome>) -> Vec<O
             out.push(Outcome { src: t.src, assumed: t.assumed, ..o.clone() });
         }
         for l in lost {
-            let verdict = match lost_reply(l.verdict) {
-                Verdict::Accept => Verdict::Drop,
-                v => v,
-            };
             out.push(Outcome {
-                verdict,
+                verdict: lost_reply(l.verdict),
                 reply: Some(Reply::Refusal(kind.clone())),
                 after_handshake: o.after_handshake,
                 ..l
