@@ -31,9 +31,17 @@ pub struct Packet<'a> {
     pub reply: bool,
     /// The port the client connected to, before any nat (conntrack's `--ctorigdstport`).
     pub orig_dport: u16,
-    /// The host's answer to a REJECT (conntrack RELATED, leaving by OUTPUT): a TCP RST when
-    /// true, else an ICMP error.
-    pub refusal: Option<bool>,
+    /// The host's answer to a REJECT (conntrack RELATED, leaving by OUTPUT).
+    pub refusal: Option<Answer>,
+}
+
+/// What a REJECT sends back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// `--reject-with tcp-reset`: a TCP RST (with ACK).
+    Reset,
+    /// Any other `--reject-with`: an ICMP error of the packet's family.
+    Icmp,
 }
 
 impl<'a> Packet<'a> {
@@ -371,7 +379,7 @@ impl Compiler<'_> {
                     let p = arg.to_ascii_lowercase();
                     let yes = match self.pkt.refusal {
                         // An ICMP error of the packet's own family.
-                        Some(false) => match family {
+                        Some(Answer::Icmp) => match family {
                             Family::Ipv4 => matches!(p.as_str(), "icmp" | "1" | "all" | "0"),
                             Family::Ipv6 => matches!(p.as_str(), "icmpv6" | "ipv6-icmp" | "58" | "all" | "0"),
                         },
@@ -514,7 +522,7 @@ impl Compiler<'_> {
             // IPv6 extension headers a plain SYN does not carry: the match fails whatever its
             // options say.
             "rt" | "frag" | "hbh" | "dst" => out.push(Tri::No),
-            "icmp" | "icmp6" | "icmpv6" if self.pkt.refusal == Some(false) => {
+            "icmp" | "icmp6" | "icmpv6" if self.pkt.refusal == Some(Answer::Icmp) => {
                 out.push(Tri::Maybe(CondKind::NotModelled, "the ICMP type of a REJECT's answer".into()))
             }
             "udp" | "icmp" | "icmp6" | "icmpv6" | "sctp" | "dccp" | "udplite" | "mh" | "ah" | "esp" => {
@@ -1017,7 +1025,12 @@ fn deliver_refusals(rs: &Ruleset, pkt: &Packet, outcomes: Vec<Outcome>) -> Vec<O
             continue;
         };
         let port = o.redirected.map_or(pkt.dport, |(_, p)| p);
-        let answer = Packet { reply: true, refusal: Some(kind == "tcp-reset"), dport: port, ..pkt.clone() };
+        let answer = Packet {
+            reply: true,
+            refusal: Some(if kind == "tcp-reset" { Answer::Reset } else { Answer::Icmp }),
+            dport: port,
+            ..pkt.clone()
+        };
         let tok = Token {
             src: o.src.clone(),
             assumed: o.assumed.clone(),

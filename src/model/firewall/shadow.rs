@@ -365,12 +365,9 @@ impl<'a> Earlier<'a> {
     /// The earliest rule that matches every packet `b` matches.
     fn first_covering(&self, b: &MatchBox) -> Option<(&'a Entry, &MatchBox, &String)> {
         let (dst, port) = key_of(b);
-        let mut keys = vec![(None, None)];
-        keys.extend(dst.map(|d| (Some(d), None)));
-        keys.extend(port.map(|p| (None, Some(p))));
-        if dst.is_some() && port.is_some() {
-            keys.push((dst, port));
-        }
+        // The buckets whose rules can cover `b`: any address and port, its address, its port,
+        // both (a key with a `None` where `b` has one is the same bucket twice, harmlessly).
+        let keys = [(None, None), (dst, None), (None, port), (dst, port)];
         keys.iter()
             .filter_map(|k| self.buckets.get(k))
             .filter_map(|list| list.iter().find(|(_, _, qb, _)| covers(qb, b)))

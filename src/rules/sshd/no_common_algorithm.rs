@@ -4,6 +4,7 @@ use crate::declare_rule;
 use crate::diagnostic::Violation;
 use crate::model::sshd::algorithms;
 use crate::model::sshd::keywords::Opt;
+use crate::model::sshd::version::Version;
 use crate::rules::Context;
 
 declare_rule! {
@@ -52,27 +53,7 @@ const CLIENT_KEX: &[&str] = &[
     "diffie-hellman-group18-sha512",
     "diffie-hellman-group14-sha256",
 ];
-const CLIENT_CIPHERS: &[&str] = &[
-    "chacha20-poly1305@openssh.com",
-    "aes128-ctr",
-    "aes192-ctr",
-    "aes256-ctr",
-    "aes128-gcm@openssh.com",
-    "aes256-gcm@openssh.com",
-];
 const AEAD: &[&str] = &["chacha20-poly1305@openssh.com", "aes128-gcm@openssh.com", "aes256-gcm@openssh.com"];
-const CLIENT_MACS: &[&str] = &[
-    "umac-64-etm@openssh.com",
-    "umac-128-etm@openssh.com",
-    "hmac-sha2-256-etm@openssh.com",
-    "hmac-sha2-512-etm@openssh.com",
-    "hmac-sha1-etm@openssh.com",
-    "umac-64@openssh.com",
-    "umac-128@openssh.com",
-    "hmac-sha2-256",
-    "hmac-sha2-512",
-    "hmac-sha1",
-];
 const CLIENT_HOSTKEY: &[&str] = &[
     "ssh-ed25519-cert-v01@openssh.com",
     "ecdsa-sha2-nistp256-cert-v01@openssh.com",
@@ -94,14 +75,18 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
         return;
     }
     let g = host.global();
+    // Clients propose the same ciphers and MACs as sshd's compiled-in defaults (one list for
+    // both sides in myproposal.h), whatever their version.
+    let client_ciphers = algorithms::server_default(algorithms::AlgClass::Cipher, Version::new(9, 2));
+    let client_macs = algorithms::server_default(algorithms::AlgClass::Mac, Version::new(9, 2));
     let ciphers = g.algorithms(Opt::Ciphers);
-    let shared: Vec<&String> = ciphers.iter().filter(|c| CLIENT_CIPHERS.contains(&c.as_str())).collect();
+    let shared: Vec<&String> = ciphers.iter().filter(|c| client_ciphers.contains(&c.as_str())).collect();
     // With only AEAD ciphers in common, no MAC is negotiated at all.
     let all_aead = !shared.is_empty() && shared.iter().all(|c| AEAD.contains(&c.as_str()));
     for (opt, client, class) in [
         (Opt::KexAlgorithms, CLIENT_KEX, algorithms::AlgClass::Kex),
-        (Opt::Ciphers, CLIENT_CIPHERS, algorithms::AlgClass::Cipher),
-        (Opt::MACs, CLIENT_MACS, algorithms::AlgClass::Mac),
+        (Opt::Ciphers, client_ciphers, algorithms::AlgClass::Cipher),
+        (Opt::MACs, client_macs, algorithms::AlgClass::Mac),
         (Opt::HostKeyAlgorithms, CLIENT_HOSTKEY, algorithms::AlgClass::Key),
     ] {
         if opt == Opt::MACs && all_aead {
