@@ -41,8 +41,8 @@ pub struct SourceFile {
     /// The path as the user named it (or as found in a walk).
     pub path: PathBuf,
     /// The text; bytes that are not UTF-8 are carried as private-use characters (see
-    /// [`decode_escaped`] and `lossy`).
-    pub text: String,
+    /// [`decode_escaped`] and `lossy`). Shared with the ASTs that keep it (iptables files).
+    pub text: std::sync::Arc<str>,
     /// True when the bytes on disk were not valid UTF-8.
     pub lossy: bool,
     line_starts: Vec<u32>,
@@ -56,7 +56,7 @@ impl SourceFile {
         };
         let mut line_starts = vec![0u32];
         line_starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| clamp_u32(i + 1)));
-        SourceFile { path, text, lossy, line_starts }
+        SourceFile { path, text: text.into(), lossy, line_starts }
     }
 
     /// 1-based line and column (in characters) of a byte offset.

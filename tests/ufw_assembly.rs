@@ -22,20 +22,17 @@ fn shape(rs: &Ruleset) -> Vec<String> {
     for c in chains {
         out.push(format!("{} {}", c.name, if c.builtin { c.policy.as_str() } else { "-" }));
         for e in &c.rules {
+            let rule = e.rule();
             let param = |n: &str| {
-                e.rule
-                    .params
-                    .iter()
-                    .find(|o| o.canonical == n)
+                rule.params()
+                    .find(|o| o.canonical() == n)
                     .map(|o| o.arg().unwrap_or("").to_string())
                     .unwrap_or_default()
             };
-            let dport = e
-                .rule
-                .matches
-                .iter()
-                .flat_map(|m| m.options.iter())
-                .find(|o| matches!(o.canonical, "--destination-port" | "--destination-ports"))
+            let dport = rule
+                .matches()
+                .flat_map(|m| m.options())
+                .find(|o| matches!(o.canonical(), "--destination-port" | "--destination-ports"))
                 .and_then(|o| o.arg())
                 .unwrap_or("")
                 .to_string();
@@ -43,7 +40,7 @@ fn shape(rs: &Ruleset) -> Vec<String> {
             let src = src.strip_suffix("/32").or_else(|| src.strip_suffix("/128")).unwrap_or(&src).to_string();
             out.push(format!(
                 "  {} p={} dport={} s={}",
-                e.rule.target.as_ref().map(|t| t.name.text.as_str()).unwrap_or("-"),
+                rule.target_name().unwrap_or("-"),
                 match param("--protocol").to_ascii_lowercase().as_str() {
                     "icmpv6" | "icmp6" | "58" => "ipv6-icmp".to_string(),
                     "6" => "tcp".to_string(),

@@ -7,12 +7,8 @@
 //! `tests/differential_iptables.rs`.
 
 use crate::source::Span;
-use compact_str::CompactString;
-use smallvec::SmallVec;
-
-/// The argument words of one option: almost always one or two, kept inline (a kube-proxy dump
-/// has millions of options).
-pub type Args = SmallVec<[Word; 2]>;
+use std::rc::Rc;
+use std::sync::Arc;
 
 /// Address family of the file: `iptables-restore` (IPv4) or `ip6tables-restore` (IPv6).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -32,9 +28,21 @@ pub struct IptablesAst {
     pub comments: Vec<Span>,
     /// Lines outside any table that iptables-restore rejects, and file-level errors.
     pub invalid: Vec<Invalid>,
+    /// The file's text and the words, options, matches and rules of its command lines.
+    pub store: Rc<Store>,
 }
 
 impl IptablesAst {
+    /// The text of a word of this file.
+    pub fn text(&self, w: &Word) -> &str {
+        self.store.text(w)
+    }
+
+    /// The rule of a command line.
+    pub fn rule(&self, id: RuleId) -> RuleRef<'_> {
+        self.store.rule(id)
+    }
+
     /// Every syntax error in the file, in file order.
     pub fn errors(&self) -> Vec<&SyntaxError> {
         let mut out: Vec<&SyntaxError> = self.invalid.iter().map(|i| &i.error).collect();
@@ -135,7 +143,7 @@ pub struct Table {
 #[derive(Clone, Debug)]
 pub enum Line {
     Chain(Box<ChainDecl>),
-    Command(Box<Command>),
+    Command(Command),
     Invalid(Invalid),
 }
 
@@ -156,8 +164,8 @@ pub struct ChainDecl {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Counters {
     pub span: Span,
-    pub packets: CompactString,
-    pub bytes: CompactString,
+    pub packets: Word,
+    pub bytes: Word,
 }
 
 /// The commands of iptables(8) COMMANDS, as iptables-restore accepts them on a line.
@@ -191,45 +199,440 @@ pub enum CommandKind {
     Rename,
 }
 
-/// One command line: `[counters] -A INPUT … -j ACCEPT` (iptables(8)).
+/// One command line: `[counters] -A INPUT … -j ACCEPT` (iptables(8)). Its words' text is in
+/// the file's [`Store`].
 #[derive(Clone, Debug)]
 pub struct Command {
     pub span: Span,
-    pub counters: Option<Counters>,
     pub kind: CommandKind,
     /// The command word as written (`-A`, `--append`, `--app`).
     pub verb: Word,
     pub chain: Option<Word>,
+    /// The rule of `-A/-I/-R/-C/-D` (empty for the others).
+    pub rule: RuleId,
+    /// What few lines have: counters, a rule number, a policy or a new chain name.
+    pub extra: Option<Box<CommandExtra>>,
+}
+
+/// The rarer parts of a command line.
+#[derive(Clone, Debug, Default)]
+pub struct CommandExtra {
+    pub counters: Option<Counters>,
     /// `-I chain N`, `-R chain N`, `-D chain N`, `-Z chain N`.
     pub rulenum: Option<Word>,
     /// `-P chain POLICY`, or the new name of `-E old new`.
     pub policy_or_new_name: Option<Word>,
-    /// The rule of `-A/-I/-R/-C/-D` (empty for the others).
-    pub rule: std::rc::Rc<Rule>,
+}
+
+impl Command {
+    pub fn counters(&self) -> Option<&Counters> {
+        self.extra.as_ref().and_then(|e| e.counters.as_ref())
+    }
+    pub fn rulenum(&self) -> Option<&Word> {
+        self.extra.as_ref().and_then(|e| e.rulenum.as_ref())
+    }
+    pub fn policy_or_new_name(&self) -> Option<&Word> {
+        self.extra.as_ref().and_then(|e| e.policy_or_new_name.as_ref())
+    }
+}
+
+/// A word of the file after iptables-restore's quote handling (`"…"` groups, `\"` escapes
+/// inside quotes): where it stands, and where its text is. Twelve bytes and no allocation: a
+/// kube-proxy dump has millions of words. Its text comes from [`Store::text`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Word {
+    /// From the first to the last byte of the word as written, quotes included.
+    pub span: Span,
+    /// The low two bits say where the text is ([`Word::PLAIN`] …); for an owned text the
+    /// rest is its index in [`Store`]'s owned texts.
+    repr: u32,
+}
+
+impl Word {
+    /// The text is the span.
+    const PLAIN: u32 = 0;
+    /// `"text"`: the span without its quotes.
+    const QUOTED: u32 = 1;
+    /// `"text` to the end of the line: the span without the opening quote.
+    const OPEN: u32 = 2;
+    /// Joined or unescaped text, kept apart.
+    const OWNED: u32 = 3;
+
+    /// A word whose text is exactly its span.
+    pub fn plain(span: Span) -> Word {
+        Word { span, repr: Word::PLAIN }
+    }
+
+    /// True when the word was written with quotes (`"…"`).
+    pub fn quoted(&self) -> bool {
+        self.repr & 3 != Word::PLAIN
+    }
+}
+
+/// Index of a rule in its file's [`Store`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RuleId(pub u32);
+
+/// A run of records in one of the store's arrays.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Run {
+    start: u32,
+    len: u32,
+}
+
+impl Run {
+    fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..(self.start + self.len) as usize
+    }
+}
+
+/// One option: `[!] --name [args…]`.
+#[derive(Clone, Debug)]
+struct OptRec {
+    name: Word,
+    /// Start of the `!` when negated, else `u32::MAX`.
+    negated: u32,
+    /// The full long name iptables resolved the name to (`--source`, `--dport`).
+    canonical: &'static str,
+    /// In `Store::words`.
+    args: Run,
+}
+
+#[derive(Clone, Debug)]
+struct MatchRec {
+    span: Span,
+    name: Word,
+    implicit: bool,
+    /// In `Store::opts`.
+    options: Run,
+}
+
+#[derive(Clone, Debug)]
+struct TargetRec {
+    kind: TargetKind,
+    flag: Span,
+    name: Word,
+    options: Run,
+}
+
+#[derive(Clone, Debug, Default)]
+struct RuleRec {
+    params: Run,
+    matches: Run,
+    target: Option<TargetRec>,
+}
+
+/// A file's text and, in flat arrays, the rule specifications of its command lines: each rule
+/// is a few runs of records, with no allocation of its own.
+#[derive(Debug, Default)]
+pub struct Store {
+    text: Arc<str>,
+    owned: Vec<Box<str>>,
+    words: Vec<Word>,
+    opts: Vec<OptRec>,
+    matches: Vec<MatchRec>,
+    rules: Vec<RuleRec>,
+}
+
+/// A rule as a parser builds it, handed to [`Store::push_rule`].
+#[derive(Clone, Debug, Default)]
+pub struct NewRule<'t> {
+    pub params: Vec<NewOpt<'t>>,
+    pub matches: Vec<NewMatch<'t>>,
+    pub target: Option<NewTarget<'t>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewMatch<'t> {
+    pub span: Span,
+    pub name: NewWord<'t>,
+    pub implicit: bool,
+    pub options: Vec<NewOpt<'t>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewTarget<'t> {
+    pub kind: TargetKind,
+    pub flag: Span,
+    pub name: NewWord<'t>,
+    pub options: Vec<NewOpt<'t>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewOpt<'t> {
+    pub name: NewWord<'t>,
+    pub canonical: &'static str,
+    pub negated: Option<Span>,
+    pub args: smallvec::SmallVec<[NewWord<'t>; 2]>,
+}
+
+/// A word with its text, borrowed from the file's text where possible.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewWord<'t> {
+    pub text: std::borrow::Cow<'t, str>,
+    pub span: Span,
+    pub quoted: bool,
+}
+
+impl Store {
+    /// An empty store for `text`.
+    pub fn new(text: Arc<str>) -> Store {
+        Store { text, ..Store::default() }
+    }
+
+    /// Make room for about `lines` command lines (a typical rule has two or three options and
+    /// one or two matches), so that big files do not grow the arrays step by step.
+    pub fn reserve(&mut self, lines: usize) {
+        self.rules.reserve(lines);
+        self.opts.reserve(lines * 3);
+        self.words.reserve(lines * 3);
+        self.matches.reserve(lines * 2);
+    }
+
+    /// The whole text of the file.
+    pub fn source(&self) -> &str {
+        &self.text
+    }
+
+    /// The text of a word (quotes removed, escapes resolved).
+    pub fn text(&self, w: &Word) -> &str {
+        let (s, e) = (w.span.start as usize, w.span.end as usize);
+        let text = match w.repr & 3 {
+            Word::PLAIN => self.text.get(s..e),
+            Word::QUOTED => self.text.get(s + 1..e.saturating_sub(1).max(s + 1)),
+            Word::OPEN => self.text.get(s + 1..e),
+            _ => self.owned.get((w.repr >> 2) as usize).map(|b| &**b),
+        };
+        text.unwrap_or("")
+    }
+
+    /// Record a word: its text stays in the file's text when it is a slice of it.
+    pub fn word(&mut self, w: &NewWord) -> Word {
+        let (s, e) = (w.span.start as usize, w.span.end as usize);
+        if let std::borrow::Cow::Borrowed(t) = &w.text {
+            let base = self.text.as_ptr() as usize;
+            let at = (t.as_ptr() as usize).wrapping_sub(base);
+            if at <= self.text.len() {
+                let end = at + t.len();
+                if !w.quoted && at == s && end == e {
+                    return Word { span: w.span, repr: Word::PLAIN };
+                }
+                if w.quoted && at == s + 1 && end + 1 == e && self.text.as_bytes().get(end) == Some(&b'"') {
+                    return Word { span: w.span, repr: Word::QUOTED };
+                }
+                if w.quoted && at == s + 1 && end == e {
+                    return Word { span: w.span, repr: Word::OPEN };
+                }
+            }
+        }
+        let idx = self.owned.len() as u32;
+        self.owned.push(w.text.as_ref().into());
+        Word { span: w.span, repr: Word::OWNED | (idx << 2) }
+    }
+
+    fn opt(&mut self, o: &NewOpt) -> OptRec {
+        let name = self.word(&o.name);
+        let start = self.words.len() as u32;
+        for a in &o.args {
+            let w = self.word(a);
+            self.words.push(w);
+        }
+        OptRec {
+            name,
+            negated: o.negated.map_or(u32::MAX, |s| s.start),
+            canonical: o.canonical,
+            args: Run { start, len: o.args.len() as u32 },
+        }
+    }
+
+    fn opts(&mut self, opts: &[NewOpt]) -> Run {
+        let start = self.opts.len() as u32;
+        for o in opts {
+            let rec = self.opt(o);
+            self.opts.push(rec);
+        }
+        Run { start, len: opts.len() as u32 }
+    }
+
+    /// Add a rule built by a parser.
+    pub fn push_rule(&mut self, rule: &NewRule) -> RuleId {
+        let params = self.opts(&rule.params);
+        // A match's options are contiguous: push them all first, then the match records.
+        let mut recs = Vec::with_capacity(rule.matches.len());
+        for m in &rule.matches {
+            let name = self.word(&m.name);
+            let options = self.opts(&m.options);
+            recs.push(MatchRec { span: m.span, name, implicit: m.implicit, options });
+        }
+        let matches = Run { start: self.matches.len() as u32, len: recs.len() as u32 };
+        self.matches.extend(recs);
+        let target = rule.target.as_ref().map(|t| {
+            let name = self.word(&t.name);
+            let options = self.opts(&t.options);
+            TargetRec { kind: t.kind, flag: t.flag, name, options }
+        });
+        let id = RuleId(self.rules.len() as u32);
+        self.rules.push(RuleRec { params, matches, target });
+        id
+    }
+
+    /// A rule of this file.
+    pub fn rule(&self, id: RuleId) -> RuleRef<'_> {
+        static EMPTY: RuleRec =
+            RuleRec { params: Run { start: 0, len: 0 }, matches: Run { start: 0, len: 0 }, target: None };
+        let rec = self.rules.get(id.0 as usize).unwrap_or(&EMPTY);
+        RuleRef { store: self, rec, target_name: None }
+    }
 }
 
 /// A rule specification (iptables(8) PARAMETERS, iptables-extensions(8) MATCH EXTENSIONS and
-/// TARGET EXTENSIONS).
-#[derive(Clone, Debug, Default)]
-pub struct Rule {
+/// TARGET EXTENSIONS), read from its file's [`Store`].
+#[derive(Clone, Copy)]
+pub struct RuleRef<'a> {
+    store: &'a Store,
+    rec: &'a RuleRec,
+    /// The target's name after an `-E` rename of the chain it jumps to.
+    target_name: Option<&'a str>,
+}
+
+impl<'a> RuleRef<'a> {
+    fn opts(store: &'a Store, run: Run) -> impl ExactSizeIterator<Item = OptRef<'a>> + DoubleEndedIterator + Clone {
+        store.opts.get(run.range()).unwrap_or(&[]).iter().map(move |rec| OptRef { store, rec })
+    }
+
+    /// The same rule with its target renamed (`-E`).
+    pub fn renamed(self, target_name: Option<&'a str>) -> RuleRef<'a> {
+        RuleRef { target_name, ..self }
+    }
+
     /// Base parameters: `-p`, `-s`, `-d`, `-i`, `-o`, `-f`, `-c` (and flags such as `-w`).
-    pub params: Vec<Opt>,
-    /// Match modules in load order: `-m NAME`, and the protocol match iptables loads on its own
-    /// after `-p tcp|udp|…` when it meets one of its options (`implicit`).
-    pub matches: Vec<Match>,
+    pub fn params(self) -> impl ExactSizeIterator<Item = OptRef<'a>> + DoubleEndedIterator + Clone {
+        RuleRef::opts(self.store, self.rec.params)
+    }
+
+    /// Match modules in load order: `-m NAME`, and the protocol match iptables loads on its
+    /// own after `-p tcp|udp|…` when it meets one of its options (`implicit`).
+    pub fn matches(self) -> impl ExactSizeIterator<Item = MatchRef<'a>> + DoubleEndedIterator + Clone {
+        let store = self.store;
+        store.matches.get(self.rec.matches.range()).unwrap_or(&[]).iter().map(move |rec| MatchRef { store, rec })
+    }
+
     /// `-j TARGET` or `-g CHAIN` with the target's options.
-    pub target: Option<Target>,
+    pub fn target(self) -> Option<TargetRef<'a>> {
+        let rec = self.rec.target.as_ref()?;
+        Some(TargetRef { store: self.store, rec, name: self.target_name })
+    }
+
+    /// The target's name, if the rule has one.
+    pub fn target_name(self) -> Option<&'a str> {
+        self.target().map(TargetRef::name)
+    }
+
+    /// The text of one of the rule's words.
+    pub fn text(self, w: &Word) -> &'a str {
+        self.store.text(w)
+    }
+}
+
+impl std::fmt::Debug for RuleRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rule")
+            .field("params", &self.params().collect::<Vec<_>>())
+            .field("matches", &self.matches().collect::<Vec<_>>())
+            .field("target", &self.target())
+            .finish()
+    }
+}
+
+/// One option: `[!] --name [args…]`. Options are kept generic (name plus argument words);
+/// `canonical` is the full long name iptables resolved an abbreviation or alias to.
+#[derive(Clone, Copy)]
+pub struct OptRef<'a> {
+    store: &'a Store,
+    rec: &'a OptRec,
+}
+
+impl<'a> OptRef<'a> {
+    /// The option word as written (`-s`, `--src`, `--dp`).
+    pub fn name(self) -> &'a str {
+        self.store.text(&self.rec.name)
+    }
+    pub fn name_span(self) -> Span {
+        self.rec.name.span
+    }
+    /// The full option name (`--source`, `--dport`).
+    pub fn canonical(self) -> &'static str {
+        self.rec.canonical
+    }
+    /// Span of the `!` when the option is negated.
+    pub fn negated(self) -> Option<Span> {
+        (self.rec.negated != u32::MAX).then(|| Span { start: self.rec.negated, end: self.rec.negated + 1 })
+    }
+    pub fn is_negated(self) -> bool {
+        self.rec.negated != u32::MAX
+    }
+    /// The argument words.
+    pub fn arg_words(self) -> &'a [Word] {
+        self.store.words.get(self.rec.args.range()).unwrap_or(&[])
+    }
+    /// The arguments' text.
+    pub fn args(self) -> impl ExactSizeIterator<Item = &'a str> + Clone {
+        let store = self.store;
+        self.arg_words().iter().map(move |w| store.text(w))
+    }
+    /// The first argument.
+    pub fn arg(self) -> Option<&'a str> {
+        self.arg_words().first().map(|w| self.store.text(w))
+    }
+    pub fn span(self) -> Span {
+        let start = self.negated().unwrap_or(self.rec.name.span);
+        self.arg_words().iter().fold(start.cover(self.rec.name.span), |s, a| s.cover(a.span))
+    }
+}
+
+impl std::fmt::Debug for OptRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}{} {:?}",
+            if self.is_negated() { "! " } else { "" },
+            self.canonical(),
+            self.args().collect::<Vec<_>>()
+        )
+    }
 }
 
 /// `-m NAME [options]` (iptables-extensions(8)).
-#[derive(Clone, Debug)]
-pub struct Match {
+#[derive(Clone, Copy)]
+pub struct MatchRef<'a> {
+    store: &'a Store,
+    rec: &'a MatchRec,
+}
+
+impl<'a> MatchRef<'a> {
     /// The `-m` word (for an implicit match, the first option's span).
-    pub span: Span,
-    pub name: Word,
+    pub fn span(self) -> Span {
+        self.rec.span
+    }
+    pub fn name(self) -> &'a str {
+        self.store.text(&self.rec.name)
+    }
+    pub fn name_span(self) -> Span {
+        self.rec.name.span
+    }
     /// Loaded by iptables itself for `-p PROTO` (no `-m` in the file).
-    pub implicit: bool,
-    pub options: Vec<Opt>,
+    pub fn implicit(self) -> bool {
+        self.rec.implicit
+    }
+    pub fn options(self) -> impl ExactSizeIterator<Item = OptRef<'a>> + DoubleEndedIterator + Clone {
+        RuleRef::opts(self.store, self.rec.options)
+    }
+}
+
+impl std::fmt::Debug for MatchRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "-m {} {:?}", self.name(), self.options().collect::<Vec<_>>())
+    }
 }
 
 /// `-j` (jump) or `-g` (goto, iptables(8) `--goto`).
@@ -240,46 +643,67 @@ pub enum TargetKind {
 }
 
 /// `-j TARGET [target options]` or `-g CHAIN`.
-#[derive(Clone, Debug)]
-pub struct Target {
-    pub kind: TargetKind,
+#[derive(Clone, Copy)]
+pub struct TargetRef<'a> {
+    store: &'a Store,
+    rec: &'a TargetRec,
+    name: Option<&'a str>,
+}
+
+impl<'a> TargetRef<'a> {
+    pub fn kind(self) -> TargetKind {
+        self.rec.kind
+    }
     /// The `-j`/`-g` word.
-    pub flag: Span,
-    pub name: Word,
-    pub options: Vec<Opt>,
-}
-
-/// One option: `[!] --name [args…]`. Options are kept generic (name plus argument words);
-/// `canonical` is the full long name iptables resolved an abbreviation or alias to.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Opt {
-    /// The option word as written (`-s`, `--src`, `--dp`).
-    pub name: Word,
-    /// The full option name (`--source`, `--dport`).
-    pub canonical: &'static str,
-    /// Span of the `!` when the option is negated.
-    pub negated: Option<Span>,
-    pub args: Args,
-}
-
-impl Opt {
-    pub fn span(&self) -> Span {
-        let start = self.negated.unwrap_or(self.name.span);
-        self.args.iter().fold(start.cover(self.name.span), |s, a| s.cover(a.span))
+    pub fn flag(self) -> Span {
+        self.rec.flag
     }
-    pub fn arg(&self) -> Option<&str> {
-        self.args.first().map(|w| w.text.as_str())
+    pub fn name(self) -> &'a str {
+        self.name.unwrap_or_else(|| self.store.text(&self.rec.name))
+    }
+    pub fn name_span(self) -> Span {
+        self.rec.name.span
+    }
+    pub fn options(self) -> impl ExactSizeIterator<Item = OptRef<'a>> + DoubleEndedIterator + Clone {
+        RuleRef::opts(self.store, self.rec.options)
+    }
+    /// The first argument of the option with this full name.
+    pub fn option(self, canonical: &str) -> Option<&'a str> {
+        self.options().find(|o| o.canonical() == canonical).and_then(OptRef::arg)
     }
 }
 
-/// A word after iptables-restore's quote handling (`"…"` groups, `\"` escapes inside quotes).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Word {
-    /// Inline up to 24 bytes: most words of a ruleset are short.
-    pub text: CompactString,
-    /// From the first to the last byte of the word as written, quotes included.
-    pub span: Span,
-    pub quoted: bool,
+impl std::fmt::Debug for TargetRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?} {} {:?}", self.kind(), self.name(), self.options().collect::<Vec<_>>())
+    }
+}
+
+/// A rule kept by something that outlives the borrow of its file: the file's store and the
+/// rule's index.
+#[derive(Clone)]
+pub struct RuleHandle {
+    store: Rc<Store>,
+    id: RuleId,
+}
+
+impl RuleHandle {
+    pub fn new(store: Rc<Store>, id: RuleId) -> RuleHandle {
+        RuleHandle { store, id }
+    }
+    pub fn get(&self) -> RuleRef<'_> {
+        self.store.rule(self.id)
+    }
+    /// The same rule in the same file.
+    pub fn same(&self, other: &RuleHandle) -> bool {
+        Rc::ptr_eq(&self.store, &other.store) && self.id == other.id
+    }
+}
+
+impl std::fmt::Debug for RuleHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.get().fmt(f)
+    }
 }
 
 /// Target extensions and the standard verdicts (iptables-extensions(8) TARGET EXTENSIONS):

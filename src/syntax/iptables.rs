@@ -10,11 +10,11 @@
 //! specification.
 
 use crate::ast::iptables::{
-    ChainDecl, Command, CommandKind, Counters, Family, Invalid, IptablesAst, Line, Match, Opt, Rule, SERVICES,
-    SyntaxError, TARGET_EXTENSIONS, Table, TableName, Target, TargetKind, Word,
+    self as ast, ChainDecl, Command, CommandExtra, CommandKind, Counters, Family, Invalid, IptablesAst, Line,
+    NewMatch as Match, NewOpt as Opt, NewRule as Rule, NewTarget as Target, NewWord as Word, SERVICES, Store,
+    SyntaxError, TARGET_EXTENSIONS, Table, TableName, TargetKind,
 };
 use crate::source::Span;
-use compact_str::CompactString;
 use nom::{
     IResult, Parser,
     bytes::complete::{tag, take_till, take_while, take_while1},
@@ -23,15 +23,59 @@ use nom::{
     error::context,
     sequence::{delimited, preceded, separated_pair},
 };
+use std::borrow::Cow;
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// Text the parser can keep: an `Arc<str>` (a [`crate::source::SourceFile`]'s) is shared,
+/// anything else copied once.
+pub trait IntoText {
+    fn into_text(self) -> Arc<str>;
+}
+
+impl IntoText for Arc<str> {
+    fn into_text(self) -> Arc<str> {
+        self
+    }
+}
+
+impl IntoText for &Arc<str> {
+    fn into_text(self) -> Arc<str> {
+        self.clone()
+    }
+}
+
+impl IntoText for &str {
+    fn into_text(self) -> Arc<str> {
+        self.into()
+    }
+}
+
+impl IntoText for &String {
+    fn into_text(self) -> Arc<str> {
+        self.as_str().into()
+    }
+}
+
+impl IntoText for String {
+    fn into_text(self) -> Arc<str> {
+        self.into()
+    }
+}
 
 /// Parse an IPv4 file (`iptables-restore`).
-pub fn parse(text: &str) -> IptablesAst {
+pub fn parse(text: impl IntoText) -> IptablesAst {
     parse_family(text, Family::Ipv4)
 }
 
-/// Parse a file for `iptables-restore` (IPv4) or `ip6tables-restore` (IPv6).
-pub fn parse_family(text: &str, family: Family) -> IptablesAst {
+/// Parse a file for `iptables-restore` (IPv4) or `ip6tables-restore` (IPv6). The AST keeps the
+/// text (an `Arc<str>` is shared, not copied).
+pub fn parse_family(text: impl IntoText, family: Family) -> IptablesAst {
+    let text = text.into_text();
+    let mut store = Store::new(text.clone());
+    let text = &*text;
+    store.reserve(text.bytes().filter(|&b| b == b'\n').count() + 1);
     let mut ast = IptablesAst { family, ..IptablesAst::default() };
     let mut current: Option<Table> = None;
     let mut offset = 0usize;
@@ -89,10 +133,18 @@ pub fn parse_family(text: &str, family: Family) -> IptablesAst {
                 table.lines.push(l);
             }
             Some(table) => {
-                let l = command_line(line, start, table.name, family);
+                let l = command_line(line, start, table.name, family, &mut store);
                 table.lines.push(l);
             }
-            None if line.starts_with('*') => current = Some(table_line(line, start)),
+            None if line.starts_with('*') => {
+                let mut table = table_line(line, start);
+                // Room for the table's lines up to its COMMIT, so the vector never grows (a
+                // kube-proxy table has hundreds of thousands).
+                let rest = text.get(offset..).unwrap_or("");
+                let body = rest.find("\nCOMMIT").map_or(rest, |end| &rest[..end]);
+                table.lines.reserve(body.bytes().filter(|&b| b == b'\n').count() + 1);
+                current = Some(table);
+            }
             None => {
                 let message = if line == "COMMIT" {
                     "`COMMIT` outside a table: there is no `*table` line to commit".to_string()
@@ -114,6 +166,7 @@ pub fn parse_family(text: &str, family: Family) -> IptablesAst {
         });
         ast.tables.push(t);
     }
+    ast.store = Rc::new(store);
     ast
 }
 
@@ -129,9 +182,10 @@ fn invalid(span: Span, at: Span, message: String) -> Invalid {
     Invalid { span, error: SyntaxError { span: at, message } }
 }
 
-fn word_at(text: &str, line: &str, line_start: usize) -> Word {
+/// The span of `text`, a slice of `line`, which starts at `line_start` in the file.
+fn span_in(text: &str, line: &str, line_start: usize) -> Span {
     let off = text.as_ptr() as usize - line.as_ptr() as usize;
-    Word { text: text.into(), span: Span::new(line_start + off, line_start + off + text.len()), quoted: false }
+    Span::new(line_start + off, line_start + off + text.len())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -165,12 +219,12 @@ fn table_line(line: &str, start: usize) -> Table {
     };
     match table_header(line) {
         Ok((_, name)) => {
-            let w = word_at(name, line, start);
-            table.name_span = w.span;
+            let span = span_in(name, line, start);
+            table.name_span = span;
             table.name = TableName::from_name(name);
             if table.name.is_none() {
                 table.name_error = Some(SyntaxError {
-                    span: w.span,
+                    span,
                     message: format!("unknown table `{name}`: expected `filter`, `nat`, `mangle`, `raw` or `security`"),
                 });
             }
@@ -193,29 +247,35 @@ fn chain_line(line: &str, start: usize, table: Option<TableName>, family: Family
     let Ok((_, (name, policy, counters))) = chain_decl(line) else {
         return Line::Invalid(invalid(span, span, "chain declaration without a chain name".into()));
     };
-    let name = word_at(name, line, start);
+    let name_span = span_in(name, line, start);
     let Some(policy) = policy else {
         return Line::Invalid(invalid(
             span,
-            name.span,
-            format!("chain `{}` is declared without a policy: write `ACCEPT`, `DROP` or `-`", name.text),
+            name_span,
+            format!("chain `{name}` is declared without a policy: write `ACCEPT`, `DROP` or `-`"),
         ));
     };
-    let policy = word_at(policy, line, start);
-    let builtin = table.is_some_and(|t| t.builtin_chains().contains(&name.text.as_str()));
+    let policy_span = span_in(policy, line, start);
+    let builtin = table.is_some_and(|t| t.builtin_chains().contains(&name));
     if !builtin {
-        if let Err(message) = check_chain_name(&name.text, family) {
-            return Line::Invalid(invalid(span, name.span, message));
+        if let Err(message) = check_chain_name(name, family) {
+            return Line::Invalid(invalid(span, name_span, message));
         }
-    } else if !matches!(policy.text.as_str(), "ACCEPT" | "DROP" | "-") {
+    } else if !matches!(policy, "ACCEPT" | "DROP" | "-") {
         return Line::Invalid(invalid(
             span,
-            policy.span,
-            format!("bad policy `{}` for built-in chain `{}`: expected `ACCEPT` or `DROP`", policy.text, name.text),
+            policy_span,
+            format!("bad policy `{policy}` for built-in chain `{name}`: expected `ACCEPT` or `DROP`"),
         ));
     }
-    let counters = counters.map(|c| word_at(c, line, start));
-    Line::Chain(Box::new(ChainDecl { span, name, policy, counters, builtin }))
+    let counters = counters.map(|c| ast::Word::plain(span_in(c, line, start)));
+    Line::Chain(Box::new(ChainDecl {
+        span,
+        name: ast::Word::plain(name_span),
+        policy: ast::Word::plain(policy_span),
+        counters,
+        builtin,
+    }))
 }
 
 /// The checks iptables applies to a new user chain's name (`-N` and `:NAME`).
@@ -254,28 +314,36 @@ fn counters_prefix(input: &str) -> IResult<&str, (&str, &str)> {
 /// Split a command line into words as `add_param_to_argv` does: blanks separate words; a `"`
 /// opens a quote anywhere in a word, a closing `"` ends the word; inside quotes `\` escapes the
 /// next character. An unterminated quote runs to the end of the line.
-pub fn split_words(line: &str, base: usize) -> Vec<Word> {
+pub fn split_words(line: &str, base: usize) -> Vec<Word<'_>> {
     let mut words = Vec::with_capacity(16);
-    let mut buf = CompactString::default();
+    // Text of a quoted word that is not a plain slice of the line (joined or escaped).
+    let mut buf: Option<String> = None;
     let mut start: Option<usize> = None;
+    let mut quote_at = 0usize;
     let mut in_quote = false;
     let mut quoted = false;
     let mut escaped = false;
     for (i, c) in line.char_indices() {
         if in_quote {
             if escaped {
-                buf.push(c);
+                buf.get_or_insert_default().push(c);
                 escaped = false;
             } else if c == '\\' {
+                // The backslash is dropped: from here on the text is built apart.
                 escaped = true;
+                buf.get_or_insert_with(|| line[quote_at + 1..i].to_string());
             } else if c == '"' {
                 in_quote = false;
                 let s = start.unwrap_or(i);
-                words.push(Word { text: std::mem::take(&mut buf), span: Span::new(base + s, base + i + 1), quoted });
+                let text = match buf.take() {
+                    Some(b) => Cow::Owned(b),
+                    None => Cow::Borrowed(&line[quote_at + 1..i]),
+                };
+                words.push(Word { text, span: Span::new(base + s, base + i + 1), quoted });
                 start = None;
                 quoted = false;
-            } else {
-                buf.push(c);
+            } else if let Some(b) = &mut buf {
+                b.push(c);
             }
             continue;
         }
@@ -283,19 +351,16 @@ pub fn split_words(line: &str, base: usize) -> Vec<Word> {
             '"' => {
                 in_quote = true;
                 quoted = true;
+                quote_at = i;
                 // The unquoted part before the quote belongs to the same word.
                 if let Some(s) = start {
-                    buf.push_str(&line[s..i]);
+                    buf = Some(line[s..i].to_string());
                 }
                 start.get_or_insert(i);
             }
             ' ' | '\t' => {
                 if let Some(s) = start.take() {
-                    words.push(Word {
-                        text: CompactString::new(&line[s..i]),
-                        span: Span::new(base + s, base + i),
-                        quoted,
-                    });
+                    words.push(Word { text: Cow::Borrowed(&line[s..i]), span: Span::new(base + s, base + i), quoted });
                     quoted = false;
                 }
             }
@@ -305,13 +370,17 @@ pub fn split_words(line: &str, base: usize) -> Vec<Word> {
         }
     }
     if let Some(s) = start {
-        let text = if in_quote { buf } else { CompactString::new(&line[s..]) };
+        let text = match (in_quote, buf) {
+            (true, Some(b)) => Cow::Owned(b),
+            (true, None) => Cow::Borrowed(&line[quote_at + 1..]),
+            (false, _) => Cow::Borrowed(&line[s..]),
+        };
         words.push(Word { text, span: Span::new(base + s, base + line.len()), quoted });
     }
     words
 }
 
-fn command_line(line: &str, start: usize, table: Option<TableName>, family: Family) -> Line {
+fn command_line(line: &str, start: usize, table: Option<TableName>, family: Family, store: &mut Store) -> Line {
     let span = Span::new(start, start + line.len());
     let mut counters = None;
     let mut body = line;
@@ -320,7 +389,11 @@ fn command_line(line: &str, start: usize, table: Option<TableName>, family: Fami
         match counters_prefix(line) {
             Ok((rest, (p, b))) => {
                 let used = line.len() - rest.len();
-                counters = Some(Counters { span: Span::new(start, start + used), packets: p.into(), bytes: b.into() });
+                counters = Some(Counters {
+                    span: Span::new(start, start + used),
+                    packets: ast::Word::plain(span_in(p, line, start)),
+                    bytes: ast::Word::plain(span_in(b, line, start)),
+                });
                 body = rest;
                 body_start = start + used;
             }
@@ -338,13 +411,34 @@ fn command_line(line: &str, start: usize, table: Option<TableName>, family: Fami
         ));
     }
     match CommandParser::new(table, family).run(&words) {
-        Ok(mut cmd) => {
-            cmd.span = span;
-            cmd.counters = counters;
-            Line::Command(Box::new(cmd))
+        Ok(p) => {
+            let mut word = |w: Option<Word>| w.map(|w| store.word(&w));
+            let chain = word(p.chain);
+            let rulenum = word(p.rulenum);
+            let policy_or_new_name = word(p.second);
+            let extra = (counters.is_some() || rulenum.is_some() || policy_or_new_name.is_some())
+                .then(|| Box::new(CommandExtra { counters, rulenum, policy_or_new_name }));
+            Line::Command(Command {
+                span,
+                kind: p.kind,
+                verb: store.word(&p.verb),
+                chain,
+                rule: store.push_rule(&p.rule),
+                extra,
+            })
         }
         Err(error) => Line::Invalid(Invalid { span, error }),
     }
+}
+
+/// A command line as the parser reads it, before its words go to the store.
+struct Parsed<'t> {
+    kind: CommandKind,
+    verb: Word<'t>,
+    chain: Option<Word<'t>>,
+    rulenum: Option<Word<'t>>,
+    second: Option<Word<'t>>,
+    rule: Rule<'t>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -856,14 +950,14 @@ fn err(span: Span, message: String) -> SyntaxError {
     SyntaxError { span, message }
 }
 
-struct CommandParser {
+struct CommandParser<'t> {
     table: Option<TableName>,
     family: Family,
-    command: Option<(CommandKind, Word)>,
-    chain: Option<Word>,
-    rulenum: Option<Word>,
-    second: Option<Word>,
-    rule: Rule,
+    command: Option<(CommandKind, Word<'t>)>,
+    chain: Option<Word<'t>>,
+    rulenum: Option<Word<'t>>,
+    second: Option<Word<'t>>,
+    rule: Rule<'t>,
     /// Index in MATCHES of each entry of `rule.matches` (None: unmodelled).
     match_defs: Vec<Option<usize>>,
     target_def: Option<usize>,
@@ -873,7 +967,7 @@ struct CommandParser {
     proto_used: bool,
 }
 
-impl CommandParser {
+impl<'t> CommandParser<'t> {
     fn new(table: Option<TableName>, family: Family) -> Self {
         CommandParser {
             table,
@@ -985,7 +1079,7 @@ impl CommandParser {
         self.proto_used = true;
         self.rule.matches.push(Match {
             span: at,
-            name: Word { text: name.into(), span: at, quoted: false },
+            name: Word { text: Cow::Borrowed(name), span: at, quoted: false },
             implicit: true,
             options: Vec::new(),
         });
@@ -993,13 +1087,13 @@ impl CommandParser {
         true
     }
 
-    fn run(mut self, words: &[Word]) -> Result<Command, SyntaxError> {
+    fn run(mut self, words: &[Word<'t>]) -> Result<Parsed<'t>, SyntaxError> {
         let mut i = 0usize;
         let mut invert: Option<Span> = None;
         while i < words.len() {
             let w = &words[i];
             i += 1;
-            let t = w.text.as_str();
+            let t: &str = &w.text;
             if t == "!" {
                 if invert.is_some() {
                     return Err(err(w.span, "`!` twice in a row".into()));
@@ -1059,7 +1153,7 @@ impl CommandParser {
                 Owner::Match(_, None) | Owner::TargetAny => Zero,
                 Owner::Target(t) => TARGETS[t].options.iter().find(|d| d.names[0] == canonical).map_or(One, |d| d.args),
             };
-            let mut args = crate::ast::iptables::Args::new();
+            let mut args = smallvec::SmallVec::new();
             let needed = match nargs {
                 Zero => 0,
                 One => 1,
@@ -1071,8 +1165,12 @@ impl CommandParser {
                     return Err(err(w.span, format!("option `{canonical}` takes no value")));
                 }
                 let off = w.text.find('=').map_or(0, |p| p + 1);
+                let text = match &w.text {
+                    Cow::Borrowed(b) => Cow::Borrowed(&b[off..]),
+                    Cow::Owned(_) => Cow::Owned(v.to_string()),
+                };
                 args.push(Word {
-                    text: v.into(),
+                    text,
                     span: Span::new(w.span.start as usize + off, w.span.end as usize),
                     quoted: w.quoted,
                 });
@@ -1123,7 +1221,7 @@ impl CommandParser {
         self.finish(words)
     }
 
-    fn base_option(&mut self, b: usize, opt: Opt, words: &[Word], i: &mut usize) -> Result<(), SyntaxError> {
+    fn base_option(&mut self, b: usize, opt: Opt<'t>, words: &[Word<'t>], i: &mut usize) -> Result<(), SyntaxError> {
         let def = &BASE[b];
         if let Some(n) = opt.negated
             && !def.invert
@@ -1223,7 +1321,7 @@ impl CommandParser {
                     self.rule.matches.push(Match { span: opt.name.span, name, implicit: false, options: Vec::new() });
                     self.match_defs.push(Some(idx));
                     Ok(())
-                } else if UNMODELLED_MATCHES.contains(&name.text.as_str()) {
+                } else if UNMODELLED_MATCHES.contains(&&*name.text) {
                     self.rule.matches.push(Match { span: opt.name.span, name, implicit: false, options: Vec::new() });
                     self.match_defs.push(None);
                     Ok(())
@@ -1243,8 +1341,8 @@ impl CommandParser {
                 if kind == TargetKind::Jump {
                     self.target_def = TARGETS.iter().position(|t| t.name == name.text);
                     self.target_unmodelled = self.target_def.is_none()
-                        && TARGET_EXTENSIONS.contains(&name.text.as_str())
-                        && !matches!(name.text.as_str(), "ACCEPT" | "DROP" | "QUEUE" | "RETURN");
+                        && TARGET_EXTENSIONS.contains(&&*name.text)
+                        && !matches!(&*name.text, "ACCEPT" | "DROP" | "QUEUE" | "RETURN");
                 }
                 if name.text.is_empty() {
                     return Err(err(name.span, "empty target name".into()));
@@ -1278,7 +1376,7 @@ impl CommandParser {
         }
     }
 
-    fn module_option(&mut self, idx: usize, def: Option<&Module>, opt: Opt) -> Result<(), SyntaxError> {
+    fn module_option(&mut self, idx: usize, def: Option<&Module>, opt: Opt<'t>) -> Result<(), SyntaxError> {
         let m = &mut self.rule.matches[idx];
         if let Some(def) = def {
             check_option(def, &m.options, &opt, self.family)?;
@@ -1287,7 +1385,7 @@ impl CommandParser {
         Ok(())
     }
 
-    fn finish(self, words: &[Word]) -> Result<Command, SyntaxError> {
+    fn finish(self, words: &[Word<'t>]) -> Result<Parsed<'t>, SyntaxError> {
         let line_span = words.iter().fold(words[0].span, |s, w| s.cover(w.span));
         let Some((kind, verb)) = self.command else {
             return Err(err(line_span, "no command on this line: expected `-A`, `-I`, `-N`, `-P` or another".into()));
@@ -1315,7 +1413,7 @@ impl CommandParser {
             return Err(err(at, format!("`{}` takes no rule options", verb.text)));
         }
         if let Some(chain) = &self.chain {
-            let c = chain.text.as_str();
+            let c: &str = &chain.text;
             for p in &self.rule.params {
                 if p.canonical == "--out-interface" && matches!(c, "INPUT" | "PREROUTING") {
                     return Err(err(
@@ -1337,7 +1435,7 @@ impl CommandParser {
             }
             if kind == CommandKind::Policy {
                 if let Some(p) = &self.second
-                    && !matches!(p.text.as_str(), "ACCEPT" | "DROP")
+                    && !matches!(&*p.text, "ACCEPT" | "DROP")
                 {
                     return Err(err(p.span, format!("bad policy `{}`: expected `ACCEPT` or `DROP`", p.text)));
                 }
@@ -1364,16 +1462,7 @@ impl CommandParser {
         if let (Some(t), Some(def)) = (&self.rule.target, self.target_def) {
             check_required(&TARGETS[def], &t.options, t.name.span)?;
         }
-        Ok(Command {
-            span: line_span,
-            counters: None,
-            kind,
-            verb,
-            chain: self.chain,
-            rulenum: self.rulenum,
-            policy_or_new_name: self.second,
-            rule: std::rc::Rc::new(self.rule),
-        })
+        Ok(Parsed { kind, verb, chain: self.chain, rulenum: self.rulenum, second: self.second, rule: self.rule })
     }
 }
 
@@ -1384,7 +1473,7 @@ fn leak_name(_name: &str) -> &'static str {
 }
 
 fn unknown_option(w: &Word, has_proto: bool) -> SyntaxError {
-    let t = w.text.as_str();
+    let t: &str = &w.text;
     let hint = if !has_proto && (t.starts_with("--dport") || t.starts_with("--sport")) {
         ": give `-p tcp` or `-p udp` before it"
     } else {
@@ -1436,7 +1525,7 @@ fn bad(w: &Word, what: &str) -> SyntaxError {
 
 fn check_value(check: Check, args: &[Word], family: Family) -> Result<(), SyntaxError> {
     let Some(a) = args.first() else { return Ok(()) };
-    let t = a.text.as_str();
+    let t: &str = &a.text;
     let ok = match check {
         Check::Any => true,
         Check::Port => port_spec(t),
@@ -1854,6 +1943,34 @@ mod tests {
     }
 
     #[test]
+    fn stored_words_keep_their_text() {
+        // Plain, quoted, quoted to the end of the line, joined and escaped words: only the last
+        // two are kept apart from the file's text.
+        let ast = parse(
+            "*filter\n-A INPUT -m comment --comment plain -j ACCEPT\n-A INPUT -m comment --comment \"a b\" -j ACCEPT\n\
+             -A INPUT -m comment --comment x\"y z\" -j ACCEPT\n-A INPUT -m comment --comment \"q \\\"r\\\"\" -j ACCEPT\n\
+             -A INPUT -m comment --comment=\"eq\" -j ACCEPT\n-A INPUT -j ACCEPT -m comment --comment \"open end\nCOMMIT\n",
+        );
+        assert!(ast.errors().is_empty(), "{:?}", ast.errors());
+        let comments: Vec<(String, bool)> = ast.tables[0]
+            .lines
+            .iter()
+            .filter_map(|l| match l {
+                Line::Command(c) => Some(ast.rule(c.rule)),
+                _ => None,
+            })
+            .map(|r| {
+                let o = r.matches().flat_map(|m| m.options()).next().expect("a comment option");
+                (o.arg().unwrap_or("?").to_string(), o.arg_words()[0].quoted())
+            })
+            .collect();
+        let want =
+            [("plain", false), ("a b", true), ("xy z", true), ("q \"r\"", true), ("eq", true), ("open end", true)];
+        let want: Vec<(String, bool)> = want.iter().map(|(t, q)| (t.to_string(), *q)).collect();
+        assert_eq!(comments, want);
+    }
+
+    #[test]
     fn port_spec_ranges_and_names() {
         assert!(port_spec("22") && port_spec("ssh") && port_spec("1000:2000") && port_spec(":1024"));
         assert!(port_spec("1024:") && !port_spec("70000") && !port_spec("nosuch") && !port_spec("1:2:3"));
@@ -1873,7 +1990,7 @@ mod tests {
 
     #[test]
     fn addresses_by_family() {
-        let w = |t: &str| Word { text: t.into(), span: Span::default(), quoted: false };
+        let w = |t: &'static str| Word { text: Cow::Borrowed(t), span: Span::default(), quoted: false };
         assert!(check_addresses(&w("10.0.0.0/8,192.0.2.1"), Family::Ipv4).is_ok());
         assert!(check_addresses(&w("10.0.0.0/255.0.0.0"), Family::Ipv4).is_ok());
         assert!(check_addresses(&w("10.0.0.0/33"), Family::Ipv4).is_err());
@@ -1891,8 +2008,10 @@ mod tests {
         assert_eq!(ast.errors(), Vec::<&SyntaxError>::new());
         assert_eq!(ast.tables.len(), 1);
         let Line::Command(c) = &ast.tables[0].lines[3] else { panic!("not a command") };
-        assert_eq!(c.rule.matches.len(), 3);
-        assert!(c.rule.matches[0].name.text == "tcp" && !c.rule.matches[0].implicit);
+        let rule = ast.rule(c.rule);
+        assert_eq!(rule.matches().len(), 3);
+        let m = rule.matches().next().expect("a match");
+        assert!(m.name() == "tcp" && !m.implicit());
     }
 
     #[test]
@@ -1900,9 +2019,11 @@ mod tests {
         let ast = parse("*filter\n-A INPUT -p tcp ! --dport 22 ! -s 10.0.0.0/8 -j DROP\nCOMMIT\n");
         assert!(ast.errors().is_empty());
         let Line::Command(c) = &ast.tables[0].lines[0] else { panic!("not a command") };
-        assert!(c.rule.matches[0].implicit);
-        assert!(c.rule.matches[0].options[0].negated.is_some());
-        assert_eq!(c.rule.params[1].canonical, "--source");
+        let rule = ast.rule(c.rule);
+        let m = rule.matches().next().expect("a match");
+        assert!(m.implicit());
+        assert!(m.options().next().is_some_and(|o| o.is_negated()));
+        assert_eq!(rule.params().nth(1).map(|o| o.canonical()), Some("--source"));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use super::addr::{self, AddrSet};
 use super::ruleset::{Policy, Ruleset, Table};
-use crate::ast::iptables::{Family, Match, Opt, Rule, TableName, TargetKind};
+use crate::ast::iptables::{Family, MatchRef, OptRef, RuleRef, TableName, TargetKind};
 use crate::source::Location;
 use std::collections::{BTreeSet, HashMap};
 
@@ -319,20 +319,20 @@ fn negate(t: Tri, neg: bool) -> Tri {
     }
 }
 
-fn opt_text(module: Option<&str>, o: &Opt) -> String {
+fn opt_text(module: Option<&str>, o: OptRef) -> String {
     let mut s = String::new();
     if let Some(m) = module {
         s.push_str("-m ");
         s.push_str(m);
         s.push(' ');
     }
-    if o.negated.is_some() {
+    if o.is_negated() {
         s.push_str("! ");
     }
-    s.push_str(&o.name.text);
-    for a in &o.args {
+    s.push_str(o.name());
+    for a in o.args() {
         s.push(' ');
-        s.push_str(&a.text);
+        s.push_str(a);
     }
     s
 }
@@ -351,7 +351,7 @@ struct Compiler<'a> {
 }
 
 impl Compiler<'_> {
-    fn rule(&self, table: &Table, rule: &Rule, at: Location) -> CRule {
+    fn rule(&self, table: &Table, rule: RuleRef, at: Location) -> CRule {
         let family = self.pkt.family;
         let mut src: Option<AddrSet> = None;
         let mut conds: Vec<Cond> = Vec::new();
@@ -371,10 +371,10 @@ impl Compiler<'_> {
         let (client, host) = if self.pkt.reply { ("--destination", "--source") } else { ("--source", "--destination") };
         let (iface_in, iface_out) =
             if self.pkt.reply { ("--out-interface", "--in-interface") } else { ("--in-interface", "--out-interface") };
-        for o in &rule.params {
-            let neg = o.negated.is_some();
+        for o in rule.params() {
+            let neg = o.is_negated();
             let arg = o.arg().unwrap_or("");
-            match o.canonical {
+            match o.canonical() {
                 "--protocol" => {
                     let p = arg.to_ascii_lowercase();
                     let yes = match self.pkt.refusal {
@@ -409,7 +409,7 @@ impl Compiler<'_> {
                 _ => {}
             }
         }
-        for m in &rule.matches {
+        for m in rule.matches() {
             for t in self.module(m, &mut |set| add_src(set, &mut src)) {
                 tri(t, &mut conds, &mut never);
             }
@@ -418,7 +418,7 @@ impl Compiler<'_> {
         CRule { at, src, conds: if never { Err(()) } else { Ok(conds) }, target }
     }
 
-    fn destination(&self, set: Option<AddrSet>, neg: bool, o: &Opt) -> Tri {
+    fn destination(&self, set: Option<AddrSet>, neg: bool, o: OptRef) -> Tri {
         let family = self.pkt.family;
         let Some(set) = set else {
             return Tri::Maybe(CondKind::NotModelled, format!("`{}`: host names are not resolved", opt_text(None, o)));
@@ -442,7 +442,7 @@ impl Compiler<'_> {
         Tri::Maybe(CondKind::Destination, format!("`{}` (which address the client connects to)", opt_text(None, o)))
     }
 
-    fn iface(&self, pattern: &str, neg: bool, o: &Opt) -> Tri {
+    fn iface(&self, pattern: &str, neg: bool, o: OptRef) -> Tri {
         match self.pkt.iface {
             Some(name) => negate(if iface_matches(pattern, name) { Tri::Yes } else { Tri::No }, neg),
             // Connections from another machine do not arrive on the loopback interface.
@@ -458,14 +458,14 @@ impl Compiler<'_> {
         }
     }
 
-    fn module(&self, m: &Match, add_src: &mut dyn FnMut(AddrSet)) -> Vec<Tri> {
+    fn module(&self, m: MatchRef, add_src: &mut dyn FnMut(AddrSet)) -> Vec<Tri> {
         let family = self.pkt.family;
-        let name = m.name.text.to_ascii_lowercase();
+        let name = m.name().to_ascii_lowercase();
         let services = self.pkt.services;
         let dport = self.pkt.dport;
         let mut out = Vec::new();
-        let mname = if m.implicit { None } else { Some(m.name.text.as_str()) };
-        let maybe = |kind: CondKind, o: &Opt| Tri::Maybe(kind, format!("`{}`", opt_text(mname, o)));
+        let mname = if m.implicit() { None } else { Some(m.name()) };
+        let maybe = |kind: CondKind, o: OptRef| Tri::Maybe(kind, format!("`{}`", opt_text(mname, o)));
         match name.as_str() {
             "tcp" => {
                 // sshd's port is the destination port of the client's packets and the source
@@ -475,10 +475,10 @@ impl Compiler<'_> {
                 } else {
                     ("--destination-port", "--source-port")
                 };
-                for o in &m.options {
-                    let neg = o.negated.is_some();
+                for o in m.options() {
+                    let neg = o.is_negated();
                     let arg = o.arg().unwrap_or("");
-                    out.push(match o.canonical {
+                    out.push(match o.canonical() {
                         c if c == server_port => match port_range(arg, services) {
                             Some((lo, hi)) => negate(if (lo..=hi).contains(&dport) { Tri::Yes } else { Tri::No }, neg),
                             None => maybe(CondKind::NotModelled, o),
@@ -505,7 +505,7 @@ impl Compiler<'_> {
                                     .fold(0, |a, b| a | b)
                             };
                             let mask = flags(arg);
-                            let comp = flags(o.args.get(1).map_or("", |w| w.text.as_str()));
+                            let comp = flags(o.args().nth(1).unwrap_or(""));
                             // SYN; SYN-ACK (sshd's first reply); ACK (any later packet).
                             let packet = match (self.pkt.reply, self.pkt.established) {
                                 _ if self.pkt.refusal.is_some() => 20,
@@ -529,12 +529,12 @@ impl Compiler<'_> {
                 out.push(Tri::No)
             }
             "multiport" => {
-                for o in &m.options {
-                    let neg = o.negated.is_some();
+                for o in m.options() {
+                    let neg = o.is_negated();
                     let list = port_list(o.arg().unwrap_or(""), services);
                     let hit = list.as_ref().map(|l| l.iter().any(|&(lo, hi)| (lo..=hi).contains(&dport)));
                     let server_ports = if self.pkt.reply { "--source-ports" } else { "--destination-ports" };
-                    out.push(match (o.canonical, hit) {
+                    out.push(match (o.canonical(), hit) {
                         (_, None) => maybe(CondKind::NotModelled, o),
                         (c, Some(h)) if c == server_ports => negate(if h { Tri::Yes } else { Tri::No }, neg),
                         ("--ports", Some(true)) => negate(Tri::Yes, neg),
@@ -543,10 +543,10 @@ impl Compiler<'_> {
                 }
             }
             "conntrack" | "state" => {
-                for o in &m.options {
-                    let neg = o.negated.is_some();
+                for o in m.options() {
+                    let neg = o.is_negated();
                     let arg = o.arg().unwrap_or("");
-                    out.push(match o.canonical {
+                    out.push(match o.canonical() {
                         "--ctstate" | "--state" => {
                             // raw PREROUTING runs before conntrack: every packet is INVALID there.
                             // sshd's replies, SYN-ACK included, belong to an ESTABLISHED
@@ -591,12 +591,12 @@ impl Compiler<'_> {
                 }
             }
             "iprange" => {
-                for o in &m.options {
-                    let neg = o.negated.is_some();
+                for o in m.options() {
+                    let neg = o.is_negated();
                     let set = addr::parse_range(o.arg().unwrap_or(""), family);
                     let (client, host) =
                         if self.pkt.reply { ("--dst-range", "--src-range") } else { ("--src-range", "--dst-range") };
-                    out.push(match (o.canonical, set) {
+                    out.push(match (o.canonical(), set) {
                         (c, Some(set)) if c == client => {
                             add_src(if neg { set.complement(family) } else { set });
                             Tri::Yes
@@ -610,12 +610,12 @@ impl Compiler<'_> {
                 }
             }
             "addrtype" => {
-                for o in &m.options {
-                    let neg = o.negated.is_some();
+                for o in m.options() {
+                    let neg = o.is_negated();
                     let types: Vec<String> = o.arg().unwrap_or("").split(',').map(|t| t.to_ascii_uppercase()).collect();
                     let (client, host) =
                         if self.pkt.reply { ("--dst-type", "--src-type") } else { ("--src-type", "--dst-type") };
-                    out.push(match o.canonical {
+                    out.push(match o.canonical() {
                         // The host's own address is of type LOCAL; another machine's is UNICAST.
                         c if c == host => {
                             // IPv6 also classes the host's own global address as UNICAST.
@@ -632,8 +632,8 @@ impl Compiler<'_> {
                 }
             }
             "pkttype" => {
-                for o in &m.options {
-                    let neg = o.negated.is_some();
+                for o in m.options() {
+                    let neg = o.is_negated();
                     let hit =
                         o.arg().is_some_and(|t| t.eq_ignore_ascii_case("unicast") || t.eq_ignore_ascii_case("host"));
                     out.push(negate(if hit { Tri::Yes } else { Tri::No }, neg));
@@ -641,13 +641,12 @@ impl Compiler<'_> {
             }
             "comment" => {}
             "recent" => {
-                let check = m.options.iter().any(|o| matches!(o.canonical, "--rcheck" | "--update" | "--remove"));
+                let check = m.options().any(|o| matches!(o.canonical(), "--rcheck" | "--update" | "--remove"));
                 if check {
-                    let text = std::iter::once(format!("-m {}", m.name.text))
+                    let text = std::iter::once(format!("-m {}", m.name()))
                         .chain(
-                            m.options
-                                .iter()
-                                .filter(|o| !matches!(o.canonical, "--mask" | "--rsource"))
+                            m.options()
+                                .filter(|o| !matches!(o.canonical(), "--mask" | "--rsource"))
                                 .map(|o| opt_text(None, o)),
                         )
                         .collect::<Vec<_>>()
@@ -656,22 +655,22 @@ impl Compiler<'_> {
                 }
             }
             "limit" | "hashlimit" | "connlimit" => {
-                let text = std::iter::once(format!("-m {}", m.name.text))
-                    .chain(m.options.iter().map(|o| opt_text(None, o)))
+                let text = std::iter::once(format!("-m {}", m.name()))
+                    .chain(m.options().map(|o| opt_text(None, o)))
                     .collect::<Vec<_>>()
                     .join(" ");
-                let over = m.options.iter().any(|o| matches!(o.canonical, "--hashlimit-above" | "--connlimit-above"));
+                let over = m.options().any(|o| matches!(o.canonical(), "--hashlimit-above" | "--connlimit-above"));
                 let kind = if over { CondKind::RateLimit } else { CondKind::UnderLimit };
                 out.push(Tri::Maybe(kind, format!("`{text}`")));
             }
             "set" => {
-                let text = m.options.first().map_or_else(|| "-m set".to_string(), |o| opt_text(Some("set"), o));
+                let text = m.options().next().map_or_else(|| "-m set".to_string(), |o| opt_text(Some("set"), o));
                 out.push(Tri::Maybe(CondKind::Set, format!("`{text}` (the set's contents are not in the files)")));
             }
             "mark" | "connmark" | "statistic" | "time" | "owner" | "quota" | "connbytes" | "cgroup" | "socket"
             | "helper" | "cpu" | "nfacct" | "rateest" => {
-                let text = std::iter::once(format!("-m {}", m.name.text))
-                    .chain(m.options.iter().map(|o| opt_text(None, o)))
+                let text = std::iter::once(format!("-m {}", m.name()))
+                    .chain(m.options().map(|o| opt_text(None, o)))
                     .collect::<Vec<_>>()
                     .join(" ");
                 out.push(Tri::Maybe(CondKind::State, format!("`{text}`")));
@@ -684,13 +683,13 @@ impl Compiler<'_> {
         out
     }
 
-    fn target(&self, table: &Table, rule: &Rule) -> Target {
-        let Some(t) = &rule.target else { return Target::Continue };
-        let name = t.name.text.as_str();
-        let opt = |n: &str| t.options.iter().find(|o| o.canonical == n).and_then(|o| o.arg()).map(str::to_string);
+    fn target(&self, table: &Table, rule: RuleRef) -> Target {
+        let Some(t) = rule.target() else { return Target::Continue };
+        let name = t.name();
+        let opt = |n: &str| t.options().find(|o| o.canonical() == n).and_then(|o| o.arg()).map(str::to_string);
         if !super::ruleset::is_extension(name) {
             return match table.chain(name) {
-                Some(i) if t.kind == TargetKind::Goto => Target::Goto(i),
+                Some(i) if t.kind() == TargetKind::Goto => Target::Goto(i),
                 Some(i) => Target::Jump(i),
                 None => Target::Unknown(format!("jump to undefined chain `{name}`")),
             };
@@ -723,7 +722,7 @@ impl Compiler<'_> {
             "SYNPROXY" | "TPROXY" | "CLUSTERIP" => Target::Unknown(format!("`-j {name}` is not modelled")),
             // Untracked packets never match --ctstate NEW/ESTABLISHED later on.
             "NOTRACK" => Target::Unknown("connection tracking is turned off (`-j NOTRACK`): not modelled".into()),
-            "CT" if t.options.iter().any(|o| o.canonical == "--notrack" || o.name.text == "--notrack") => {
+            "CT" if t.options().any(|o| o.canonical() == "--notrack" || o.name() == "--notrack") => {
                 Target::Unknown("connection tracking is turned off (`-j CT --notrack`): not modelled".into())
             }
             _ => Target::Continue,
@@ -793,7 +792,7 @@ impl<'a> Walker<'a> {
         }
         let c = Compiler { pkt: self.pkt, raw: self.table.name == TableName::Raw };
         let rules: Vec<CRule> =
-            self.table.chains[idx].rules.iter().map(|e| c.rule(self.table, &e.rule, e.at)).collect();
+            self.table.chains[idx].rules.iter().map(|e| c.rule(self.table, e.rule(), e.at)).collect();
         let rc = std::rc::Rc::new(rules);
         self.compiled[idx] = Some(rc.clone());
         rc

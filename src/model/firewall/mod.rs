@@ -142,13 +142,13 @@ impl Firewall {
     /// A ufw rules file on its own (a config repository's copy): ufw-init loads it on top of
     /// its own chains, so only its syntax can be checked.
     pub fn from_fragment(file: SourceFile, family: Family, sources: &mut SourceMap) -> Firewall {
-        let ast = parse_family(&file.text, family);
+        let ast = parse_family(file.text.clone(), family);
         let id = sources.add(file);
         Firewall { iptables: vec![IptablesFile { file: id, ast, problems: Vec::new() }], ..Firewall::default() }
     }
 
     fn add_iptables(&mut self, file: SourceFile, family: Family, sources: &mut SourceMap) {
-        let ast = parse_family(&file.text, family);
+        let ast = parse_family(file.text.clone(), family);
         let id = sources.add(file);
         let mut rs = Ruleset::new(family);
         let problems = rs.apply(&Batch { ast: &ast, file: id, noflush: false, at: None });

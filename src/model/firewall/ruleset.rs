@@ -7,10 +7,13 @@
 //! A batch with an error is not applied: the host keeps what it had (`reference/firewalls.md`
 //! §1.1, §1.3; checked by `tests/differential_iptables.rs`).
 
-use crate::ast::iptables::{Command, CommandKind, Family, IptablesAst, Line, Rule, TableName, TargetKind};
+use crate::ast::iptables::{
+    Command, CommandKind, Family, IptablesAst, Line, RuleHandle, RuleRef, Store, TableName, TargetKind,
+};
 use crate::diagnostic::Label;
 use crate::source::{FileId, Location, Span};
 use rustc_hash::FxHashMap as HashMap;
+use std::rc::Rc;
 
 /// Which check a problem comes from (the rules layer maps these to FW002–FW004).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,8 +50,21 @@ impl Policy {
 /// One rule as loaded, with where it came from.
 #[derive(Clone, Debug)]
 pub struct Entry {
-    pub rule: std::rc::Rc<Rule>,
+    handle: RuleHandle,
+    /// The target's new name after `-E` renamed the chain it jumps to.
+    renamed: Option<Rc<str>>,
     pub at: Location,
+}
+
+impl Entry {
+    pub fn new(handle: RuleHandle, at: Location) -> Entry {
+        Entry { handle, renamed: None, at }
+    }
+
+    /// The rule (with its target renamed by `-E`, if it was).
+    pub fn rule(&self) -> RuleRef<'_> {
+        self.handle.get().renamed(self.renamed.as_deref())
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -186,18 +202,21 @@ impl Ruleset {
                 next.table_mut(name);
             }
             let mut created: Vec<String> = Vec::new();
+            let store = &batch.ast.store;
+            let text = |w: &crate::ast::iptables::Word| store.text(w);
             for line in &t.lines {
                 let at = |span: Span| batch.at.unwrap_or(Location { file: batch.file, span });
                 match line {
                     Line::Invalid(_) => {}
                     Line::Chain(d) => {
                         let table = next.table_mut(name);
-                        if d.builtin && d.policy.text == "-" {
+                        let (name, policy) = (text(&d.name), text(&d.policy));
+                        if d.builtin && policy == "-" {
                             // `:INPUT -` leaves the built-in chain's policy as it is.
                         } else if d.builtin {
-                            match parse_policy(&d.policy.text) {
+                            match parse_policy(policy) {
                                 Some(p) => {
-                                    if let Some(i) = table.chain(&d.name.text) {
+                                    if let Some(i) = table.chain(name) {
                                         table.chains[i].policy = p;
                                         table.chains[i].policy_at = Some(at(d.span));
                                     }
@@ -205,18 +224,17 @@ impl Ruleset {
                                 None => problems.push(invalid(
                                     at(d.policy.span),
                                     format!(
-                                        "`{}` is not a chain policy: a built-in chain's policy is ACCEPT or DROP",
-                                        d.policy.text
+                                        "`{policy}` is not a chain policy: a built-in chain's policy is ACCEPT or DROP"
                                     ),
                                 )),
                             }
                         } else {
-                            match table.chain(&d.name.text) {
+                            match table.chain(name) {
                                 Some(i) => table.chains[i].rules.clear(),
                                 None => {
-                                    created.push(d.name.text.to_string());
+                                    created.push(name.to_string());
                                     table.push_chain(Chain {
-                                        name: d.name.text.to_string(),
+                                        name: name.to_string(),
                                         builtin: false,
                                         policy: Policy::Accept,
                                         policy_at: None,
@@ -229,7 +247,7 @@ impl Ruleset {
                     }
                     Line::Command(c) => {
                         let table = next.table_mut(name);
-                        if let Some(p) = command(table, c, at(c.span), &mut created) {
+                        if let Some(p) = command(table, store, c, at(c.span), &mut created) {
                             problems.push(p);
                         }
                     }
@@ -266,8 +284,14 @@ fn undefined(at: Location, message: String) -> Problem {
 }
 
 /// Apply one command; the problem that makes iptables-restore fail, if any.
-fn command(table: &mut Table, c: &Command, at: Location, created: &mut Vec<String>) -> Option<Problem> {
-    let chain_name = c.chain.as_ref().map(|w| w.text.as_str());
+fn command(
+    table: &mut Table,
+    store: &Rc<Store>,
+    c: &Command,
+    at: Location,
+    created: &mut Vec<String>,
+) -> Option<Problem> {
+    let chain_name = c.chain.as_ref().map(|w| store.text(w));
     let idx = chain_name.and_then(|n| table.chain(n));
     let missing = |n: &str| {
         Some(
@@ -275,12 +299,12 @@ fn command(table: &mut Table, c: &Command, at: Location, created: &mut Vec<Strin
                 .with_help("declare it first (`:NAME - [0:0]` or `-N NAME`) in the same table block"),
         )
     };
-    let rulenum = c.rulenum.as_ref().and_then(|w| w.text.parse::<usize>().ok());
+    let rulenum = c.rulenum().and_then(|w| store.text(w).parse::<usize>().ok());
     match c.kind {
         CommandKind::Append | CommandKind::Insert => {
             let name = chain_name?;
             let Some(i) = idx else { return missing(name) };
-            let entry = Entry { rule: c.rule.clone(), at };
+            let entry = Entry::new(RuleHandle::new(store.clone(), c.rule), at);
             let rules = &mut table.chains[i].rules;
             if c.kind == CommandKind::Append {
                 rules.push(entry);
@@ -303,7 +327,7 @@ fn command(table: &mut Table, c: &Command, at: Location, created: &mut Vec<Strin
             let pos = match rulenum {
                 Some(n) if n >= 1 && n <= rules.len() => Some(n - 1),
                 Some(_) => None,
-                None => rules.iter().position(|e| same_rule(&e.rule, &c.rule)),
+                None => rules.iter().position(|e| same_rule(e.rule(), store.rule(c.rule))),
             };
             match pos {
                 Some(p) => {
@@ -358,7 +382,7 @@ fn command(table: &mut Table, c: &Command, at: Location, created: &mut Vec<Strin
                 .iter()
                 .filter(|c| !names.contains(&c.name))
                 .flat_map(|c| c.rules.iter())
-                .filter_map(|e| e.rule.target.as_ref().map(|t| t.name.text.as_str()))
+                .filter_map(|e| e.rule().target_name())
                 .collect();
             for &i in &victims {
                 let ch = &table.chains[i];
@@ -383,8 +407,8 @@ fn command(table: &mut Table, c: &Command, at: Location, created: &mut Vec<Strin
                     format!("`{name}` is not a built-in chain: only built-in chains have a policy"),
                 ));
             }
-            let word = c.policy_or_new_name.as_ref()?;
-            match parse_policy(&word.text) {
+            let word = store.text(c.policy_or_new_name()?);
+            match parse_policy(word) {
                 Some(p) => {
                     table.chains[i].policy = p;
                     table.chains[i].policy_at = Some(at);
@@ -392,14 +416,14 @@ fn command(table: &mut Table, c: &Command, at: Location, created: &mut Vec<Strin
                 }
                 None => Some(invalid(
                     at,
-                    format!("`{}` is not a chain policy: a built-in chain's policy is ACCEPT or DROP", word.text),
+                    format!("`{word}` is not a chain policy: a built-in chain's policy is ACCEPT or DROP"),
                 )),
             }
         }
         CommandKind::Rename => {
             let name = chain_name?;
             let Some(i) = idx else { return missing(name) };
-            let new = c.policy_or_new_name.as_ref()?.text.to_string();
+            let new = store.text(c.policy_or_new_name()?).to_string();
             if created.iter().any(|c| c == name) {
                 return Some(
                     invalid(
@@ -414,12 +438,11 @@ fn command(table: &mut Table, c: &Command, at: Location, created: &mut Vec<Strin
             }
             table.chains[i].name = new.clone();
             table.reindex();
+            let renamed: Rc<str> = new.as_str().into();
             for ch in &mut table.chains {
                 for e in &mut ch.rules {
-                    if e.rule.target.as_ref().is_some_and(|t| t.name.text == name)
-                        && let Some(t) = &mut std::rc::Rc::make_mut(&mut e.rule).target
-                    {
-                        t.name.text = new.as_str().into();
+                    if e.rule().target_name() == Some(name) {
+                        e.renamed = Some(renamed.clone());
                     }
                 }
             }
@@ -438,44 +461,42 @@ impl Problem {
 
 /// Rules compared the way `-D` compares them: same options and arguments (addresses
 /// normalised), in any order of modules.
-fn same_rule(a: &Rule, b: &Rule) -> bool {
-    fn sig(r: &Rule) -> Vec<String> {
+fn same_rule(a: RuleRef, b: RuleRef) -> bool {
+    fn sig(r: RuleRef) -> Vec<String> {
         let mut v: Vec<String> = r
-            .params
-            .iter()
+            .params()
             .map(|o| {
                 let args: Vec<String> = o
-                    .args
-                    .iter()
+                    .args()
                     .map(|w| {
-                        if matches!(o.canonical, "--source" | "--destination") && !w.text.contains('/') {
-                            format!("{}/{}", w.text, if w.text.contains(':') { 128 } else { 32 })
+                        if matches!(o.canonical(), "--source" | "--destination") && !w.contains('/') {
+                            format!("{w}/{}", if w.contains(':') { 128 } else { 32 })
                         } else {
-                            w.text.to_string()
+                            w.to_string()
                         }
                     })
                     .collect();
-                format!("{}{} {}", if o.negated.is_some() { "!" } else { "" }, o.canonical, args.join(" "))
+                format!("{}{} {}", if o.is_negated() { "!" } else { "" }, o.canonical(), args.join(" "))
             })
             .collect();
-        for m in &r.matches {
-            for o in &m.options {
-                let args: Vec<&str> = o.args.iter().map(|w| w.text.as_str()).collect();
+        for m in r.matches() {
+            for o in m.options() {
+                let args: Vec<&str> = o.args().collect();
                 v.push(format!(
                     "{}:{}{} {}",
-                    m.name.text,
-                    if o.negated.is_some() { "!" } else { "" },
-                    o.canonical,
+                    m.name(),
+                    if o.is_negated() { "!" } else { "" },
+                    o.canonical(),
                     args.join(" ")
                 ));
             }
         }
         v.sort();
-        if let Some(t) = &r.target {
-            v.push(format!("{:?} {}", t.kind, t.name.text));
-            for o in &t.options {
-                let args: Vec<&str> = o.args.iter().map(|w| w.text.as_str()).collect();
-                v.push(format!("{} {}", o.canonical, args.join(" ")));
+        if let Some(t) = r.target() {
+            v.push(format!("{:?} {}", t.kind(), t.name()));
+            for o in t.options() {
+                let args: Vec<&str> = o.args().collect();
+                v.push(format!("{} {}", o.canonical(), args.join(" ")));
             }
         }
         v
@@ -502,11 +523,11 @@ fn check_table(t: &Table) -> Vec<Problem> {
                 .rules
                 .iter()
                 .filter_map(|e| {
-                    let target = e.rule.target.as_ref()?;
-                    if is_extension(&target.name.text) {
+                    let target = e.rule().target_name()?;
+                    if is_extension(target) {
                         return None;
                     }
-                    t.chain(&target.name.text).map(|j| (j, e.at))
+                    t.chain(target).map(|j| (j, e.at))
                 })
                 .collect()
         })
@@ -524,10 +545,11 @@ fn check_table(t: &Table) -> Vec<Problem> {
     }
     for (i, ch) in t.chains.iter().enumerate() {
         for e in &ch.rules {
-            let Some(target) = &e.rule.target else { continue };
-            let name = target.name.text.as_str();
+            let rule = e.rule();
+            let Some(target) = rule.target() else { continue };
+            let name = target.name();
             if is_extension(name) {
-                if let Some(p) = target_problem(t.name, name, &e.rule, hooks[i], e.at) {
+                if let Some(p) = target_problem(t.name, name, rule, hooks[i], e.at) {
                     out.push(p);
                 }
             } else {
@@ -537,7 +559,7 @@ fn check_table(t: &Table) -> Vec<Problem> {
                             e.at,
                             format!(
                                 "`{} {name}`: there is no chain `{name}` in table {} and no target extension of that name",
-                                if target.kind == TargetKind::Goto { "-g" } else { "-j" },
+                                if target.kind() == TargetKind::Goto { "-g" } else { "-j" },
                                 t.name.as_str()
                             ),
                         )
@@ -555,27 +577,27 @@ fn check_table(t: &Table) -> Vec<Problem> {
                 }
             }
             // `-o` where there is no output interface yet, `-i` where there is no input one.
-            for o in &e.rule.params {
-                if matches!(o.canonical, "--source" | "--destination")
-                    && o.negated.is_some()
+            for o in rule.params() {
+                if matches!(o.canonical(), "--source" | "--destination")
+                    && o.is_negated()
                     && o.arg().is_some_and(|a| a.ends_with("/0"))
                 {
                     out.push(invalid(
                         e.at,
                         format!(
                             "`! {} {}` matches nothing: iptables (nf_tables) refuses it",
-                            o.name.text,
+                            o.name(),
                             o.arg().unwrap_or("")
                         ),
                     ));
                 }
-                let bad_hooks = match o.canonical {
+                let bad_hooks = match o.canonical() {
                     "--out-interface" => 1 | 2,
                     "--in-interface" => 8 | 16,
                     _ => 0,
                 };
                 if ch.builtin && hook_of(&ch.name) & bad_hooks != 0 {
-                    out.push(invalid(e.at, format!("`{}` cannot be used in chain {}", o.name.text, ch.name)));
+                    out.push(invalid(e.at, format!("`{}` cannot be used in chain {}", o.name(), ch.name)));
                 }
             }
         }
@@ -631,7 +653,7 @@ fn check_table(t: &Table) -> Vec<Problem> {
 }
 
 /// A target extension used where the kernel refuses it.
-fn target_problem(table: TableName, name: &str, rule: &Rule, hooks: u8, at: Location) -> Option<Problem> {
+fn target_problem(table: TableName, name: &str, rule: RuleRef, hooks: u8, at: Location) -> Option<Problem> {
     let allowed: Option<(&[TableName], u8)> = match name {
         "REJECT" => Some((&[TableName::Filter], 2 | 4 | 8)),
         "DNAT" | "REDIRECT" => Some((&[TableName::Nat], 1 | 8)),
@@ -667,15 +689,10 @@ fn target_problem(table: TableName, name: &str, rule: &Rule, hooks: u8, at: Loca
         }
     }
     if name == "REJECT" {
-        let reset = rule
-            .target
-            .as_ref()
-            .and_then(|t| t.options.iter().find(|o| o.canonical == "--reject-with"))
-            .and_then(|o| o.arg())
-            .is_some_and(|w| w == "tcp-reset");
-        let tcp_only = rule.params.iter().any(|o| {
-            o.canonical == "--protocol"
-                && o.negated.is_none()
+        let reset = rule.target().and_then(|t| t.option("--reject-with")).is_some_and(|w| w == "tcp-reset");
+        let tcp_only = rule.params().any(|o| {
+            o.canonical() == "--protocol"
+                && !o.is_negated()
                 && o.arg().is_some_and(|p| p.eq_ignore_ascii_case("tcp") || p == "6")
         });
         if reset && !tcp_only {

@@ -5,7 +5,7 @@
 
 use super::addr::{self, AddrSet};
 use super::ruleset::{Entry, Ruleset, Table, is_extension};
-use crate::ast::iptables::{Family, Rule, TargetKind};
+use crate::ast::iptables::{Family, RuleRef, TargetKind};
 use crate::source::Location;
 use rustc_hash::FxHashMap as HashMap;
 
@@ -81,7 +81,7 @@ fn ports_subset(inner: &[(u16, u16)], outer: &[(u16, u16)]) -> bool {
     })
 }
 
-fn build(rule: &Rule, family: Family) -> MatchBox {
+fn build(rule: RuleRef, family: Family) -> MatchBox {
     let mut b = MatchBox {
         proto: None,
         src: AddrSet::full(family),
@@ -94,10 +94,10 @@ fn build(rule: &Rule, family: Family) -> MatchBox {
         opaque: false,
         empty: None,
     };
-    for o in &rule.params {
-        let neg = o.negated.is_some();
+    for o in rule.params() {
+        let neg = o.is_negated();
         let arg = o.arg().unwrap_or("");
-        match o.canonical {
+        match o.canonical() {
             "--protocol" => {
                 let p = match arg.to_ascii_lowercase().as_str() {
                     "6" => "tcp".to_string(),
@@ -110,7 +110,7 @@ fn build(rule: &Rule, family: Family) -> MatchBox {
             "--source" | "--destination" => match addr::parse_net_list(arg, family) {
                 Some(set) => {
                     let set = if neg { set.complement(family) } else { set };
-                    if o.canonical == "--source" {
+                    if o.canonical() == "--source" {
                         b.src = b.src.intersect(&set);
                     } else {
                         b.dst = b.dst.intersect(&set);
@@ -119,18 +119,18 @@ fn build(rule: &Rule, family: Family) -> MatchBox {
                 None => b.opaque = true,
             },
             "--in-interface" => b.iface = Some((arg.to_string(), neg)),
-            _ => b.other.push(format!("{}{} {arg}", if neg { "!" } else { "" }, o.canonical)),
+            _ => b.other.push(format!("{}{} {arg}", if neg { "!" } else { "" }, o.canonical())),
         }
     }
-    for m in &rule.matches {
-        let name = m.name.text.to_ascii_lowercase();
+    for m in rule.matches() {
+        let name = m.name().to_ascii_lowercase();
         if name == "comment" {
             continue;
         }
-        for o in &m.options {
-            let neg = o.negated.is_some();
+        for o in m.options() {
+            let neg = o.is_negated();
             let arg = o.arg().unwrap_or("");
-            match (name.as_str(), o.canonical) {
+            match (name.as_str(), o.canonical()) {
                 ("tcp" | "udp", "--destination-port") | ("multiport", "--destination-ports") if !neg => {
                     match ports(arg) {
                         Some(p) => {
@@ -169,12 +169,12 @@ fn build(rule: &Rule, family: Family) -> MatchBox {
                 },
                 ("comment", _) => {}
                 ("recent", "--set")
-                    if !m.options.iter().any(|x| {
-                        x.canonical != "--set"
-                            && x.canonical != "--name"
-                            && x.canonical != "--mask"
-                            && x.canonical != "--rsource"
-                            && x.canonical != "--rdest"
+                    if !m.options().any(|x| {
+                        x.canonical() != "--set"
+                            && x.canonical() != "--name"
+                            && x.canonical() != "--mask"
+                            && x.canonical() != "--rsource"
+                            && x.canonical() != "--rdest"
                     }) => {}
                 _ => {
                     if matches!(
@@ -199,8 +199,8 @@ fn build(rule: &Rule, family: Family) -> MatchBox {
                     ) {
                         b.stateful = true;
                     }
-                    let args: Vec<&str> = o.args.iter().map(|w| w.text.as_str()).collect();
-                    b.other.push(format!("{name}:{}{} {}", if neg { "!" } else { "" }, o.canonical, args.join(" ")));
+                    let args: Vec<&str> = o.args().collect();
+                    b.other.push(format!("{name}:{}{} {}", if neg { "!" } else { "" }, o.canonical(), args.join(" ")));
                 }
             }
         }
@@ -246,21 +246,21 @@ fn covers(outer: &MatchBox, inner: &MatchBox) -> bool {
 }
 
 /// What a rule does to a packet it matches, if that ends the walk through its chain.
-fn terminal_action(table: &Table, rule: &Rule, family: Family, depth: usize, memo: &Memo) -> Option<String> {
-    let t = rule.target.as_ref()?;
-    let name = t.name.text.as_str();
+fn terminal_action(table: &Table, rule: RuleRef, family: Family, depth: usize, memo: &Memo) -> Option<String> {
+    let t = rule.target()?;
+    let name = t.name();
     match name {
         "ACCEPT" | "DROP" | "RETURN" => Some(name.to_string()),
         "REJECT" => Some(
             format!(
                 "REJECT {}",
-                t.options.iter().find(|o| o.canonical == "--reject-with").and_then(|o| o.arg()).unwrap_or("")
+                t.options().find(|o| o.canonical() == "--reject-with").and_then(|o| o.arg()).unwrap_or("")
             )
             .trim_end()
             .to_string(),
         ),
         _ if is_extension(name) => None,
-        _ if t.kind == TargetKind::Goto => Some(format!("-g {name}")),
+        _ if t.kind() == TargetKind::Goto => Some(format!("-g {name}")),
         _ => {
             // A jump to a chain every packet leaves with a verdict.
             let i = table.chain(name)?;
@@ -290,14 +290,14 @@ fn always_decides_uncached(table: &Table, chain: usize, family: Family, depth: u
     for e in &table.chains[chain].rules {
         // Only whether the rule matches everything matters here: most rules of a big
         // ruleset have a match other than a comment, and such a rule is not universal.
-        let plain = e.rule.params.is_empty() && e.rule.matches.iter().all(|m| m.name.text == "comment");
-        let b = if plain { None } else { Some(build(&e.rule, family)) };
+        let plain = e.rule().params().len() == 0 && e.rule().matches().all(|m| m.name() == "comment");
+        let b = if plain { None } else { Some(build(e.rule(), family)) };
         // A rule before the catch-all that may send the packet back to the caller.
-        if let Some(t) = &e.rule.target {
-            let returns = t.name.text == "RETURN"
-                || (t.kind == TargetKind::Goto
+        if let Some(t) = e.rule().target() {
+            let returns = t.name() == "RETURN"
+                || (t.kind() == TargetKind::Goto
                     && table
-                        .chain(&t.name.text)
+                        .chain(t.name())
                         .is_none_or(|j| always_decides(table, j, family, depth + 1, memo).is_none()));
             if returns {
                 return None;
@@ -315,14 +315,14 @@ fn always_decides_uncached(table: &Table, chain: usize, family: Family, depth: u
                 && b.dst.is_full(family)
         });
         if universal {
-            let a = terminal_action(table, &e.rule, family, depth, memo)?;
+            let a = terminal_action(table, e.rule(), family, depth, memo)?;
             if a == "RETURN" {
                 return None;
             }
             actions.retain(|x| *x != a);
             return Some(if actions.is_empty() { a } else { format!("{} or {a}", actions.join(", ")) });
         }
-        if let Some(a) = terminal_action(table, &e.rule, family, depth, memo) {
+        if let Some(a) = terminal_action(table, e.rule(), family, depth, memo) {
             actions.push(a);
         }
     }
@@ -386,7 +386,7 @@ pub fn unreachable(rs: &Ruleset, report: &dyn Fn(&Entry) -> bool, unused_chains:
         for chain in &table.chains {
             let mut earlier = Earlier::default();
             for e in &chain.rules {
-                let b = build(&e.rule, family);
+                let b = build(e.rule(), family);
                 if report(e) {
                     if let Some(why) = &b.empty {
                         out.push(Unreachable {
@@ -396,8 +396,8 @@ pub fn unreachable(rs: &Ruleset, report: &dyn Fn(&Entry) -> bool, unused_chains:
                             why: Why::Contradictory(why.clone()),
                         });
                     } else if let Some((q, _, action)) = earlier.first_covering(&b) {
-                        let mine = terminal_action(table, &e.rule, family, 0, &memo)
-                            .or_else(|| e.rule.target.as_ref().map(|t| t.name.text.to_string()))
+                        let mine = terminal_action(table, e.rule(), family, 0, &memo)
+                            .or_else(|| e.rule().target().map(|t| t.name().to_string()))
                             .unwrap_or_default();
                         let strip = |s: &str| s.split(" via ").next().unwrap_or(s).to_string();
                         out.push(Unreachable {
@@ -413,7 +413,7 @@ pub fn unreachable(rs: &Ruleset, report: &dyn Fn(&Entry) -> bool, unused_chains:
                     }
                 }
                 if b.empty.is_none()
-                    && let Some(action) = terminal_action(table, &e.rule, family, 0, &memo)
+                    && let Some(action) = terminal_action(table, e.rule(), family, 0, &memo)
                 {
                     earlier.push(e, b, action);
                 }
@@ -428,7 +428,7 @@ pub fn unreachable(rs: &Ruleset, report: &dyn Fn(&Entry) -> bool, unused_chains:
             }
             while let Some(i) = work.pop() {
                 for e in &table.chains[i].rules {
-                    if let Some(j) = e.rule.target.as_ref().and_then(|t| table.chain(&t.name.text))
+                    if let Some(j) = e.rule().target().and_then(|t| table.chain(t.name()))
                         && !reached[j]
                     {
                         reached[j] = true;

@@ -88,7 +88,7 @@ impl Ufw {
             n.starts_with("user")
                 && ast.tables.iter().any(|t| {
                     t.lines.iter().any(|l| {
-                        matches!(l, crate::ast::iptables::Line::Command(c) if c.chain.as_ref().is_some_and(|w| w.text.ends_with("-user-input")))
+                        matches!(l, crate::ast::iptables::Line::Command(c) if c.chain.as_ref().is_some_and(|w| ast.text(w).ends_with("-user-input")))
                     })
                 })
         })
@@ -104,7 +104,7 @@ pub fn load(
     sources: &mut SourceMap,
     unreadable: &mut Vec<(std::path::PathBuf, String)>,
 ) -> Option<Ufw> {
-    let mut read = |host_path: &str, sources: &mut SourceMap| -> Option<(FileId, String)> {
+    let mut read = |host_path: &str, sources: &mut SourceMap| -> Option<(FileId, std::sync::Arc<str>)> {
         let bytes = match root.read(host_path) {
             Ok(b) => b,
             Err(crate::discover::ReadError::NotFound) => return None,
@@ -126,7 +126,7 @@ pub fn load(
     for name in RULE_FILES {
         if let Some((id, text)) = read(&format!("/etc/ufw/{name}"), sources) {
             let family = if name.contains('6') { Family::Ipv6 } else { Family::Ipv4 };
-            rules.push((name.to_string(), id, parse_family(&text, family)));
+            rules.push((name.to_string(), id, parse_family(text, family)));
         }
     }
     if conf.is_none() && default.is_none() && rules.is_empty() {
@@ -189,7 +189,7 @@ fn build(ufw: &Ufw) -> Vec<Built> {
         let mut problems: Vec<(Option<FileId>, Vec<Problem>)> = Vec::new();
         let synth =
             |rs: &mut Ruleset, text: String, at: Location, problems: &mut Vec<(Option<FileId>, Vec<Problem>)>| {
-                let ast = parse_family(&text, family);
+                let ast = parse_family(text, family);
                 let p = rs.apply(&Batch { ast: &ast, file: at.file, noflush: true, at: Some(at) });
                 if !p.is_empty() {
                     problems.push((None, p));

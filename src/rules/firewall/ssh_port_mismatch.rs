@@ -78,9 +78,9 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
 
 /// The rule names the port explicitly (`--dport 22`, `--dport ssh`, multiport lists).
 fn names_port(entry: &crate::model::firewall::ruleset::Entry, port: u16) -> bool {
-    entry.rule.matches.iter().flat_map(|m| m.options.iter()).any(|o| {
-        matches!(o.canonical, "--destination-port" | "--destination-ports" | "--ports")
-            && o.negated.is_none()
+    entry.rule().matches().flat_map(|m| m.options()).any(|o| {
+        matches!(o.canonical(), "--destination-port" | "--destination-ports" | "--ports")
+            && !o.is_negated()
             && o.arg().is_some_and(|a| a.split([',', ':']).any(|p| p == port.to_string() || (port == 22 && p == "ssh")))
     })
 }
