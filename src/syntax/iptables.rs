@@ -12,7 +12,7 @@
 use crate::ast::iptables::{
     self as ast, ChainDecl, Command, CommandExtra, CommandKind, Counters, Family, Invalid, IptablesAst, Line,
     NewMatch as Match, NewOpt as Opt, NewRule as Rule, NewTarget as Target, NewWord as Word, SERVICES, Store,
-    SyntaxError, TARGET_EXTENSIONS, Table, TableName, TargetKind,
+    SyntaxError, Table, TableName, TargetKind,
 };
 use crate::source::Span;
 use nom::{
@@ -78,6 +78,8 @@ pub fn parse_family(text: impl IntoText, family: Family) -> IptablesAst {
     store.reserve(text.bytes().filter(|&b| b == b'\n').count() + 1);
     let mut ast = IptablesAst { family, ..IptablesAst::default() };
     let mut current: Option<Table> = None;
+    // The words of the current command line (a buffer reused from line to line).
+    let mut words = Vec::with_capacity(32);
     let mut offset = 0usize;
     let mut seen_cr = false;
     for raw in text.split_inclusive('\n') {
@@ -133,7 +135,7 @@ pub fn parse_family(text: impl IntoText, family: Family) -> IptablesAst {
                 table.lines.push(l);
             }
             Some(table) => {
-                let l = command_line(line, start, table.name, family, &mut store);
+                let l = command_line(line, start, table.name, family, &mut store, &mut words);
                 table.lines.push(l);
             }
             None if line.starts_with('*') => {
@@ -289,7 +291,7 @@ fn check_chain_name(name: &str, _family: Family) -> Result<(), String> {
     if name.starts_with('!') {
         return Err(format!("chain name `{name}` starts with `!`"));
     }
-    if TARGET_EXTENSIONS.contains(&name) {
+    if ast::is_target_extension(name) {
         return Err(format!("chain name `{name}` clashes with the target of that name"));
     }
     Ok(())
@@ -315,72 +317,85 @@ fn counters_prefix(input: &str) -> IResult<&str, (&str, &str)> {
 /// opens a quote anywhere in a word, a closing `"` ends the word; inside quotes `\` escapes the
 /// next character. An unterminated quote runs to the end of the line.
 pub fn split_words(line: &str, base: usize) -> Vec<Word<'_>> {
-    let mut words = Vec::with_capacity(16);
-    // Text of a quoted word that is not a plain slice of the line (joined or escaped).
-    let mut buf: Option<String> = None;
-    let mut start: Option<usize> = None;
-    let mut quote_at = 0usize;
-    let mut in_quote = false;
-    let mut quoted = false;
-    let mut escaped = false;
-    for (i, c) in line.char_indices() {
-        if in_quote {
-            if escaped {
-                buf.get_or_insert_default().push(c);
-                escaped = false;
-            } else if c == '\\' {
-                // The backslash is dropped: from here on the text is built apart.
-                escaped = true;
-                buf.get_or_insert_with(|| line[quote_at + 1..i].to_string());
-            } else if c == '"' {
-                in_quote = false;
-                let s = start.unwrap_or(i);
-                let text = match buf.take() {
-                    Some(b) => Cow::Owned(b),
-                    None => Cow::Borrowed(&line[quote_at + 1..i]),
-                };
-                words.push(Word { text, span: Span::new(base + s, base + i + 1), quoted });
-                start = None;
-                quoted = false;
-            } else if let Some(b) = &mut buf {
-                b.push(c);
-            }
-            continue;
-        }
-        match c {
-            '"' => {
-                in_quote = true;
-                quoted = true;
-                quote_at = i;
-                // The unquoted part before the quote belongs to the same word.
-                if let Some(s) = start {
-                    buf = Some(line[s..i].to_string());
-                }
-                start.get_or_insert(i);
-            }
-            ' ' | '\t' => {
-                if let Some(s) = start.take() {
-                    words.push(Word { text: Cow::Borrowed(&line[s..i]), span: Span::new(base + s, base + i), quoted });
-                    quoted = false;
-                }
-            }
-            _ => {
-                start.get_or_insert(i);
-            }
-        }
-    }
-    if let Some(s) = start {
-        let text = match (in_quote, buf) {
-            (true, Some(b)) => Cow::Owned(b),
-            (true, None) => Cow::Borrowed(&line[quote_at + 1..]),
-            (false, _) => Cow::Borrowed(&line[s..]),
-        };
-        words.push(Word { text, span: Span::new(base + s, base + line.len()), quoted });
-    }
+    let mut words = Vec::new();
+    split_words_into(line, base, &mut words);
     words
 }
 
-fn command_line(line: &str, start: usize, table: Option<TableName>, family: Family, store: &mut Store) -> Line {
+/// [`split_words`] into a buffer the caller reuses from line to line. The special characters
+/// are ASCII, so the line is scanned byte by byte; words are slices of it unless quotes join
+/// parts or escapes drop backslashes.
+fn split_words_into<'t>(line: &'t str, base: usize, words: &mut Vec<Word<'t>>) {
+    let bytes = line.as_bytes();
+    let mut i = 0usize;
+    while i < bytes.len() {
+        match bytes[i] {
+            b' ' | b'\t' => {
+                i += 1;
+                continue;
+            }
+            _ => {}
+        }
+        let start = i;
+        // The unquoted part of the word.
+        while i < bytes.len() && !matches!(bytes[i], b' ' | b'\t' | b'"') {
+            i += 1;
+        }
+        if i >= bytes.len() || bytes[i] != b'"' {
+            words.push(Word {
+                text: Cow::Borrowed(&line[start..i]),
+                span: Span::new(base + start, base + i),
+                quoted: false,
+            });
+            continue;
+        }
+        // A quote: the word runs to the closing quote (or the end of the line).
+        let quote = i;
+        let mut buf: Option<String> = (quote > start).then(|| line[start..quote].to_string());
+        i += 1;
+        let mut closed = false;
+        let mut piece = i;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\\' => {
+                    // The backslash is dropped and the next character kept as it is.
+                    let b = buf.get_or_insert_with(String::new);
+                    b.push_str(&line[piece..i]);
+                    i += 1;
+                    piece = i;
+                    if let Some(c) = line.get(i..).and_then(|r| r.chars().next()) {
+                        i += c.len_utf8();
+                    }
+                }
+                b'"' => {
+                    closed = true;
+                    break;
+                }
+                _ => i += 1,
+            }
+        }
+        let inner_end = i.min(bytes.len());
+        let text = match buf {
+            Some(mut b) => {
+                b.push_str(&line[piece..inner_end]);
+                Cow::Owned(b)
+            }
+            None => Cow::Borrowed(&line[quote + 1..inner_end]),
+        };
+        let end = if closed { i + 1 } else { bytes.len() };
+        words.push(Word { text, span: Span::new(base + start, base + end), quoted: true });
+        i = end;
+    }
+}
+
+fn command_line<'t>(
+    line: &'t str,
+    start: usize,
+    table: Option<TableName>,
+    family: Family,
+    store: &mut Store,
+    words: &mut Vec<Word<'t>>,
+) -> Line {
     let span = Span::new(start, start + line.len());
     let mut counters = None;
     let mut body = line;
@@ -402,7 +417,8 @@ fn command_line(line: &str, start: usize, table: Option<TableName>, family: Fami
             }
         }
     }
-    let words = split_words(body, body_start);
+    words.clear();
+    split_words_into(body, body_start, words);
     if words.is_empty() {
         return Line::Invalid(invalid(
             span,
@@ -410,7 +426,7 @@ fn command_line(line: &str, start: usize, table: Option<TableName>, family: Fami
             "no command on this line: iptables-restore rejects lines of only blanks".into(),
         ));
     }
-    match CommandParser::new(table, family).run(&words) {
+    match CommandParser::new(table, family).run(words) {
         Ok(p) => {
             let mut word = |w: Option<Word>| w.map(|w| store.word(&w));
             let chain = word(p.chain);
@@ -1341,7 +1357,7 @@ impl<'t> CommandParser<'t> {
                 if kind == TargetKind::Jump {
                     self.target_def = TARGETS.iter().position(|t| t.name == name.text);
                     self.target_unmodelled = self.target_def.is_none()
-                        && TARGET_EXTENSIONS.contains(&&*name.text)
+                        && ast::is_target_extension(&name.text)
                         && !matches!(&*name.text, "ACCEPT" | "DROP" | "QUEUE" | "RETURN");
                 }
                 if name.text.is_empty() {

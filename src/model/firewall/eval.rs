@@ -7,8 +7,8 @@
 //! source ends with the set of verdicts it can get (`reference/firewalls.md` §1.4).
 
 use super::addr::{self, AddrSet};
-use super::ruleset::{Policy, Ruleset, Table};
-use crate::ast::iptables::{Family, MatchRef, OptRef, RuleRef, TableName, TargetKind};
+use super::ruleset::{Entry, Policy, Ruleset, Table};
+use crate::ast::iptables::{Family, MatchRef, OptRef, TableName, TargetKind};
 use crate::source::Location;
 use std::collections::{BTreeSet, HashMap};
 
@@ -351,7 +351,8 @@ struct Compiler<'a> {
 }
 
 impl Compiler<'_> {
-    fn rule(&self, table: &Table, rule: RuleRef, at: Location) -> CRule {
+    fn rule(&self, e: &Entry) -> CRule {
+        let (rule, at) = (e.rule(), e.at);
         let family = self.pkt.family;
         let mut src: Option<AddrSet> = None;
         let mut conds: Vec<Cond> = Vec::new();
@@ -414,7 +415,7 @@ impl Compiler<'_> {
                 tri(t, &mut conds, &mut never);
             }
         }
-        let target = self.target(table, rule);
+        let target = self.target(e);
         CRule { at, src, conds: if never { Err(()) } else { Ok(conds) }, target }
     }
 
@@ -683,12 +684,12 @@ impl Compiler<'_> {
         out
     }
 
-    fn target(&self, table: &Table, rule: RuleRef) -> Target {
-        let Some(t) = rule.target() else { return Target::Continue };
+    fn target(&self, e: &Entry) -> Target {
+        let Some(t) = e.rule().target() else { return Target::Continue };
         let name = t.name();
         let opt = |n: &str| t.options().find(|o| o.canonical() == n).and_then(|o| o.arg()).map(str::to_string);
         if !super::ruleset::is_extension(name) {
-            return match table.chain(name) {
+            return match e.jump() {
                 Some(i) if t.kind() == TargetKind::Goto => Target::Goto(i),
                 Some(i) => Target::Jump(i),
                 None => Target::Unknown(format!("jump to undefined chain `{name}`")),
@@ -791,8 +792,7 @@ impl<'a> Walker<'a> {
             return r.clone();
         }
         let c = Compiler { pkt: self.pkt, raw: self.table.name == TableName::Raw };
-        let rules: Vec<CRule> =
-            self.table.chains[idx].rules.iter().map(|e| c.rule(self.table, e.rule(), e.at)).collect();
+        let rules: Vec<CRule> = self.table.chains[idx].rules.iter().map(|e| c.rule(e)).collect();
         let rc = std::rc::Rc::new(rules);
         self.compiled[idx] = Some(rc.clone());
         rc

@@ -53,12 +53,19 @@ pub struct Entry {
     handle: RuleHandle,
     /// The target's new name after `-E` renamed the chain it jumps to.
     renamed: Option<Rc<str>>,
+    /// The chain the rule jumps or goes to, by index (set once the tables are loaded).
+    jump: Option<u32>,
     pub at: Location,
 }
 
 impl Entry {
     pub fn new(handle: RuleHandle, at: Location) -> Entry {
-        Entry { handle, renamed: None, at }
+        Entry { handle, renamed: None, jump: None, at }
+    }
+
+    /// The index of the chain this rule jumps or goes to (`None` for a target extension).
+    pub fn jump(&self) -> Option<usize> {
+        self.jump.map(|j| j as usize)
     }
 
     /// The rule (with its target renamed by `-E`, if it was).
@@ -117,6 +124,24 @@ impl Table {
 
     fn reindex(&mut self) {
         self.index = self.chains.iter().enumerate().map(|(i, c)| (c.name.clone(), i)).collect();
+    }
+
+    /// The chain a rule jumps or goes to, if it names one that exists.
+    fn resolve(&self, e: &Entry) -> Option<u32> {
+        e.rule().target_name().filter(|n| !is_extension(n)).and_then(|n| self.chain(n)).map(|i| i as u32)
+    }
+
+    /// Resolve the jumps and gotos to chain indexes, so that walks through the table do not
+    /// look chain names up. Rules resolve when they are added; after `-X` or `-E` every rule
+    /// is resolved again.
+    fn link(&mut self, all: bool) {
+        let mut chains = std::mem::take(&mut self.chains);
+        for e in chains.iter_mut().flat_map(|c| c.rules.iter_mut()) {
+            if all || e.jump.is_none() {
+                e.jump = self.resolve(e);
+            }
+        }
+        self.chains = chains;
     }
 }
 
@@ -193,6 +218,8 @@ impl Ruleset {
         }
         let mut next = self.clone();
         let mut problems = Vec::new();
+        // Chains were deleted or renamed: chain indexes or names changed.
+        let mut relink = false;
         for t in &batch.ast.tables {
             let Some(name) = t.name else { continue };
             if !batch.noflush {
@@ -246,6 +273,7 @@ impl Ruleset {
                         }
                     }
                     Line::Command(c) => {
+                        relink |= matches!(c.kind, CommandKind::DeleteChain | CommandKind::Rename);
                         let table = next.table_mut(name);
                         if let Some(p) = command(table, store, c, at(c.span), &mut created) {
                             problems.push(p);
@@ -257,7 +285,8 @@ impl Ruleset {
         if !problems.is_empty() {
             return problems;
         }
-        for t in &next.tables {
+        for t in &mut next.tables {
+            t.link(relink);
             problems.extend(check_table(t));
         }
         if problems.is_empty() {
@@ -304,7 +333,8 @@ fn command(
         CommandKind::Append | CommandKind::Insert => {
             let name = chain_name?;
             let Some(i) = idx else { return missing(name) };
-            let entry = Entry::new(RuleHandle::new(store.clone(), c.rule), at);
+            let mut entry = Entry::new(RuleHandle::new(store.clone(), c.rule), at);
+            entry.jump = table.resolve(&entry);
             let rules = &mut table.chains[i].rules;
             if c.kind == CommandKind::Append {
                 rules.push(entry);
@@ -517,22 +547,8 @@ fn check_table(t: &Table) -> Vec<Problem> {
             hooks[i] = hook_of(&ch.name);
         }
     }
-    let edges: Vec<Vec<(usize, Location)>> = (0..n)
-        .map(|i| {
-            t.chains[i]
-                .rules
-                .iter()
-                .filter_map(|e| {
-                    let target = e.rule().target_name()?;
-                    if is_extension(target) {
-                        return None;
-                    }
-                    t.chain(target).map(|j| (j, e.at))
-                })
-                .collect()
-        })
-        .collect();
-    let callees = |i: usize| -> Vec<(usize, Location)> { edges[i].clone() };
+    let edges: Vec<Vec<(usize, Location)>> =
+        (0..n).map(|i| t.chains[i].rules.iter().filter_map(|e| e.jump().map(|j| (j, e.at))).collect()).collect();
     // Propagate hooks along jumps (worklist).
     let mut work: Vec<usize> = (0..n).filter(|&i| hooks[i] != 0).collect();
     while let Some(i) = work.pop() {
@@ -606,28 +622,26 @@ fn check_table(t: &Table) -> Vec<Problem> {
     let mut state = vec![0u8; n]; // 0 new, 1 on stack, 2 done
     for start in 0..n {
         if t.chains[start].builtin {
-            type Frame = (usize, Vec<(usize, Location)>, usize);
-            let mut stack: Vec<Frame> = vec![(start, callees(start), 0)];
+            // (chain, position in its jumps)
+            let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
             state[start] = 1;
-            while let Some((node, edges, pos)) = stack.last_mut() {
-                if *pos >= edges.len() {
+            while let Some((node, pos)) = stack.last_mut() {
+                let Some(&(next, at)) = edges[*node].get(*pos) else {
                     state[*node] = 2;
                     stack.pop();
                     continue;
-                }
-                let (next, at) = edges[*pos];
+                };
                 *pos += 1;
                 match state[next] {
                     0 => {
                         state[next] = 1;
-                        let e = callees(next);
-                        stack.push((next, e, 0));
+                        stack.push((next, 0));
                     }
                     1 => {
                         let path: Vec<String> = stack
                             .iter()
-                            .skip_while(|(c, _, _)| *c != next)
-                            .map(|(c, _, _)| t.chains[*c].name.clone())
+                            .skip_while(|(c, _)| *c != next)
+                            .map(|(c, _)| t.chains[*c].name.clone())
                             .chain(std::iter::once(t.chains[next].name.clone()))
                             .collect();
                         out.push(Problem {

@@ -246,8 +246,8 @@ fn covers(outer: &MatchBox, inner: &MatchBox) -> bool {
 }
 
 /// What a rule does to a packet it matches, if that ends the walk through its chain.
-fn terminal_action(table: &Table, rule: RuleRef, family: Family, depth: usize, memo: &Memo) -> Option<String> {
-    let t = rule.target()?;
+fn terminal_action(table: &Table, e: &Entry, family: Family, depth: usize, memo: &Memo) -> Option<String> {
+    let t = e.rule().target()?;
     let name = t.name();
     match name {
         "ACCEPT" | "DROP" | "RETURN" => Some(name.to_string()),
@@ -263,7 +263,7 @@ fn terminal_action(table: &Table, rule: RuleRef, family: Family, depth: usize, m
         _ if t.kind() == TargetKind::Goto => Some(format!("-g {name}")),
         _ => {
             // A jump to a chain every packet leaves with a verdict.
-            let i = table.chain(name)?;
+            let i = e.jump()?;
             always_decides(table, i, family, depth + 1, memo).map(|a| format!("{a} via {name}"))
         }
     }
@@ -296,9 +296,7 @@ fn always_decides_uncached(table: &Table, chain: usize, family: Family, depth: u
         if let Some(t) = e.rule().target() {
             let returns = t.name() == "RETURN"
                 || (t.kind() == TargetKind::Goto
-                    && table
-                        .chain(t.name())
-                        .is_none_or(|j| always_decides(table, j, family, depth + 1, memo).is_none()));
+                    && e.jump().is_none_or(|j| always_decides(table, j, family, depth + 1, memo).is_none()));
             if returns {
                 return None;
             }
@@ -315,14 +313,14 @@ fn always_decides_uncached(table: &Table, chain: usize, family: Family, depth: u
                 && b.dst.is_full(family)
         });
         if universal {
-            let a = terminal_action(table, e.rule(), family, depth, memo)?;
+            let a = terminal_action(table, e, family, depth, memo)?;
             if a == "RETURN" {
                 return None;
             }
             actions.retain(|x| *x != a);
             return Some(if actions.is_empty() { a } else { format!("{} or {a}", actions.join(", ")) });
         }
-        if let Some(a) = terminal_action(table, e.rule(), family, depth, memo) {
+        if let Some(a) = terminal_action(table, e, family, depth, memo) {
             actions.push(a);
         }
     }
@@ -396,7 +394,7 @@ pub fn unreachable(rs: &Ruleset, report: &dyn Fn(&Entry) -> bool, unused_chains:
                             why: Why::Contradictory(why.clone()),
                         });
                     } else if let Some((q, _, action)) = earlier.first_covering(&b) {
-                        let mine = terminal_action(table, e.rule(), family, 0, &memo)
+                        let mine = terminal_action(table, e, family, 0, &memo)
                             .or_else(|| e.rule().target().map(|t| t.name().to_string()))
                             .unwrap_or_default();
                         let strip = |s: &str| s.split(" via ").next().unwrap_or(s).to_string();
@@ -413,7 +411,7 @@ pub fn unreachable(rs: &Ruleset, report: &dyn Fn(&Entry) -> bool, unused_chains:
                     }
                 }
                 if b.empty.is_none()
-                    && let Some(action) = terminal_action(table, e.rule(), family, 0, &memo)
+                    && let Some(action) = terminal_action(table, e, family, 0, &memo)
                 {
                     earlier.push(e, b, action);
                 }
@@ -428,7 +426,7 @@ pub fn unreachable(rs: &Ruleset, report: &dyn Fn(&Entry) -> bool, unused_chains:
             }
             while let Some(i) = work.pop() {
                 for e in &table.chains[i].rules {
-                    if let Some(j) = e.rule().target().and_then(|t| table.chain(t.name()))
+                    if let Some(j) = e.jump()
                         && !reached[j]
                     {
                         reached[j] = true;
