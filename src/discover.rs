@@ -25,6 +25,8 @@ pub enum FileKind {
     UfwConf,
     /// `/etc/default/ufw`.
     UfwDefault,
+    /// An application profile in `/etc/ufw/applications.d/`.
+    UfwApplication,
     Unknown,
 }
 
@@ -38,6 +40,7 @@ impl FileKind {
             FileKind::UfwRules => "ufw-rules",
             FileKind::UfwConf => "ufw-conf",
             FileKind::UfwDefault => "ufw-default",
+            FileKind::UfwApplication => "ufw-application",
             FileKind::Unknown => "unknown",
         }
     }
@@ -50,6 +53,7 @@ impl FileKind {
                 | FileKind::UfwRules
                 | FileKind::UfwConf
                 | FileKind::UfwDefault
+                | FileKind::UfwApplication
         )
     }
 }

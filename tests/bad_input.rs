@@ -1127,3 +1127,56 @@ fn firewall_unmodelled_module_is_conditional_not_accept() {
     let detail = doc["stages"][0]["detail"].as_str().unwrap_or("");
     assert!(detail.contains("not modelled"), "{detail}");
 }
+
+#[test]
+fn ufw_profiles_and_tuples_that_are_not_text_or_files() {
+    let t = TempDir::new("ufw-bad");
+    t.write("etc/ufw/ufw.conf", "ENABLED=no\n");
+    t.write("etc/default/ufw", "IPV6=yes\n");
+    let (mut rules, _) = garbage(2048, 0x5eed_0203);
+    rules.extend_from_slice(
+        b"\n*filter\n:ufw-user-input - [0:0]\n### RULES ###\n\
+          ### tuple ### allow tcp 22\n\
+          ### tuple ### allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in comment=zz\n\
+          -A ufw-user-input -p tcp --dport 22 -j ACCEPT\n",
+    );
+    rules.extend_from_slice(format!("### tuple ### {}\n", vec!["x"; 50_000].join(" ")).as_bytes());
+    rules.extend_from_slice(
+        b"### tuple ### allow tcp 23 ::/0 any ::/0 in comment=61 comment=62\n### END RULES ###\nCOMMIT\n",
+    );
+    let user = t.write("etc/ufw/user.rules", &rules);
+    let line_of = |needle: &str| {
+        let text = String::from_utf8_lossy(&std::fs::read(&user).expect("user.rules")).into_owned();
+        text.lines().position(|l| l == needle || l.starts_with(&format!("{needle} "))).expect("line") as u64 + 1
+    };
+    t.mkfifo("etc/ufw/applications.d/fifo");
+    t.write("etc/ufw/applications.d/dir/x", "[X]\n");
+    t.symlink("etc/ufw/applications.d/dangling", "/nonexistent");
+    t.write("etc/ufw/applications.d/latin1", b"[Caf\xe9]\ntitle=t\ndescription=d\nports=22/tcp\n");
+    let big = t.join("etc/ufw/applications.d/zz-big");
+    std::fs::File::create(&big).and_then(|f| f.set_len(11 << 20)).expect("sparse profile");
+    let a = audit_root(t.path(), &[0, 1]);
+    let truncated = a.find("FW203", "etc/ufw/user.rules", line_of("### tuple ### allow tcp 22"));
+    assert!(truncated["message"].as_str().unwrap_or("").contains("3 fields"), "{truncated}");
+    let hex = a.find("FW203", "etc/ufw/user.rules", line_of("### tuple ### allow tcp 22 0.0.0.0/0"));
+    assert!(hex["message"].as_str().unwrap_or("").contains("not hex"), "{hex}");
+    let many = a.find("FW203", "etc/ufw/user.rules", line_of("### tuple ### x x"));
+    assert!(many["message"].as_str().unwrap_or("").contains("50000 fields"), "{many}");
+    let twice = a.find("FW203", "etc/ufw/user.rules", line_of("### tuple ### allow tcp 23"));
+    assert!(
+        a.findings()
+            .iter()
+            .any(|f| f["code"] == "FW203" && f["message"].as_str().unwrap_or("").contains("UnicodeDecodeError")),
+        "the garbage is not UTF-8"
+    );
+    assert!(twice["message"].as_str().unwrap_or("").contains("ValueError"), "{twice}");
+    let latin = a.find("FW203", "etc/ufw/applications.d/latin1", 1);
+    assert!(latin["message"].as_str().unwrap_or("").contains("not valid UTF-8"), "{latin}");
+    let huge = a.find("FW203", "etc/ufw/applications.d/zz-big", 1);
+    assert!(huge["message"].as_str().unwrap_or("").contains("more than ufw reads"), "{huge}");
+    // The FIFO, the directory and the dangling link are not profiles (ufw skips them too).
+    for f in a.findings() {
+        let p = f["path"].as_str().unwrap_or("");
+        assert!(!p.ends_with("/fifo") && !p.ends_with("/dangling") && !p.contains("/dir"), "{f}");
+    }
+}

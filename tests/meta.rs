@@ -58,6 +58,7 @@ const RULES: &[(&str, &str)] = &[
     ("FW106", "ssh-port-redirected"),
     ("FW201", "unreachable-rule"),
     ("FW202", "firewall-not-enabled"),
+    ("FW203", "ufw-rules-out-of-sync"),
     ("SL002", "unreadable-file"),
     ("SL003", "invalid-utf8"),
 ];

@@ -2,3 +2,4 @@
 
 pub mod iptables;
 pub mod sshd;
+pub mod ufw;

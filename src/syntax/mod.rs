@@ -4,4 +4,5 @@
 pub mod iptables;
 pub mod keys;
 pub mod sshd;
+pub mod ufw;
 pub mod values;

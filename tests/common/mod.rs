@@ -311,6 +311,7 @@ pub fn check_doc(doc: &Value, what: &str) {
                     "ufw-rules",
                     "ufw-conf",
                     "ufw-default",
+                    "ufw-application",
                     "unknown"
                 ]
                 .contains(&kind),

@@ -7,6 +7,8 @@ pub mod eval;
 pub mod ruleset;
 pub mod shadow;
 pub mod ufw;
+pub mod ufw_app;
+pub mod ufw_tuple;
 
 use crate::ast::iptables::{Family, IptablesAst};
 use crate::discover::{FileKind, HostRoot};
@@ -97,6 +99,7 @@ impl Firewall {
             out.extend(u.conf_file.map(|id| (id, FileKind::UfwConf)));
             out.extend(u.default_file.map(|id| (id, FileKind::UfwDefault)));
             out.extend(u.rules.iter().map(|(_, id, _)| (*id, FileKind::UfwRules)));
+            out.extend(u.apps.files.iter().map(|f| (f.file, FileKind::UfwApplication)));
         }
         out
     }
@@ -121,7 +124,9 @@ impl Firewall {
             let file = SourceFile::new(root.dir.join(path.trim_start_matches('/')), bytes);
             fw.add_iptables(file, family, sources);
         }
-        fw.ufw = ufw::load(root, sources, &mut fw.unreadable);
+        let mut unreadable = std::mem::take(&mut fw.unreadable);
+        fw.ufw = ufw::load(root, &|name| fw.service_port(name), sources, &mut unreadable);
+        fw.unreadable = unreadable;
         if let Some(u) = &fw.ufw {
             for (family, rs, _) in &u.built {
                 let name = if *family == Family::Ipv6 { "user6.rules" } else { "user.rules" };

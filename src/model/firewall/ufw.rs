@@ -79,6 +79,10 @@ pub struct Ufw {
     pub rules: Vec<(String, FileId, IptablesAst)>,
     /// What ufw-init would build, per family (only when enabled and complete).
     pub built: Vec<Built>,
+    /// `user.rules`/`user6.rules` as the `ufw` command reads them: its `### tuple ###` comments.
+    pub user: Vec<super::ufw_tuple::UserRules>,
+    /// `/etc/ufw/applications.d` as the `ufw` command reads it.
+    pub apps: super::ufw_app::Applications,
 }
 
 impl Ufw {
@@ -98,9 +102,11 @@ impl Ufw {
 const RULE_FILES: &[&str] =
     &["before.rules", "after.rules", "user.rules", "before6.rules", "after6.rules", "user6.rules"];
 
-/// Read ufw's files from a root; `None` when the root has no ufw configuration.
+/// Read ufw's files from a root; `None` when the root has no ufw configuration. `services`
+/// resolves port names in tuples and profiles (the root's /etc/services).
 pub fn load(
     root: &HostRoot,
+    services: &dyn Fn(&str) -> Option<u16>,
     sources: &mut SourceMap,
     unreadable: &mut Vec<(std::path::PathBuf, String)>,
 ) -> Option<Ufw> {
@@ -123,9 +129,13 @@ pub fn load(
     let conf = read("/etc/ufw/ufw.conf", sources);
     let default = read("/etc/default/ufw", sources);
     let mut rules = Vec::new();
+    let mut user = Vec::new();
     for name in RULE_FILES {
         if let Some((id, text)) = read(&format!("/etc/ufw/{name}"), sources) {
             let family = if name.contains('6') { Family::Ipv6 } else { Family::Ipv4 };
+            if name.starts_with("user") {
+                user.push(super::ufw_tuple::UserRules::read(name, id, family == Family::Ipv6, &text, services));
+            }
             rules.push((name.to_string(), id, parse_family(text, family)));
         }
     }
@@ -150,6 +160,8 @@ pub fn load(
         default_file: default.map(|d| d.0),
         rules,
         built: Vec::new(),
+        user,
+        apps: super::ufw_app::load(root, services, sources, unreadable),
     };
     if enabled {
         ufw.built = build(&ufw);

@@ -11,6 +11,7 @@ pub mod ssh_port_rate_limited;
 pub mod ssh_port_redirected;
 pub mod ssh_port_reset;
 pub mod syntax_error;
+pub mod ufw_rules_out_of_sync;
 pub mod undefined_chain;
 pub mod unreachable_rule;
 
@@ -115,4 +116,5 @@ pub static RULES: &[Rule] = &[
     rule!(ssh_port_redirected),
     rule!(unreachable_rule),
     rule!(firewall_not_enabled),
+    rule!(ufw_rules_out_of_sync),
 ];
