@@ -389,11 +389,6 @@ impl Store {
         self.matches.reserve(lines * 2);
     }
 
-    /// The whole text of the file.
-    pub fn source(&self) -> &str {
-        &self.text
-    }
-
     /// The text of a word (quotes removed, escapes resolved).
     pub fn text(&self, w: &Word) -> &str {
         let (s, e) = (w.span.start as usize, w.span.end as usize);
@@ -526,11 +521,6 @@ impl<'a> RuleRef<'a> {
     /// The target's name, if the rule has one.
     pub fn target_name(self) -> Option<&'a str> {
         self.target().map(TargetRef::name)
-    }
-
-    /// The text of one of the rule's words.
-    pub fn text(self, w: &Word) -> &'a str {
-        self.store.text(w)
     }
 }
 
@@ -693,10 +683,6 @@ impl RuleHandle {
     }
     pub fn get(&self) -> RuleRef<'_> {
         self.store.rule(self.id)
-    }
-    /// The same rule in the same file.
-    pub fn same(&self, other: &RuleHandle) -> bool {
-        Rc::ptr_eq(&self.store, &other.store) && self.id == other.id
     }
 }
 

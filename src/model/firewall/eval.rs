@@ -300,7 +300,7 @@ fn port_range(spec: &str, services: &dyn Fn(&str) -> Option<u16>) -> Option<(u16
 }
 
 /// A port, range (`a:b`, `:b`, `a:`) or comma-separated list of them, names resolved.
-pub(super) fn port_list(spec: &str, services: &dyn Fn(&str) -> Option<u16>) -> Option<Vec<(u16, u16)>> {
+pub fn port_list(spec: &str, services: &dyn Fn(&str) -> Option<u16>) -> Option<Vec<(u16, u16)>> {
     spec.split(',').map(|p| port_range(p, services)).collect()
 }
 

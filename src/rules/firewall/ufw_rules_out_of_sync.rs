@@ -370,12 +370,10 @@ fn loss(line: &str, f: &UserRules, ssh_ports: &[u16]) -> String {
     out
 }
 
-/// Whether a `--dport(s)` value covers a port.
+/// Whether a `--dport(s)` value (numbers, as ufw writes them) covers a port.
 fn covers(ports: &str, port: u16) -> bool {
-    ports.split(',').any(|item| match item.split_once(':') {
-        Some((a, b)) => a.parse::<u16>().is_ok_and(|a| a <= port) && b.parse::<u16>().is_ok_and(|b| port <= b),
-        None => item.parse::<u16>().is_ok_and(|p| p == port),
-    })
+    crate::model::firewall::eval::port_list(ports, &|_| None)
+        .is_some_and(|ranges| ranges.iter().any(|&(lo, hi)| lo <= port && port <= hi))
 }
 
 /// The ufw command for a simple input rule (`ufw allow 2222/tcp`).
