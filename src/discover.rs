@@ -27,6 +27,9 @@ pub enum FileKind {
     UfwDefault,
     /// An application profile in `/etc/ufw/applications.d/`.
     UfwApplication,
+    /// A systemd unit file or drop-in read for sshd's socket unit (`ssh.socket`,
+    /// `ssh.socket.d/*.conf`). Only read through a host root.
+    SystemdUnit,
     Unknown,
 }
 
@@ -41,6 +44,7 @@ impl FileKind {
             FileKind::UfwConf => "ufw-conf",
             FileKind::UfwDefault => "ufw-default",
             FileKind::UfwApplication => "ufw-application",
+            FileKind::SystemdUnit => "systemd-unit",
             FileKind::Unknown => "unknown",
         }
     }

@@ -308,6 +308,7 @@ fn check_unit(
     } else {
         Vec::new()
     };
+    files.extend(host.socket.iter().flat_map(|s| s.files.iter().map(|&id| (id, FileKind::SystemdUnit))));
     files.extend(firewall.files());
     files.extend(unreadable_ids.into_iter().map(|id| (id, FileKind::Unknown)));
     let version = sshd_present.then(|| host.version());

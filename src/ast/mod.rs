@@ -2,4 +2,5 @@
 
 pub mod iptables;
 pub mod sshd;
+pub mod systemd;
 pub mod ufw;

@@ -4,5 +4,6 @@
 pub mod accounts;
 pub mod firewall;
 pub mod reach;
+pub mod socket;
 pub mod sshd;
 pub mod trace;

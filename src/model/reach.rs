@@ -5,6 +5,7 @@ use crate::ast::iptables::Family;
 use crate::model::firewall::addr::{self, AddrSet};
 use crate::model::firewall::eval::Evaluation;
 use crate::model::firewall::{Backend, Firewall};
+use crate::model::socket::SocketUnit;
 use crate::model::sshd::dump;
 use crate::model::sshd::host::SshdHost;
 use crate::model::sshd::keywords::Opt;
@@ -20,20 +21,52 @@ pub struct Listener {
     pub addr: Option<u128>,
 }
 
-/// sshd's listeners: every `ListenAddress` × `Port`, or port 22 on both families when the host
-/// has no sshd_config. Loopback listeners are left out: no remote connection reaches them.
+/// sshd's listeners: the `ListenStream=` sockets of an enabled `ssh.socket` (systemd owns them
+/// and sshd_config's `Port`/`ListenAddress` are not used), else every `ListenAddress` × `Port`,
+/// or port 22 on both families when the host has no sshd_config. Loopback listeners are left
+/// out: no remote connection reaches them.
 pub fn listeners(host: &SshdHost, sshd_present: bool) -> Vec<Listener> {
+    if let Some(socket) = active_socket(host) {
+        return socket_listeners(socket);
+    }
+    if !sshd_present {
+        return vec![
+            Listener { family: Family::Ipv4, port: 22, addr: None },
+            Listener { family: Family::Ipv6, port: 22, addr: None },
+        ];
+    }
+    config_listeners(host)
+}
+
+/// The socket unit that decides where sshd listens, if any (enabled and not masked).
+pub fn active_socket(host: &SshdHost) -> Option<&SocketUnit> {
+    host.socket.as_ref().filter(|s| s.decides())
+}
+
+/// The TCP sockets of a socket unit, as listeners.
+pub fn socket_listeners(socket: &SocketUnit) -> Vec<Listener> {
+    let mut out: Vec<Listener> = Vec::new();
+    for t in socket.tcp() {
+        if t.addr.is_some_and(|a| a.is_loopback()) {
+            continue;
+        }
+        let l = Listener { family: t.family, port: t.port, addr: t.addr.map(addr::to_int) };
+        if !out.contains(&l) {
+            out.push(l);
+        }
+    }
+    out
+}
+
+/// The listeners sshd_config asks for (`ListenAddress` × `Port`, `AddressFamily`), whether or
+/// not a socket unit overrides them.
+pub fn config_listeners(host: &SshdHost) -> Vec<Listener> {
     let mut out: Vec<Listener> = Vec::new();
     let mut push = |l: Listener| {
         if !out.contains(&l) {
             out.push(l);
         }
     };
-    if !sshd_present {
-        push(Listener { family: Family::Ipv4, port: 22, addr: None });
-        push(Listener { family: Family::Ipv6, port: 22, addr: None });
-        return out;
-    }
     let g = host.global();
     match dump::listen_addresses(g, &|n| host.resolve(n)) {
         Ok(addrs) => {
@@ -59,6 +92,11 @@ pub fn listeners(host: &SshdHost, sshd_present: bool) -> Vec<Listener> {
         }
     }
     out
+}
+
+/// Whether a listener accepts a connection for `family`/`port` to `dst` (`None`: any address).
+pub fn covers(l: &Listener, family: Family, port: u16, dst: Option<u128>) -> bool {
+    l.family == family && l.port == port && (l.addr.is_none() || l.addr == dst)
 }
 
 /// The ports sshd listens on for a family.

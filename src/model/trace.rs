@@ -7,6 +7,7 @@ use crate::model::firewall::Firewall;
 use crate::model::firewall::addr::{self, AddrSet};
 use crate::model::firewall::eval::{Class, CondKind, Verdict};
 use crate::model::reach::{self, Listener, family_name};
+use crate::model::socket::{GENERATOR, SocketUnit};
 use crate::model::sshd::host::SshdHost;
 use crate::model::sshd::keywords::Opt;
 use crate::source::Location;
@@ -16,7 +17,8 @@ use std::net::IpAddr;
 pub struct Stage {
     /// `firewall` or `listener`.
     pub stage: &'static str,
-    /// `iptables`, `ufw`, `none` (no firewall), `sshd`.
+    /// `iptables`, `ufw`, `none` (no firewall), `sshd`, `systemd` (a socket unit such as
+    /// `ssh.socket` owns sshd's listening sockets).
     pub backend: &'static str,
     pub family: Family,
     pub port: u16,
@@ -174,12 +176,15 @@ fn listener_stage(
     port: u16,
     dst: Option<u128>,
 ) -> Stage {
+    if let Some(socket) = reach::active_socket(host) {
+        return socket_stage(socket, listeners, family, port, dst);
+    }
     let origin = if sshd_present {
         host.global().origin(Opt::ListenAddress).or_else(|| host.global().origin(Opt::Port))
     } else {
         None
     };
-    let hit = listeners.iter().find(|l| l.family == family && l.port == port && (l.addr.is_none() || l.addr == dst));
+    let hit = listeners.iter().find(|l| reach::covers(l, family, port, dst));
     let (verdict, detail) = match (hit, sshd_present) {
         (Some(l), true) => (
             Class::Open,
@@ -189,16 +194,55 @@ fn listener_stage(
             },
         ),
         (Some(_), false) => (Class::Open, format!("no sshd_config in the host: assuming sshd's default port {port}")),
-        (None, _) => {
-            let ports = reach::ports(listeners, family);
-            let detail = if ports.is_empty() {
-                format!("sshd does not listen on any {} address reachable from another machine", family_name(family))
-            } else {
-                let list = ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", ");
-                format!("nothing listens on port {port}: sshd listens on {list}")
-            };
-            (Class::Refused, detail)
-        }
+        (None, _) => (Class::Refused, not_listening(listeners, family, port, "sshd")),
     };
     Stage { stage: "listener", backend: "sshd", family, port, verdict, at: origin, detail }
+}
+
+/// "nothing listens on port 22: sshd listens on 2222".
+fn not_listening(listeners: &[Listener], family: Family, port: u16, who: &str) -> String {
+    let ports = reach::ports(listeners, family);
+    if ports.is_empty() {
+        format!("{who} does not listen on any {} address reachable from another machine", family_name(family))
+    } else {
+        let list = ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", ");
+        format!("nothing listens on port {port}: {who} listens on {list}")
+    }
+}
+
+/// The listener stage when an enabled socket unit owns sshd's sockets: the verdict comes from
+/// its `ListenStream=` list, and the stage points at the line that opens (or would open) the
+/// port.
+fn socket_stage(socket: &SocketUnit, listeners: &[Listener], family: Family, port: u16, dst: Option<u128>) -> Stage {
+    let unit = socket.unit;
+    let tcp = socket.tcp();
+    let hit = tcp.iter().find(|t| {
+        let l = Listener { family: t.family, port: t.port, addr: t.addr.map(addr::to_int) };
+        reach::covers(&l, family, port, dst) && listeners.contains(&l)
+    });
+    let how = "systemd socket activation: sshd_config's Port and ListenAddress are not used";
+    let (verdict, at, detail) = match hit {
+        Some(t) => {
+            let place = match t.addr {
+                Some(a) => format!("{a}:{port}"),
+                None => format!("port {port} on every {} address", family_name(family)),
+            };
+            let from = if t.generated {
+                format!(" (the drop-in {GENERATOR} writes from this sshd_config line at boot or daemon-reload)")
+            } else {
+                String::new()
+            };
+            (Class::Open, Some(t.at), format!("{unit} listens on {place}{from} ({how})"))
+        }
+        None if socket.broken || socket.empty() => (
+            Class::Refused,
+            socket.problems.iter().find(|p| p.fatal).map(|p| p.at).or(socket.reset).or(socket.fragment),
+            format!("{unit} is enabled but systemd cannot load it: nothing listens ({how})"),
+        ),
+        None => {
+            let at = tcp.iter().find(|t| t.family == family).or(tcp.first()).map(|t| t.at).or(socket.fragment);
+            (Class::Refused, at, format!("{} ({how})", not_listening(listeners, family, port, unit)))
+        }
+    };
+    Stage { stage: "listener", backend: "systemd", family, port, verdict, at, detail }
 }

@@ -2,12 +2,15 @@
 //!
 //! ```text
 //! {"verdict": "open|refused|dropped|conditional",
-//!  "stages": [{"stage": "firewall|listener", "backend": "iptables|ufw|none|sshd",
+//!  "stages": [{"stage": "firewall|listener", "backend": "iptables|ufw|none|sshd|systemd",
 //!              "family": "ipv4|ipv6", "port": 22, "verdict": "open|refused|dropped|conditional",
 //!              "path": "etc/iptables/rules.v4" | null, "line": 12 | null, "detail": "…"}]}
 //! ```
 //! `port` is an addition to DESIGN.md's stage shape (a trace without `--port` walks every sshd
-//! port). The top-level verdict is `open` when some port is open, else the first port's.
+//! port). The top-level verdict is `open` when some port is open, else the first port's. A
+//! listener stage has backend `systemd` when an enabled socket unit (`ssh.socket`) owns sshd's
+//! sockets; its path and line are then the `ListenStream=` line (or the sshd_config line
+//! Ubuntu's sshd-socket-generator copies it from).
 
 use crate::ast::iptables::Family;
 use crate::model::trace::Trace;

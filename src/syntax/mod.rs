@@ -4,5 +4,6 @@
 pub mod iptables;
 pub mod keys;
 pub mod sshd;
+pub mod systemd;
 pub mod ufw;
 pub mod values;

@@ -312,6 +312,7 @@ pub fn check_doc(doc: &Value, what: &str) {
                     "ufw-conf",
                     "ufw-default",
                     "ufw-application",
+                    "systemd-unit",
                     "unknown"
                 ]
                 .contains(&kind),

@@ -13,6 +13,7 @@ use super::matching::Connection;
 use super::version::Version;
 use crate::discover::HostRoot;
 use crate::model::accounts::Accounts;
+use crate::model::socket::{self, SocketUnit};
 use crate::source::{Location, SourceMap};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -29,6 +30,8 @@ pub struct SshdHost {
     pub startup: Startup,
     /// Problems found after the file was read (still sshd refusing to start).
     pub post: Vec<Problem>,
+    /// The systemd socket unit that starts sshd (`ssh.socket`), when the host root has one.
+    pub socket: Option<SocketUnit>,
     global: Rc<Effective>,
     hosts_file: Option<Vec<(IpAddr, Vec<String>)>>,
     cache: RefCell<HashMap<Connection, Result<Rc<Effective>, String>>>,
@@ -42,7 +45,9 @@ impl SshdHost {
         let mut facts = host_facts(Some(&root), requested.or(installed).unwrap_or_default());
         facts.debian |= installed.is_some();
         let loaded = load::load(&Origin::Root(&root), "/etc/ssh/sshd_config", None, sources);
-        SshdHost::finish(Some(root), loaded, facts)
+        let mut host = SshdHost::finish(Some(root), loaded, facts);
+        host.socket = host.root.as_ref().and_then(|r| socket::load(r, &host, sources));
+        host
     }
 
     /// Load a config file that belongs to no host root.
@@ -63,8 +68,17 @@ impl SshdHost {
         let startup = eval::startup(&loaded, &facts);
         let global = Rc::new(effective::global(&startup, &facts));
         let hosts_file = root.as_ref().and_then(|r| r.read("/etc/hosts").ok()).map(|b| parse_hosts(&b));
-        let mut host =
-            SshdHost { root, loaded, facts, startup, post: Vec::new(), global, hosts_file, cache: RefCell::default() };
+        let mut host = SshdHost {
+            root,
+            loaded,
+            facts,
+            startup,
+            post: Vec::new(),
+            socket: None,
+            global,
+            hosts_file,
+            cache: RefCell::default(),
+        };
         if !host.startup.fatal() && host.loaded.main.is_some() {
             host.post = host.post_checks();
         }

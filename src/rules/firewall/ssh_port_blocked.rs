@@ -13,7 +13,8 @@ declare_rule! {
     /// ## What it does
     /// Reports an sshd port that the firewall closes to new connections from every source:
     /// dropped, refused or sent elsewhere, in each address family sshd listens on. The port is
-    /// the one sshd really listens on (from the same host's sshd_config; 22 without one), and
+    /// the one sshd really listens on (the `ListenStream=` of an enabled `ssh.socket` when
+    /// systemd starts sshd through it, else the same host's sshd_config; 22 without one), and
     /// the verdict follows the packet through raw, mangle and nat PREROUTING and the INPUT
     /// chains, jumps, gotos, returns and policies. sshd's replies and a REJECT's answer must get
     /// out through the OUTPUT chains as well (`:OUTPUT DROP` with only `NEW` accepted stops

@@ -11,7 +11,8 @@ use crate::rules::Context;
 declare_rule! {
     /// ## What it does
     /// Reports a firewall rule that opens port 22 (by number or as `ssh`) while sshd, per the
-    /// same host's sshd_config, listens on other ports only.
+    /// same host's sshd_config (or the `ListenStream=` of its enabled `ssh.socket`), listens on
+    /// other ports only.
     ///
     /// ## Why is this bad?
     /// It is the classic "changed `Port`, forgot the firewall" (or the reverse): the firewall

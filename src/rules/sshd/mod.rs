@@ -10,6 +10,7 @@ pub mod hostbased_authentication_enabled;
 pub mod ignore_rhosts_disabled;
 pub mod include_problem;
 pub mod invalid_match;
+pub mod invalid_socket_unit;
 pub mod invalid_value;
 pub mod listen_loopback_only;
 pub mod login_grace_time_high;
@@ -25,6 +26,7 @@ pub mod not_allowed_in_match;
 pub mod password_authentication_enabled;
 pub mod per_source_penalties_risk;
 pub mod persource_maxstartups_too_low;
+pub mod port_ignored_by_socket;
 mod problems;
 pub mod root_login_permitted;
 pub mod samples;
@@ -54,12 +56,14 @@ pub static RULES: &[Rule] = &[
     rule!(deprecated_keyword),
     rule!(include_problem),
     rule!(unsatisfiable_auth_methods),
+    rule!(invalid_socket_unit),
     rule!(commented_out_port),
     rule!(user_locked_out),
     rule!(no_usable_login_method),
     rule!(listen_loopback_only),
     rule!(directive_shadowed),
     rule!(match_never_matches),
+    rule!(port_ignored_by_socket),
     rule!(maxstartups_too_low),
     rule!(persource_maxstartups_too_low),
     rule!(maxsessions_too_low),
