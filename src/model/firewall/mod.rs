@@ -78,6 +78,9 @@ pub struct Firewall {
     /// Firewall files that exist but could not be read (path as found, why).
     pub unreadable: Vec<(PathBuf, String)>,
     services: Vec<(String, u16)>,
+    /// The root's /etc/services, every protocol, in file order (`None` without one): what the
+    /// ufw command's protocol-blind `getservbyname(name)` reads.
+    any_services: Option<Vec<(String, u16)>>,
     cache: RefCell<HashMap<EvalKey, Rc<Evaluation>>>,
 }
 
@@ -105,7 +108,8 @@ impl Firewall {
     }
 
     /// Read the firewall configuration of a host root. `services` are the root's TCP port
-    /// names (read once, with the sshd model's host facts).
+    /// names (read with the sshd model's host facts); the ufw command's lookups, which take
+    /// any protocol, read the root's /etc/services again (see [`Firewall::ufw_service_port`]).
     pub fn from_root(root: &HostRoot, services: &[(String, u16)], sources: &mut SourceMap) -> Firewall {
         let mut fw = Firewall { services: services.to_vec(), ..Firewall::default() };
         for &(path, family) in IPTABLES_PATHS {
@@ -125,7 +129,11 @@ impl Firewall {
             fw.add_iptables(file, family, sources);
         }
         let mut unreadable = std::mem::take(&mut fw.unreadable);
-        fw.ufw = ufw::load(root, &|name| fw.service_port(name), sources, &mut unreadable);
+        if root.exists("/etc/ufw") {
+            fw.any_services =
+                root.read("/etc/services").ok().map(|b| services_any_protocol(&String::from_utf8_lossy(&b)));
+        }
+        fw.ufw = ufw::load(root, &|name| fw.ufw_service_port(name), sources, &mut unreadable);
         fw.unreadable = unreadable;
         if let Some(u) = &fw.ufw {
             for (family, rs, _) in &u.built {
@@ -167,12 +175,26 @@ impl Firewall {
         self.iptables.push(IptablesFile { file: id, ast, problems });
     }
 
+    /// A TCP port name, as iptables and sshd resolve it: the root's TCP names, then the stock
+    /// names of [`crate::ast::iptables::SERVICES`].
     pub fn service_port(&self, name: &str) -> Option<u16> {
         self.services
             .iter()
             .find(|(n, _)| n == name)
             .map(|&(_, p)| p)
             .or_else(|| crate::ast::iptables::SERVICES.iter().find(|(n, _)| *n == name).map(|&(_, p)| p))
+    }
+
+    /// A port name as the ufw command resolves it (`socket.getservbyname(name)` in
+    /// `UFWRule.set_port`, `util.get_services_proto`): no protocol is given, so the first entry of
+    /// the root's /etc/services with that name or alias wins whatever its protocol (`mdns` is
+    /// 5353, listed for udp only). A root without /etc/services falls back to
+    /// [`Firewall::service_port`].
+    pub fn ufw_service_port(&self, name: &str) -> Option<u16> {
+        match &self.any_services {
+            Some(all) => all.iter().find(|(n, _)| n == name).map(|&(_, p)| p),
+            None => self.service_port(name),
+        }
     }
 
     /// Evaluate a new TCP connection to `port` through backend `index`, for `sources`.
@@ -198,6 +220,25 @@ impl Firewall {
     }
 }
 
+/// services(5) as glibc reads it, for every protocol: `name port/protocol [alias…]`, `#` to the
+/// end of the line a comment; each name and alias with its port, in file order.
+fn services_any_protocol(text: &str) -> Vec<(String, u16)> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or("");
+        let mut w = line.split_whitespace();
+        let (Some(name), Some(pp)) = (w.next(), w.next()) else { continue };
+        let Some((port, proto)) = pp.split_once('/') else { continue };
+        let Ok(port) = port.parse::<u16>() else { continue };
+        if proto.is_empty() {
+            continue;
+        }
+        out.push((name.to_string(), port));
+        out.extend(w.map(|alias| (alias.to_string(), port)));
+    }
+    out
+}
+
 /// Which family a lone iptables-save file is for, from its name and content.
 pub fn family_of(path: &std::path::Path, text: &str) -> Family {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -213,4 +254,16 @@ pub fn family_of(path: &std::path::Path, text: &str) -> Family {
 /// Where a finding about the firewall of a host points when nothing more precise exists.
 pub fn display_path(root: &HostRoot, host_path: &str) -> PathBuf {
     root.dir.join(host_path.trim_start_matches('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn services_of_every_protocol_in_file_order() {
+        let s = super::services_any_protocol(
+            "# comment\nssh\t\t22/tcp\nmdns\t\t5353/udp\t\t\t# Multicast DNS\nsyslog 514/udp\nshell 514/tcp cmd\nbad x/tcp\nnoproto 7\n",
+        );
+        let names: Vec<(&str, u16)> = s.iter().map(|(n, p)| (n.as_str(), *p)).collect();
+        assert_eq!(names, [("ssh", 22), ("mdns", 5353), ("syslog", 514), ("shell", 514), ("cmd", 514)]);
+    }
 }

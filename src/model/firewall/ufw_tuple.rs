@@ -4,9 +4,11 @@
 //! `_get_rules_from_formatted`: `proto any` with a port becomes a tcp and a udp line, `reject`
 //! over tcp resets, `deny` drops, `limit` becomes the three `recent` lines, `_log` and
 //! `_log-all` add the `ufw-user-logging-*` lines, application rules carry
-//! `-m comment --comment 'dapp_NAME'`). ufw regenerates the whole file from the tuples on
-//! `ufw enable`, `ufw reload`, `ufw logging` and every rule change, so comparing those lines with
-//! the file's text tells what a rewrite would drop or bring back.
+//! `-m comment --comment 'dapp_NAME'`), and the frame ufw writes around them: the chain
+//! declarations, the logging section for the log level and default policies, the rate limiting
+//! section. ufw regenerates the whole file from the tuples on `ufw enable`, `ufw reload`,
+//! `ufw logging` and every rule change, so comparing those lines with the file's text tells what
+//! a rewrite would drop, bring back or put in another order.
 //!
 //! This module works on text only; it must not depend on the iptables AST or evaluate packets.
 //! Facts: reference/firewalls.md §2.3, checked against the real ufw by `tests/ufw_tuples.rs`.
@@ -319,7 +321,7 @@ fn has_iface(text: &str, prefix: &str) -> bool {
 }
 
 /// `UFWRule.set_interface`'s checks.
-fn interface_ok(name: &str) -> Result<(), &'static str> {
+pub fn interface_ok(name: &str) -> Result<(), &'static str> {
     if name.contains('!') {
         return Err("contains `!`");
     }
@@ -392,6 +394,11 @@ fn address(w: &Word) -> Result<String, Skipped> {
     } else {
         Err(skip(w, format!("`{}` is not an address", w.text)))
     }
+}
+
+/// `util.valid_address`: an address or network of either family as ufw accepts it.
+pub fn valid_address(a: &str) -> bool {
+    valid_v4(a) || valid_v6(a)
 }
 
 /// `util.valid_address4`: `A.B.C.D`, optionally `/0`…`/32` or `/` a dotted netmask.
@@ -625,6 +632,139 @@ fn rename_chain(s: &str, chain: &str) -> String {
         let c = tail.chars().next().unwrap_or(' ');
         out.push(c);
         i += c.len_utf8();
+    }
+    out
+}
+
+/// `LOGLEVEL` of ufw.conf (`loglevels` in ufw's backend.py).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    Off,
+    Low,
+    Medium,
+    High,
+    Full,
+}
+
+impl LogLevel {
+    pub const ALL: [LogLevel; 5] = [LogLevel::Off, LogLevel::Low, LogLevel::Medium, LogLevel::High, LogLevel::Full];
+
+    pub fn from_name(name: &str) -> Option<LogLevel> {
+        LogLevel::ALL.into_iter().find(|l| l.as_str() == name)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Off => "off",
+            LogLevel::Low => "low",
+            LogLevel::Medium => "medium",
+            LogLevel::High => "high",
+            LogLevel::Full => "full",
+        }
+    }
+}
+
+/// What `_write_rules` writes around the rules of a user rules file: `head` from `*filter` to
+/// `### RULES ###`, `tail` from the blank line before `### END RULES ###` to `COMMIT` (the
+/// `### LOGGING ###` section of `_get_logging_rules` and the `### RATE LIMITING ###` section).
+/// Between them, each tuple is a blank line, the tuple and its [`UfwRule::lines`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Frame {
+    pub head: Vec<String>,
+    pub tail: Vec<String>,
+}
+
+/// The frame ufw writes for a log level and the default policies of input, output and forward
+/// (`true` when the policy is deny or reject, which logs `[UFW BLOCK]`; allow logs
+/// `[UFW ALLOW]` from `medium` on). The rate limiting chains are assumed supported by the
+/// kernel (ufw probes for `recent`; every kernel ufw 0.36 runs on has it).
+pub fn frame(v6: bool, level: LogLevel, blocks: [bool; 3]) -> Frame {
+    let p = if v6 { "ufw6" } else { "ufw" };
+    let dirs = ["input", "output", "forward"];
+    let mut head = vec!["*filter".to_string()];
+    for c in ["user-input", "user-output", "user-forward"] {
+        head.push(format!(":{p}-{c} - [0:0]"));
+    }
+    for loc in ["before", "user", "after"] {
+        for d in dirs {
+            head.push(format!(":{p}-{loc}-logging-{d} - [0:0]"));
+        }
+    }
+    for c in ["logging-deny", "logging-allow", "user-limit", "user-limit-accept"] {
+        head.push(format!(":{p}-{c} - [0:0]"));
+    }
+    head.push("### RULES ###".to_string());
+
+    let mut tail: Vec<String> = ["", "### END RULES ###", "", "### LOGGING ###"].map(String::from).to_vec();
+    // `" ".join(r).replace('[', '"[').replace('] ', '] "')` of the rule's words.
+    let log =
+        |chain_cmd: &str, prefix: &str, largs: &str| format!("{chain_cmd} -j LOG --log-prefix \"{prefix} \"{largs}");
+    let limit = " -m limit --limit 3/min --limit-burst 10";
+    if level == LogLevel::Off {
+        for d in dirs {
+            tail.push(format!("-I {p}-user-logging-{d} -j RETURN"));
+        }
+    } else {
+        let largs = if level < LogLevel::High { limit } else { "" };
+        for (d, block) in dirs.iter().zip(blocks) {
+            let c = format!("-A {p}-after-logging-{d}");
+            if block {
+                tail.push(log(&c, "[UFW BLOCK]", largs));
+            } else if level >= LogLevel::Medium {
+                tail.push(log(&c, "[UFW ALLOW]", largs));
+            }
+        }
+        if level < LogLevel::Medium {
+            tail.push(format!("-I {p}-logging-deny -m conntrack --ctstate INVALID -j RETURN{largs}"));
+        } else {
+            tail.push(log(
+                &format!("-A {p}-logging-deny -m conntrack --ctstate INVALID"),
+                "[UFW AUDIT INVALID]",
+                largs,
+            ));
+        }
+        tail.push(log(&format!("-A {p}-logging-deny"), "[UFW BLOCK]", largs));
+        tail.push(log(&format!("-A {p}-logging-allow"), "[UFW ALLOW]", largs));
+        if level >= LogLevel::Medium {
+            let largs = match level {
+                LogLevel::Medium => " -m conntrack --ctstate NEW -m limit --limit 3/min --limit-burst 10",
+                LogLevel::High => limit,
+                _ => "",
+            };
+            for d in dirs {
+                tail.push(log(&format!("-I {p}-before-logging-{d}"), "[UFW AUDIT]", largs));
+            }
+        }
+    }
+    tail.extend(["### END LOGGING ###", "", "### RATE LIMITING ###"].map(String::from));
+    if level != LogLevel::Off {
+        tail.push(format!("-A {p}-user-limit -m limit --limit 3/minute -j LOG --log-prefix \"[UFW LIMIT BLOCK] \""));
+    }
+    tail.extend(rate_limit_lines(v6));
+    tail.extend(["### END RATE LIMITING ###", "COMMIT"].map(String::from));
+    Frame { head, tail }
+}
+
+/// The lines of the `### RATE LIMITING ###` section that decide packets: an over-limit source
+/// is rejected, the rest accepted. ufw writes them at every log level.
+pub fn rate_limit_lines(v6: bool) -> [String; 2] {
+    let p = if v6 { "ufw6" } else { "ufw" };
+    [format!("-A {p}-user-limit -j REJECT"), format!("-A {p}-user-limit-accept -j ACCEPT")]
+}
+
+/// Every line ufw writes outside the rules of its tuples, at any log level and for any default
+/// policies (blank lines and `###` markers included): a line outside the RULES section that is
+/// not one of these is a hand edit the next rewrite drops. A line of another level or policy
+/// is left alone: `ufw default …` on a disabled firewall changes the policy without rewriting
+/// the file.
+pub fn frame_lines(v6: bool) -> std::collections::HashSet<String> {
+    let mut out = std::collections::HashSet::new();
+    for level in LogLevel::ALL {
+        for bits in 0..8u8 {
+            let f = frame(v6, level, [bits & 1 != 0, bits & 2 != 0, bits & 4 != 0]);
+            out.extend(f.head);
+            out.extend(f.tail);
+        }
     }
     out
 }
@@ -876,5 +1016,43 @@ mod tests {
         assert_eq!(split_log("-A c -j ACCEPT"), None);
         assert_eq!(add_tcp_reset("-j REJECT_log x"), "-j REJECT_log --reject-with tcp-reset x");
         assert_eq!(normalise("  -A  x\t-j ACCEPT \r"), "-A x -j ACCEPT");
+    }
+
+    #[test]
+    fn frame_at_low_and_off() {
+        let f = frame(false, LogLevel::Low, [true, false, true]);
+        assert_eq!(f.head.first().map(String::as_str), Some("*filter"));
+        assert_eq!(f.head.len(), 18);
+        assert_eq!(
+            f.tail,
+            [
+                "",
+                "### END RULES ###",
+                "",
+                "### LOGGING ###",
+                "-A ufw-after-logging-input -j LOG --log-prefix \"[UFW BLOCK] \" -m limit --limit 3/min --limit-burst 10",
+                "-A ufw-after-logging-forward -j LOG --log-prefix \"[UFW BLOCK] \" -m limit --limit 3/min --limit-burst 10",
+                "-I ufw-logging-deny -m conntrack --ctstate INVALID -j RETURN -m limit --limit 3/min --limit-burst 10",
+                "-A ufw-logging-deny -j LOG --log-prefix \"[UFW BLOCK] \" -m limit --limit 3/min --limit-burst 10",
+                "-A ufw-logging-allow -j LOG --log-prefix \"[UFW ALLOW] \" -m limit --limit 3/min --limit-burst 10",
+                "### END LOGGING ###",
+                "",
+                "### RATE LIMITING ###",
+                "-A ufw-user-limit -m limit --limit 3/minute -j LOG --log-prefix \"[UFW LIMIT BLOCK] \"",
+                "-A ufw-user-limit -j REJECT",
+                "-A ufw-user-limit-accept -j ACCEPT",
+                "### END RATE LIMITING ###",
+                "COMMIT",
+            ]
+        );
+        let off = frame(true, LogLevel::Off, [true; 3]);
+        assert!(off.tail.contains(&"-I ufw6-user-logging-input -j RETURN".to_string()));
+        assert!(!off.tail.iter().any(|l| l.contains("-j LOG")));
+        let all = frame_lines(false);
+        assert!(all.contains("-I ufw-before-logging-forward -j LOG --log-prefix \"[UFW AUDIT] \""));
+        assert!(all.contains("-A ufw-after-logging-output -j LOG --log-prefix \"[UFW ALLOW] \""));
+        assert!(!all.iter().any(|l| l.contains("ufw6-")));
+        assert_eq!(LogLevel::from_name("medium"), Some(LogLevel::Medium));
+        assert_eq!(LogLevel::from_name("on"), None);
     }
 }
