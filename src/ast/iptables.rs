@@ -7,6 +7,7 @@
 //! `tests/differential_iptables.rs`.
 
 use crate::source::Span;
+use smallvec::SmallVec;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -142,9 +143,9 @@ pub struct Table {
 /// A line inside a table block.
 #[derive(Clone, Debug)]
 pub enum Line {
-    Chain(Box<ChainDecl>),
+    Chain(ChainDecl),
     Command(Command),
-    Invalid(Invalid),
+    Invalid(Box<Invalid>),
 }
 
 /// `:NAME POLICY [packets:bytes]` (iptables-save(8)). The policy of a user chain is `-`;
@@ -237,15 +238,14 @@ impl Command {
 }
 
 /// A word of the file after iptables-restore's quote handling (`"…"` groups, `\"` escapes
-/// inside quotes): where it stands, and where its text is. Twelve bytes and no allocation: a
+/// inside quotes): where it stands, and where its text is. Eight bytes and no allocation: a
 /// kube-proxy dump has millions of words. Its text comes from [`Store::text`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Word {
-    /// From the first to the last byte of the word as written, quotes included.
-    pub span: Span,
-    /// The low two bits say where the text is ([`Word::PLAIN`] …); for an owned text the
-    /// rest is its index in [`Store`]'s owned texts.
-    repr: u32,
+    start: u32,
+    /// The length (saturated at 2^30 − 1) shifted left by two; the low two bits say where the
+    /// text is ([`Word::PLAIN`] …).
+    meta: u32,
 }
 
 impl Word {
@@ -255,17 +255,32 @@ impl Word {
     const QUOTED: u32 = 1;
     /// `"text` to the end of the line: the span without the opening quote.
     const OPEN: u32 = 2;
-    /// Joined or unescaped text, kept apart.
+    /// Joined or unescaped text, kept apart (in [`Store`]'s owned texts, by start).
     const OWNED: u32 = 3;
+    const MAX_LEN: u32 = u32::MAX >> 2;
+
+    fn new(span: Span, kind: u32) -> Word {
+        let len = span.end.saturating_sub(span.start).min(Word::MAX_LEN);
+        Word { start: span.start, meta: len << 2 | kind }
+    }
 
     /// A word whose text is exactly its span.
     pub fn plain(span: Span) -> Word {
-        Word { span, repr: Word::PLAIN }
+        Word::new(span, Word::PLAIN)
+    }
+
+    /// From the first to the last byte of the word as written, quotes included.
+    pub fn span(&self) -> Span {
+        Span { start: self.start, end: self.start.saturating_add(self.meta >> 2) }
+    }
+
+    fn kind(&self) -> u32 {
+        self.meta & 3
     }
 
     /// True when the word was written with quotes (`"…"`).
     pub fn quoted(&self) -> bool {
-        self.repr & 3 != Word::PLAIN
+        self.kind() != Word::PLAIN
     }
 }
 
@@ -273,52 +288,56 @@ impl Word {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct RuleId(pub u32);
 
-/// A run of records in one of the store's arrays.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Run {
-    start: u32,
-    len: u32,
+/// A run of records in one of the store's arrays: where it starts, and how many (a line has at
+/// most 251 words, see the parser's `MAX_WORDS`, so a run's length fits 16 bits).
+fn run(start: u32, len: u16) -> std::ops::Range<usize> {
+    start as usize..start as usize + len as usize
 }
 
-impl Run {
-    fn range(self) -> std::ops::Range<usize> {
-        self.start as usize..(self.start + self.len) as usize
-    }
+/// The length of a run, saturated (the parser refuses lines long enough to saturate it).
+fn run_len(n: usize) -> u16 {
+    u16::try_from(n).unwrap_or(u16::MAX)
 }
 
-/// One option: `[!] --name [args…]`.
+/// One option: `[!] --name [args…]`. 24 bytes.
 #[derive(Clone, Debug)]
 struct OptRec {
     name: Word,
     /// Start of the `!` when negated, else `u32::MAX`.
     negated: u32,
-    /// The full long name iptables resolved the name to (`--source`, `--dport`).
-    canonical: &'static str,
-    /// In `Store::words`.
-    args: Run,
+    /// The arguments, in `Store::words`.
+    args_start: u32,
+    args_len: u16,
+    /// The full long name iptables resolved the name to (`--source`, `--dport`), as an index
+    /// in `Store::canonical`.
+    canonical: u16,
 }
 
 #[derive(Clone, Debug)]
 struct MatchRec {
     span: Span,
     name: Word,
+    /// The options, in `Store::opts`.
+    options_start: u32,
+    options_len: u16,
     implicit: bool,
-    /// In `Store::opts`.
-    options: Run,
 }
 
 #[derive(Clone, Debug)]
 struct TargetRec {
-    kind: TargetKind,
     flag: Span,
     name: Word,
-    options: Run,
+    options_start: u32,
+    options_len: u16,
+    kind: TargetKind,
 }
 
 #[derive(Clone, Debug, Default)]
 struct RuleRec {
-    params: Run,
-    matches: Run,
+    params_start: u32,
+    matches_start: u32,
+    params_len: u16,
+    matches_len: u16,
     target: Option<TargetRec>,
 }
 
@@ -327,11 +346,14 @@ struct RuleRec {
 #[derive(Debug, Default)]
 pub struct Store {
     text: Arc<str>,
-    owned: Vec<Box<str>>,
+    /// Texts of words that are not a slice of the file, by the word's start.
+    owned: rustc_hash::FxHashMap<u32, Box<str>>,
     words: Vec<Word>,
     opts: Vec<OptRec>,
     matches: Vec<MatchRec>,
     rules: Vec<RuleRec>,
+    /// The canonical option names the options use (a few dozen per file).
+    canonical: Vec<&'static str>,
 }
 
 /// A rule as a parser builds it, handed to [`Store::push_rule`].
@@ -391,12 +413,13 @@ impl Store {
 
     /// The text of a word (quotes removed, escapes resolved).
     pub fn text(&self, w: &Word) -> &str {
-        let (s, e) = (w.span.start as usize, w.span.end as usize);
-        let text = match w.repr & 3 {
+        let span = w.span();
+        let (s, e) = (span.start as usize, span.end as usize);
+        let text = match w.kind() {
             Word::PLAIN => self.text.get(s..e),
             Word::QUOTED => self.text.get(s + 1..e.saturating_sub(1).max(s + 1)),
             Word::OPEN => self.text.get(s + 1..e),
-            _ => self.owned.get((w.repr >> 2) as usize).map(|b| &**b),
+            _ => self.owned.get(&span.start).map(|b| &**b),
         };
         text.unwrap_or("")
     }
@@ -410,73 +433,80 @@ impl Store {
             if at <= self.text.len() {
                 let end = at + t.len();
                 if !w.quoted && at == s && end == e {
-                    return Word { span: w.span, repr: Word::PLAIN };
+                    return Word::new(w.span, Word::PLAIN);
                 }
                 if w.quoted && at == s + 1 && end + 1 == e && self.text.as_bytes().get(end) == Some(&b'"') {
-                    return Word { span: w.span, repr: Word::QUOTED };
+                    return Word::new(w.span, Word::QUOTED);
                 }
                 if w.quoted && at == s + 1 && end == e {
-                    return Word { span: w.span, repr: Word::OPEN };
+                    return Word::new(w.span, Word::OPEN);
                 }
             }
         }
-        let idx = self.owned.len() as u32;
-        self.owned.push(w.text.as_ref().into());
-        Word { span: w.span, repr: Word::OWNED | (idx << 2) }
+        self.owned.insert(w.span.start, w.text.as_ref().into());
+        Word::new(w.span, Word::OWNED)
     }
 
     fn opt(&mut self, o: &NewOpt) -> OptRec {
         let name = self.word(&o.name);
-        let start = self.words.len() as u32;
+        let args_start = self.words.len() as u32;
         for a in &o.args {
             let w = self.word(a);
             self.words.push(w);
         }
+        let canonical = match self.canonical.iter().position(|c| std::ptr::eq(*c, o.canonical)) {
+            Some(i) => i,
+            None => {
+                self.canonical.push(o.canonical);
+                self.canonical.len() - 1
+            }
+        };
         OptRec {
             name,
             negated: o.negated.map_or(u32::MAX, |s| s.start),
-            canonical: o.canonical,
-            args: Run { start, len: o.args.len() as u32 },
+            args_start,
+            args_len: run_len(o.args.len()),
+            canonical: u16::try_from(canonical).unwrap_or(u16::MAX),
         }
     }
 
-    fn opts(&mut self, opts: &[NewOpt]) -> Run {
+    fn opts(&mut self, opts: &[NewOpt]) -> (u32, u16) {
         let start = self.opts.len() as u32;
         for o in opts {
             let rec = self.opt(o);
             self.opts.push(rec);
         }
-        Run { start, len: opts.len() as u32 }
+        (start, run_len(opts.len()))
     }
 
     /// Add a rule built by a parser.
     pub fn push_rule(&mut self, rule: &NewRule) -> RuleId {
-        let params = self.opts(&rule.params);
+        let (params_start, params_len) = self.opts(&rule.params);
         // A match's options are contiguous: push them all first, then the match records.
-        let mut recs = Vec::with_capacity(rule.matches.len());
+        let mut recs: SmallVec<[MatchRec; 4]> = SmallVec::new();
         for m in &rule.matches {
             let name = self.word(&m.name);
-            let options = self.opts(&m.options);
-            recs.push(MatchRec { span: m.span, name, implicit: m.implicit, options });
+            let (options_start, options_len) = self.opts(&m.options);
+            recs.push(MatchRec { span: m.span, name, options_start, options_len, implicit: m.implicit });
         }
-        let matches = Run { start: self.matches.len() as u32, len: recs.len() as u32 };
+        let (matches_start, matches_len) = (self.matches.len() as u32, run_len(recs.len()));
         self.matches.extend(recs);
         let target = rule.target.as_ref().map(|t| {
             let name = self.word(&t.name);
-            let options = self.opts(&t.options);
-            TargetRec { kind: t.kind, flag: t.flag, name, options }
+            let (options_start, options_len) = self.opts(&t.options);
+            TargetRec { kind: t.kind, flag: t.flag, name, options_start, options_len }
         });
         let id = RuleId(self.rules.len() as u32);
-        self.rules.push(RuleRec { params, matches, target });
+        self.rules.push(RuleRec { params_start, matches_start, params_len, matches_len, target });
         id
     }
 
     /// A rule of this file.
     pub fn rule(&self, id: RuleId) -> RuleRef<'_> {
         static EMPTY: RuleRec =
-            RuleRec { params: Run { start: 0, len: 0 }, matches: Run { start: 0, len: 0 }, target: None };
+            RuleRec { params_start: 0, matches_start: 0, params_len: 0, matches_len: 0, target: None };
         let rec = self.rules.get(id.0 as usize).unwrap_or(&EMPTY);
-        RuleRef { store: self, rec, target_name: None }
+        RuleRef { store: self, rec }
     }
 }
 
@@ -486,36 +516,34 @@ impl Store {
 pub struct RuleRef<'a> {
     store: &'a Store,
     rec: &'a RuleRec,
-    /// The target's name after an `-E` rename of the chain it jumps to.
-    target_name: Option<&'a str>,
 }
 
 impl<'a> RuleRef<'a> {
-    fn opts(store: &'a Store, run: Run) -> impl ExactSizeIterator<Item = OptRef<'a>> + DoubleEndedIterator + Clone {
-        store.opts.get(run.range()).unwrap_or(&[]).iter().map(move |rec| OptRef { store, rec })
-    }
-
-    /// The same rule with its target renamed (`-E`).
-    pub fn renamed(self, target_name: Option<&'a str>) -> RuleRef<'a> {
-        RuleRef { target_name, ..self }
+    fn opts(
+        store: &'a Store,
+        start: u32,
+        len: u16,
+    ) -> impl ExactSizeIterator<Item = OptRef<'a>> + DoubleEndedIterator + Clone {
+        store.opts.get(run(start, len)).unwrap_or(&[]).iter().map(move |rec| OptRef { store, rec })
     }
 
     /// Base parameters: `-p`, `-s`, `-d`, `-i`, `-o`, `-f`, `-c` (and flags such as `-w`).
     pub fn params(self) -> impl ExactSizeIterator<Item = OptRef<'a>> + DoubleEndedIterator + Clone {
-        RuleRef::opts(self.store, self.rec.params)
+        RuleRef::opts(self.store, self.rec.params_start, self.rec.params_len)
     }
 
     /// Match modules in load order: `-m NAME`, and the protocol match iptables loads on its
     /// own after `-p tcp|udp|…` when it meets one of its options (`implicit`).
     pub fn matches(self) -> impl ExactSizeIterator<Item = MatchRef<'a>> + DoubleEndedIterator + Clone {
         let store = self.store;
-        store.matches.get(self.rec.matches.range()).unwrap_or(&[]).iter().map(move |rec| MatchRef { store, rec })
+        let range = run(self.rec.matches_start, self.rec.matches_len);
+        store.matches.get(range).unwrap_or(&[]).iter().map(move |rec| MatchRef { store, rec })
     }
 
     /// `-j TARGET` or `-g CHAIN` with the target's options.
     pub fn target(self) -> Option<TargetRef<'a>> {
         let rec = self.rec.target.as_ref()?;
-        Some(TargetRef { store: self.store, rec, name: self.target_name })
+        Some(TargetRef { store: self.store, rec })
     }
 
     /// The target's name, if the rule has one.
@@ -548,11 +576,11 @@ impl<'a> OptRef<'a> {
         self.store.text(&self.rec.name)
     }
     pub fn name_span(self) -> Span {
-        self.rec.name.span
+        self.rec.name.span()
     }
     /// The full option name (`--source`, `--dport`).
     pub fn canonical(self) -> &'static str {
-        self.rec.canonical
+        self.store.canonical.get(self.rec.canonical as usize).copied().unwrap_or("")
     }
     /// Span of the `!` when the option is negated.
     pub fn negated(self) -> Option<Span> {
@@ -563,7 +591,7 @@ impl<'a> OptRef<'a> {
     }
     /// The argument words.
     pub fn arg_words(self) -> &'a [Word] {
-        self.store.words.get(self.rec.args.range()).unwrap_or(&[])
+        self.store.words.get(run(self.rec.args_start, self.rec.args_len)).unwrap_or(&[])
     }
     /// The arguments' text.
     pub fn args(self) -> impl ExactSizeIterator<Item = &'a str> + Clone {
@@ -575,8 +603,8 @@ impl<'a> OptRef<'a> {
         self.arg_words().first().map(|w| self.store.text(w))
     }
     pub fn span(self) -> Span {
-        let start = self.negated().unwrap_or(self.rec.name.span);
-        self.arg_words().iter().fold(start.cover(self.rec.name.span), |s, a| s.cover(a.span))
+        let start = self.negated().unwrap_or(self.rec.name.span());
+        self.arg_words().iter().fold(start.cover(self.rec.name.span()), |s, a| s.cover(a.span()))
     }
 }
 
@@ -608,14 +636,14 @@ impl<'a> MatchRef<'a> {
         self.store.text(&self.rec.name)
     }
     pub fn name_span(self) -> Span {
-        self.rec.name.span
+        self.rec.name.span()
     }
     /// Loaded by iptables itself for `-p PROTO` (no `-m` in the file).
     pub fn implicit(self) -> bool {
         self.rec.implicit
     }
     pub fn options(self) -> impl ExactSizeIterator<Item = OptRef<'a>> + DoubleEndedIterator + Clone {
-        RuleRef::opts(self.store, self.rec.options)
+        RuleRef::opts(self.store, self.rec.options_start, self.rec.options_len)
     }
 }
 
@@ -637,7 +665,6 @@ pub enum TargetKind {
 pub struct TargetRef<'a> {
     store: &'a Store,
     rec: &'a TargetRec,
-    name: Option<&'a str>,
 }
 
 impl<'a> TargetRef<'a> {
@@ -649,13 +676,13 @@ impl<'a> TargetRef<'a> {
         self.rec.flag
     }
     pub fn name(self) -> &'a str {
-        self.name.unwrap_or_else(|| self.store.text(&self.rec.name))
+        self.store.text(&self.rec.name)
     }
     pub fn name_span(self) -> Span {
-        self.rec.name.span
+        self.rec.name.span()
     }
     pub fn options(self) -> impl ExactSizeIterator<Item = OptRef<'a>> + DoubleEndedIterator + Clone {
-        RuleRef::opts(self.store, self.rec.options)
+        RuleRef::opts(self.store, self.rec.options_start, self.rec.options_len)
     }
     /// The first argument of the option with this full name.
     pub fn option(self, canonical: &str) -> Option<&'a str> {
@@ -666,29 +693,6 @@ impl<'a> TargetRef<'a> {
 impl std::fmt::Debug for TargetRef<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:?} {} {:?}", self.kind(), self.name(), self.options().collect::<Vec<_>>())
-    }
-}
-
-/// A rule kept by something that outlives the borrow of its file: the file's store and the
-/// rule's index.
-#[derive(Clone)]
-pub struct RuleHandle {
-    store: Rc<Store>,
-    id: RuleId,
-}
-
-impl RuleHandle {
-    pub fn new(store: Rc<Store>, id: RuleId) -> RuleHandle {
-        RuleHandle { store, id }
-    }
-    pub fn get(&self) -> RuleRef<'_> {
-        self.store.rule(self.id)
-    }
-}
-
-impl std::fmt::Debug for RuleHandle {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.get().fmt(f)
     }
 }
 

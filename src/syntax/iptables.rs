@@ -156,7 +156,7 @@ pub fn parse_family(text: impl IntoText, family: Family) -> IptablesAst {
                     "line outside a table: iptables-restore needs a `*filter` (or other `*table`) line first"
                         .to_string()
                 };
-                ast.invalid.push(invalid(span, span, message));
+                ast.invalid.push(*invalid(span, span, message));
             }
         }
     }
@@ -175,13 +175,13 @@ pub fn parse_family(text: impl IntoText, family: Family) -> IptablesAst {
 fn push_line(ast: &mut IptablesAst, current: &mut Option<Table>, line: Line) {
     match (current.as_mut(), line) {
         (Some(t), l) => t.lines.push(l),
-        (None, Line::Invalid(i)) => ast.invalid.push(i),
+        (None, Line::Invalid(i)) => ast.invalid.push(*i),
         (None, _) => {}
     }
 }
 
-fn invalid(span: Span, at: Span, message: String) -> Invalid {
-    Invalid { span, error: SyntaxError { span: at, message } }
+fn invalid(span: Span, at: Span, message: String) -> Box<Invalid> {
+    Box::new(Invalid { span, error: SyntaxError { span: at, message } })
 }
 
 /// The span of `text`, a slice of `line`, which starts at `line_start` in the file.
@@ -271,13 +271,13 @@ fn chain_line(line: &str, start: usize, table: Option<TableName>, family: Family
         ));
     }
     let counters = counters.map(|c| ast::Word::plain(span_in(c, line, start)));
-    Line::Chain(Box::new(ChainDecl {
+    Line::Chain(ChainDecl {
         span,
         name: ast::Word::plain(name_span),
         policy: ast::Word::plain(policy_span),
         counters,
         builtin,
-    }))
+    })
 }
 
 /// The checks iptables applies to a new user chain's name (`-N` and `:NAME`).
@@ -325,6 +325,10 @@ pub fn split_words(line: &str, base: usize) -> Vec<Word<'_>> {
 /// [`split_words`] into a buffer the caller reuses from line to line. The special characters
 /// are ASCII, so the line is scanned byte by byte; words are slices of it unless quotes join
 /// parts or escapes drop backslashes.
+/// The most words iptables-restore 1.8 accepts on one command line (checked with
+/// `iptables-restore --test`: 251 load, 252 give "Parser cannot handle more arguments").
+const MAX_WORDS: usize = 251;
+
 fn split_words_into<'t>(line: &'t str, base: usize, words: &mut Vec<Word<'t>>) {
     let bytes = line.as_bytes();
     let mut i = 0usize;
@@ -426,6 +430,15 @@ fn command_line<'t>(
             "no command on this line: iptables-restore rejects lines of only blanks".into(),
         ));
     }
+    // iptables-restore passes a line to the iptables parser as `iptables -t TABLE WORDS…`
+    // in an argument vector of 255 (xshared.h MAX_ARGC), so at most 251 words fit.
+    if let Some(extra) = words.get(MAX_WORDS) {
+        let message = format!(
+            "this line has {} words: iptables-restore handles at most {MAX_WORDS} on a line and refuses the file (\"Parser cannot handle more arguments\")",
+            words.len()
+        );
+        return Line::Invalid(invalid(span, extra.span, message));
+    }
     match CommandParser::new(table, family).run(words) {
         Ok(p) => {
             let mut word = |w: Option<Word>| w.map(|w| store.word(&w));
@@ -443,7 +456,7 @@ fn command_line<'t>(
                 extra,
             })
         }
-        Err(error) => Line::Invalid(Invalid { span, error }),
+        Err(error) => Line::Invalid(Box::new(Invalid { span, error })),
     }
 }
 

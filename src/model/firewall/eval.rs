@@ -800,7 +800,7 @@ impl<'a> Walker<'a> {
 
     /// Run tokens through a chain; tokens that fall off the end or RETURN come back.
     fn chain(&mut self, idx: usize, tokens: Vec<Token>, depth: usize, out: &mut Vec<Ending>) -> Vec<Token> {
-        let chain_name = self.table.chains[idx].name.clone();
+        let chain_name = self.table.chains[idx].name.to_string();
         let rules = self.rules(idx);
         let family = self.pkt.family;
         if depth > MAX_DEPTH {

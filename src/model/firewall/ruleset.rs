@@ -8,11 +8,12 @@
 //! §1.1, §1.3; checked by `tests/differential_iptables.rs`).
 
 use crate::ast::iptables::{
-    Command, CommandKind, Family, IptablesAst, Line, RuleHandle, RuleRef, Store, TableName, TargetKind,
+    Command, CommandKind, Family, IptablesAst, Line, RuleId, RuleRef, Store, TableName, TargetKind,
 };
 use crate::diagnostic::Label;
 use crate::source::{FileId, Location, Span};
 use rustc_hash::FxHashMap as HashMap;
+use smallvec::SmallVec;
 use std::rc::Rc;
 
 /// Which check a problem comes from (the rules layer maps these to FW002–FW004).
@@ -47,43 +48,57 @@ impl Policy {
     }
 }
 
-/// One rule as loaded, with where it came from.
-#[derive(Clone, Debug)]
+/// One rule as loaded, with where it came from. 32 bytes: a kube-proxy ruleset has hundreds
+/// of thousands.
+#[derive(Clone)]
 pub struct Entry {
-    handle: RuleHandle,
-    /// The target's new name after `-E` renamed the chain it jumps to.
-    renamed: Option<Rc<str>>,
-    /// The chain the rule jumps or goes to, by index (set once the tables are loaded).
-    jump: Option<u32>,
+    store: Rc<Store>,
+    rule: RuleId,
+    /// The chain the rule jumps or goes to, by index ([`Entry::NO_JUMP`] for a target
+    /// extension or a chain that does not exist).
+    jump: u32,
     pub at: Location,
 }
 
+impl std::fmt::Debug for Entry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Entry").field("rule", &self.rule()).field("jump", &self.jump()).field("at", &self.at).finish()
+    }
+}
+
 impl Entry {
-    pub fn new(handle: RuleHandle, at: Location) -> Entry {
-        Entry { handle, renamed: None, jump: None, at }
+    const NO_JUMP: u32 = u32::MAX;
+
+    pub fn new(store: Rc<Store>, rule: RuleId, at: Location) -> Entry {
+        Entry { store, rule, jump: Entry::NO_JUMP, at }
     }
 
     /// The index of the chain this rule jumps or goes to (`None` for a target extension).
     pub fn jump(&self) -> Option<usize> {
-        self.jump.map(|j| j as usize)
+        (self.jump != Entry::NO_JUMP).then_some(self.jump as usize)
     }
 
-    /// The rule (with its target renamed by `-E`, if it was).
+    /// The rule as written. An `-E` rename of the chain it jumps to does not change it: the
+    /// chain's current name is [`Table::target_name`].
     pub fn rule(&self) -> RuleRef<'_> {
-        self.handle.get().renamed(self.renamed.as_deref())
+        self.store.rule(self.rule)
     }
 }
 
+/// A chain's rules: most chains of a big ruleset (kube-proxy's per-endpoint chains) have one
+/// or two, which stay inline.
+pub type Rules = SmallVec<[Entry; 2]>;
+
 #[derive(Clone, Debug)]
 pub struct Chain {
-    pub name: String,
+    pub name: Rc<str>,
     pub builtin: bool,
     pub policy: Policy,
     /// The line that set the policy (`:INPUT DROP`, `-P`), if any did.
     pub policy_at: Option<Location>,
     /// The line that declared a user chain.
     pub decl: Option<Location>,
-    pub rules: Vec<Entry>,
+    pub rules: Rules,
 }
 
 #[derive(Clone, Debug)]
@@ -91,7 +106,7 @@ pub struct Table {
     pub name: TableName,
     pub chains: Vec<Chain>,
     /// Chain name → index (kube-proxy tables have tens of thousands of chains).
-    index: HashMap<String, usize>,
+    index: HashMap<Rc<str>, u32>,
 }
 
 impl Table {
@@ -100,12 +115,12 @@ impl Table {
             .builtin_chains()
             .iter()
             .map(|c| Chain {
-                name: (*c).to_string(),
+                name: (*c).into(),
                 builtin: true,
                 policy: Policy::Accept,
                 policy_at: None,
                 decl: None,
-                rules: Vec::new(),
+                rules: Rules::new(),
             })
             .collect();
         let mut t = Table { name, chains, index: HashMap::default() };
@@ -114,30 +129,42 @@ impl Table {
     }
 
     pub fn chain(&self, name: &str) -> Option<usize> {
-        self.index.get(name).copied()
+        self.index.get(name).map(|&i| i as usize)
+    }
+
+    /// The name of the chain a rule jumps or goes to as it is now (after any `-E`), or the
+    /// target extension's name.
+    pub fn target_name<'a>(&'a self, e: &'a Entry) -> Option<&'a str> {
+        match e.jump().and_then(|j| self.chains.get(j)) {
+            Some(c) => Some(&c.name),
+            None => e.rule().target_name(),
+        }
     }
 
     fn push_chain(&mut self, chain: Chain) {
-        self.index.insert(chain.name.clone(), self.chains.len());
+        self.index.insert(chain.name.clone(), self.chains.len() as u32);
         self.chains.push(chain);
     }
 
     fn reindex(&mut self) {
-        self.index = self.chains.iter().enumerate().map(|(i, c)| (c.name.clone(), i)).collect();
+        self.index = self.chains.iter().enumerate().map(|(i, c)| (c.name.clone(), i as u32)).collect();
     }
 
     /// The chain a rule jumps or goes to, if it names one that exists.
-    fn resolve(&self, e: &Entry) -> Option<u32> {
-        e.rule().target_name().filter(|n| !is_extension(n)).and_then(|n| self.chain(n)).map(|i| i as u32)
+    fn resolve(&self, e: &Entry) -> u32 {
+        e.rule()
+            .target_name()
+            .filter(|n| !is_extension(n))
+            .and_then(|n| self.index.get(n).copied())
+            .unwrap_or(Entry::NO_JUMP)
     }
 
-    /// Resolve the jumps and gotos to chain indexes, so that walks through the table do not
-    /// look chain names up. Rules resolve when they are added; after `-X` or `-E` every rule
-    /// is resolved again.
-    fn link(&mut self, all: bool) {
+    /// Resolve the jumps and gotos that did not resolve when their rule was added (the chain
+    /// was declared later), so that walks through the table do not look chain names up.
+    fn link(&mut self) {
         let mut chains = std::mem::take(&mut self.chains);
         for e in chains.iter_mut().flat_map(|c| c.rules.iter_mut()) {
-            if all || e.jump.is_none() {
+            if e.jump == Entry::NO_JUMP {
                 e.jump = self.resolve(e);
             }
         }
@@ -218,8 +245,6 @@ impl Ruleset {
         }
         let mut next = self.clone();
         let mut problems = Vec::new();
-        // Chains were deleted or renamed: chain indexes or names changed.
-        let mut relink = false;
         for t in &batch.ast.tables {
             let Some(name) = t.name else { continue };
             if !batch.noflush {
@@ -228,7 +253,7 @@ impl Ruleset {
             } else {
                 next.table_mut(name);
             }
-            let mut created: Vec<String> = Vec::new();
+            let mut created: Vec<Rc<str>> = Vec::new();
             let store = &batch.ast.store;
             let text = |w: &crate::ast::iptables::Word| store.text(w);
             for line in &t.lines {
@@ -249,7 +274,7 @@ impl Ruleset {
                                     }
                                 }
                                 None => problems.push(invalid(
-                                    at(d.policy.span),
+                                    at(d.policy.span()),
                                     format!(
                                         "`{policy}` is not a chain policy: a built-in chain's policy is ACCEPT or DROP"
                                     ),
@@ -259,21 +284,21 @@ impl Ruleset {
                             match table.chain(name) {
                                 Some(i) => table.chains[i].rules.clear(),
                                 None => {
-                                    created.push(name.to_string());
+                                    let name: Rc<str> = name.into();
+                                    created.push(name.clone());
                                     table.push_chain(Chain {
-                                        name: name.to_string(),
+                                        name,
                                         builtin: false,
                                         policy: Policy::Accept,
                                         policy_at: None,
                                         decl: Some(at(d.span)),
-                                        rules: Vec::new(),
+                                        rules: Rules::new(),
                                     });
                                 }
                             }
                         }
                     }
                     Line::Command(c) => {
-                        relink |= matches!(c.kind, CommandKind::DeleteChain | CommandKind::Rename);
                         let table = next.table_mut(name);
                         if let Some(p) = command(table, store, c, at(c.span), &mut created) {
                             problems.push(p);
@@ -286,7 +311,7 @@ impl Ruleset {
             return problems;
         }
         for t in &mut next.tables {
-            t.link(relink);
+            t.link();
             problems.extend(check_table(t));
         }
         if problems.is_empty() {
@@ -318,7 +343,7 @@ fn command(
     store: &Rc<Store>,
     c: &Command,
     at: Location,
-    created: &mut Vec<String>,
+    created: &mut Vec<Rc<str>>,
 ) -> Option<Problem> {
     let chain_name = c.chain.as_ref().map(|w| store.text(w));
     let idx = chain_name.and_then(|n| table.chain(n));
@@ -333,7 +358,7 @@ fn command(
         CommandKind::Append | CommandKind::Insert => {
             let name = chain_name?;
             let Some(i) = idx else { return missing(name) };
-            let mut entry = Entry::new(RuleHandle::new(store.clone(), c.rule), at);
+            let mut entry = Entry::new(store.clone(), c.rule, at);
             entry.jump = table.resolve(&entry);
             let rules = &mut table.chains[i].rules;
             if c.kind == CommandKind::Append {
@@ -384,14 +409,15 @@ fn command(
             if idx.is_some() {
                 return Some(invalid(at, format!("chain `{name}` already exists")));
             }
-            created.push(name.to_string());
+            let name: Rc<str> = name.into();
+            created.push(name.clone());
             table.push_chain(Chain {
-                name: name.to_string(),
+                name,
                 builtin: false,
                 policy: Policy::Accept,
                 policy_at: None,
                 decl: Some(at),
-                rules: Vec::new(),
+                rules: Rules::new(),
             });
             None
         }
@@ -404,27 +430,45 @@ fn command(
                 }
                 (Some(n), None) => return missing(n),
             };
-            let names: std::collections::HashSet<String> =
-                victims.iter().map(|&i| table.chains[i].name.clone()).collect();
-            // Targets of rules in chains that stay.
-            let kept_targets: std::collections::HashSet<&str> = table
-                .chains
-                .iter()
-                .filter(|c| !names.contains(&c.name))
-                .flat_map(|c| c.rules.iter())
-                .filter_map(|e| e.rule().target_name())
-                .collect();
+            let doomed: Vec<bool> = (0..table.chains.len()).map(|i| victims.contains(&i)).collect();
+            // A rule of a chain that stays and jumps to one that would go keeps it.
+            let referenced = |i: usize| {
+                table
+                    .chains
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, _)| !doomed[*k])
+                    .flat_map(|(_, c)| c.rules.iter())
+                    .any(|e| e.jump() == Some(i))
+            };
             for &i in &victims {
                 let ch = &table.chains[i];
-                let referenced = kept_targets.contains(ch.name.as_str());
-                if (chain_name.is_some() && !ch.rules.is_empty()) || referenced {
+                if (chain_name.is_some() && !ch.rules.is_empty()) || referenced(i) {
                     return Some(invalid(
                         at,
                         format!("chain `{}` is not empty or still referenced, so it cannot be deleted", ch.name),
                     ));
                 }
             }
-            table.chains.retain(|ch| !names.contains(&ch.name));
+            // The chains that stay move down: renumber the jumps to them.
+            let mut renumber = vec![Entry::NO_JUMP; doomed.len()];
+            let mut next = 0;
+            for (i, gone) in doomed.iter().enumerate() {
+                if !gone {
+                    renumber[i] = next;
+                    next += 1;
+                }
+            }
+            let mut i = 0;
+            table.chains.retain(|_| {
+                i += 1;
+                !doomed[i - 1]
+            });
+            for e in table.chains.iter_mut().flat_map(|c| c.rules.iter_mut()) {
+                if let Some(j) = e.jump() {
+                    e.jump = renumber.get(j).copied().unwrap_or(Entry::NO_JUMP);
+                }
+            }
             table.reindex();
             None
         }
@@ -453,8 +497,8 @@ fn command(
         CommandKind::Rename => {
             let name = chain_name?;
             let Some(i) = idx else { return missing(name) };
-            let new = store.text(c.policy_or_new_name()?).to_string();
-            if created.iter().any(|c| c == name) {
+            let new = store.text(c.policy_or_new_name()?);
+            if created.iter().any(|c| &**c == name) {
                 return Some(
                     invalid(
                         at,
@@ -463,19 +507,12 @@ fn command(
                     .with_help("declare the chain under its final name"),
                 );
             }
-            if table.chain(&new).is_some() {
+            if table.chain(new).is_some() {
                 return Some(invalid(at, format!("chain `{new}` already exists")));
             }
-            table.chains[i].name = new.clone();
+            // Rules jump to the chain by index: they follow it to its new name.
+            table.chains[i].name = new.into();
             table.reindex();
-            let renamed: Rc<str> = new.as_str().into();
-            for ch in &mut table.chains {
-                for e in &mut ch.rules {
-                    if e.rule().target_name() == Some(name) {
-                        e.renamed = Some(renamed.clone());
-                    }
-                }
-            }
             None
         }
         CommandKind::Check | CommandKind::List | CommandKind::ListRules | CommandKind::Zero => None,
@@ -547,12 +584,19 @@ fn check_table(t: &Table) -> Vec<Problem> {
             hooks[i] = hook_of(&ch.name);
         }
     }
-    let edges: Vec<Vec<(usize, Location)>> =
-        (0..n).map(|i| t.chains[i].rules.iter().filter_map(|e| e.jump().map(|j| (j, e.at))).collect()).collect();
+    // Jumps out of each chain, flat: chain i's are `edges[starts[i]..starts[i + 1]]`.
+    let mut starts = Vec::with_capacity(n + 1);
+    let mut edges: Vec<(usize, Location)> = Vec::new();
+    for ch in &t.chains {
+        starts.push(edges.len());
+        edges.extend(ch.rules.iter().filter_map(|e| e.jump().map(|j| (j, e.at))));
+    }
+    starts.push(edges.len());
+    let jumps = |i: usize| &edges[starts[i]..starts[i + 1]];
     // Propagate hooks along jumps (worklist).
     let mut work: Vec<usize> = (0..n).filter(|&i| hooks[i] != 0).collect();
     while let Some(i) = work.pop() {
-        for &(j, _) in &edges[i] {
+        for &(j, _) in jumps(i) {
             if !t.chains[j].builtin && hooks[j] | hooks[i] != hooks[j] {
                 hooks[j] |= hooks[i];
                 work.push(j);
@@ -569,7 +613,7 @@ fn check_table(t: &Table) -> Vec<Problem> {
                     out.push(p);
                 }
             } else {
-                match t.chain(name) {
+                match e.jump() {
                     None => out.push(
                         undefined(
                             e.at,
@@ -587,7 +631,7 @@ fn check_table(t: &Table) -> Vec<Problem> {
                     ),
                     Some(j) if t.chains[j].builtin => out.push(invalid(
                         e.at,
-                        format!("`{name}` is a built-in chain: rules cannot jump to it"),
+                        format!("`{}` is a built-in chain: rules cannot jump to it", t.chains[j].name),
                     )),
                     Some(_) => {}
                 }
@@ -626,7 +670,7 @@ fn check_table(t: &Table) -> Vec<Problem> {
             let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
             state[start] = 1;
             while let Some((node, pos)) = stack.last_mut() {
-                let Some(&(next, at)) = edges[*node].get(*pos) else {
+                let Some(&(next, at)) = jumps(*node).get(*pos) else {
                     state[*node] = 2;
                     stack.pop();
                     continue;
@@ -641,8 +685,8 @@ fn check_table(t: &Table) -> Vec<Problem> {
                         let path: Vec<String> = stack
                             .iter()
                             .skip_while(|(c, _)| *c != next)
-                            .map(|(c, _)| t.chains[*c].name.clone())
-                            .chain(std::iter::once(t.chains[next].name.clone()))
+                            .map(|(c, _)| t.chains[*c].name.to_string())
+                            .chain(std::iter::once(t.chains[next].name.to_string()))
                             .collect();
                         out.push(Problem {
                             kind: ProblemKind::Loop,
@@ -720,4 +764,66 @@ fn target_problem(table: TableName, name: &str, rule: RuleRef, hooks: u8, at: Lo
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::iptables::parse;
+
+    /// Apply files in order, the first flushing, the rest with `--noflush`; the problems of each.
+    fn load(files: &[&str]) -> (Ruleset, Vec<Vec<Problem>>) {
+        let mut rs = Ruleset::new(Family::Ipv4);
+        let problems = files
+            .iter()
+            .enumerate()
+            .map(|(i, text)| {
+                let ast = parse(*text);
+                assert!(ast.errors().is_empty(), "{:?}", ast.errors());
+                rs.apply(&Batch { ast: &ast, file: FileId(i as u32), noflush: i > 0, at: None })
+            })
+            .collect();
+        (rs, problems)
+    }
+
+    fn jump_of_first_input_rule(rs: &Ruleset) -> Option<&str> {
+        let t = rs.table(TableName::Filter)?;
+        let input = t.chain("INPUT")?;
+        t.target_name(t.chains[input].rules.first()?)
+    }
+
+    const BASE: &str =
+        "*filter\n:INPUT ACCEPT [0:0]\n:A - [0:0]\n:B - [0:0]\n:C - [0:0]\n-A INPUT -j C\n-A C -j DROP\nCOMMIT\n";
+
+    #[test]
+    fn a_renamed_chain_keeps_its_jumps() {
+        let (rs, problems) = load(&[BASE, "*filter\n-E C RENAMED\nCOMMIT\n"]);
+        assert!(problems.iter().all(Vec::is_empty), "{problems:?}");
+        assert_eq!(jump_of_first_input_rule(&rs), Some("RENAMED"));
+        let t = rs.table(TableName::Filter).unwrap();
+        assert_eq!(t.chain("C"), None);
+        // The old name is gone: a new jump to it is a jump to nothing.
+        let (_, problems) = load(&[BASE, "*filter\n-E C RENAMED\nCOMMIT\n", "*filter\n-A INPUT -j C\nCOMMIT\n"]);
+        assert_eq!(problems[2].len(), 1);
+        assert_eq!(problems[2][0].kind, ProblemKind::UndefinedChain);
+    }
+
+    #[test]
+    fn deleting_a_chain_renumbers_the_jumps_to_the_chains_after_it() {
+        let (rs, problems) = load(&[BASE, "*filter\n-X B\n-X A\nCOMMIT\n"]);
+        assert!(problems.iter().all(Vec::is_empty), "{problems:?}");
+        assert_eq!(jump_of_first_input_rule(&rs), Some("C"));
+        let t = rs.table(TableName::Filter).unwrap();
+        let input = &t.chains[t.chain("INPUT").unwrap()];
+        assert_eq!(input.rules[0].jump(), t.chain("C"));
+    }
+
+    #[test]
+    fn a_referenced_chain_cannot_be_deleted() {
+        let (rs, problems) = load(&[BASE, "*filter\n-F C\n-X C\nCOMMIT\n"]);
+        assert_eq!(problems[1].len(), 1, "{problems:?}");
+        assert!(problems[1][0].message.contains("still referenced"));
+        // The failed batch left the ruleset as it was.
+        assert_eq!(jump_of_first_input_rule(&rs), Some("C"));
+    }
 }

@@ -5,9 +5,12 @@
 
 use super::addr::{self, AddrSet};
 use super::ruleset::{Entry, Ruleset, Table, is_extension};
-use crate::ast::iptables::{Family, RuleRef, TargetKind};
+use crate::ast::iptables::{Family, OptRef, RuleRef, TargetKind};
 use crate::source::Location;
 use rustc_hash::FxHashMap as HashMap;
+use smallvec::SmallVec;
+use std::borrow::Cow;
+use std::rc::Rc;
 
 #[derive(Clone, Debug)]
 pub enum Why {
@@ -27,33 +30,55 @@ pub struct Unreachable {
     pub why: Why,
 }
 
-/// What a rule matches, as far as comparing rules goes.
+/// What a rule matches, as far as comparing rules goes. It borrows the rule's text, so the
+/// boxes of a long chain (kube-proxy's KUBE-SERVICES) cost no allocation each.
 #[derive(Clone, Debug)]
-struct MatchBox {
-    proto: Option<(String, bool)>,
+struct MatchBox<'a> {
+    proto: Option<(Cow<'a, str>, bool)>,
     src: AddrSet,
     dst: AddrSet,
-    dports: Option<Vec<(u16, u16)>>,
-    iface: Option<(String, bool)>,
-    states: Option<Vec<String>>,
-    /// Other conditions, as text; `stateful` when one of them keeps state between packets
-    /// (two rules with the same `-m limit` text do not match the same packets).
-    other: Vec<String>,
+    dports: Option<Ports>,
+    iface: Option<(&'a str, bool)>,
+    /// The connection states matched, as bits of [`STATES`].
+    states: Option<u8>,
+    /// Other conditions; `stateful` when one of them keeps state between packets (two rules
+    /// with the same `-m limit` options do not match the same packets).
+    other: SmallVec<[Other<'a>; 1]>,
     stateful: bool,
     /// Options this model cannot compare (e.g. a negated port list).
     opaque: bool,
-    empty: Option<String>,
+    empty: Option<&'static str>,
+}
+
+type Ports = SmallVec<[(u16, u16); 2]>;
+
+/// A condition compared as written: the match it belongs to (none for a base parameter) and
+/// the option.
+#[derive(Clone, Copy, Debug)]
+struct Other<'a> {
+    module: Option<&'a str>,
+    opt: OptRef<'a>,
+}
+
+impl PartialEq for Other<'_> {
+    fn eq(&self, o: &Other) -> bool {
+        self.module == o.module
+            && self.opt.is_negated() == o.opt.is_negated()
+            && self.opt.canonical() == o.opt.canonical()
+            && self.opt.args().eq(o.opt.args())
+    }
 }
 
 const STATES: &[&str] = &["NEW", "ESTABLISHED", "RELATED", "INVALID", "UNTRACKED"];
+const ALL_STATES: u8 = (1 << STATES.len()) - 1;
 
-fn ports(spec: &str) -> Option<Vec<(u16, u16)>> {
+fn ports(spec: &str) -> Option<Ports> {
     let builtin = |n: &str| crate::ast::iptables::SERVICES.iter().find(|(name, _)| *name == n).map(|&(_, p)| p);
-    super::eval::port_list(spec, &builtin)
+    super::eval::port_list(spec, &builtin).map(Ports::from_vec)
 }
 
-fn intersect_ports(a: &[(u16, u16)], b: &[(u16, u16)]) -> Vec<(u16, u16)> {
-    let mut out = Vec::new();
+fn intersect_ports(a: &[(u16, u16)], b: &[(u16, u16)]) -> Ports {
+    let mut out = Ports::new();
     for &(a1, a2) in a {
         for &(b1, b2) in b {
             let lo = a1.max(b1);
@@ -67,12 +92,12 @@ fn intersect_ports(a: &[(u16, u16)], b: &[(u16, u16)]) -> Vec<(u16, u16)> {
 }
 
 fn ports_subset(inner: &[(u16, u16)], outer: &[(u16, u16)]) -> bool {
+    let mut sorted = Ports::from_slice(outer);
+    sorted.sort_unstable();
     inner.iter().all(|&(a, b)| {
         // Each inner range must be covered by the union of outer ranges.
         let mut cur = u32::from(a);
-        let mut sorted: Vec<(u16, u16)> = outer.to_vec();
-        sorted.sort_unstable();
-        for (lo, hi) in sorted {
+        for &(lo, hi) in &sorted {
             if u32::from(lo) <= cur && cur <= u32::from(hi) {
                 cur = u32::from(hi) + 1;
             }
@@ -81,7 +106,7 @@ fn ports_subset(inner: &[(u16, u16)], outer: &[(u16, u16)]) -> bool {
     })
 }
 
-fn build(rule: RuleRef, family: Family) -> MatchBox {
+fn build(rule: RuleRef<'_>, family: Family) -> MatchBox<'_> {
     let mut b = MatchBox {
         proto: None,
         src: AddrSet::full(family),
@@ -89,7 +114,7 @@ fn build(rule: RuleRef, family: Family) -> MatchBox {
         dports: None,
         iface: None,
         states: None,
-        other: Vec::new(),
+        other: SmallVec::new(),
         stateful: false,
         opaque: false,
         empty: None,
@@ -99,11 +124,13 @@ fn build(rule: RuleRef, family: Family) -> MatchBox {
         let arg = o.arg().unwrap_or("");
         match o.canonical() {
             "--protocol" => {
-                let p = match arg.to_ascii_lowercase().as_str() {
-                    "6" => "tcp".to_string(),
-                    "17" => "udp".to_string(),
-                    "all" | "0" if !neg => continue,
-                    other => other.to_string(),
+                let p: Cow<str> = match arg {
+                    "6" => "tcp".into(),
+                    "17" => "udp".into(),
+                    "0" if !neg => continue,
+                    _ if arg.eq_ignore_ascii_case("all") && !neg => continue,
+                    _ if arg.bytes().any(|c| c.is_ascii_uppercase()) => arg.to_ascii_lowercase().into(),
+                    _ => arg.into(),
                 };
                 b.proto = Some((p, neg));
             }
@@ -118,19 +145,19 @@ fn build(rule: RuleRef, family: Family) -> MatchBox {
                 }
                 None => b.opaque = true,
             },
-            "--in-interface" => b.iface = Some((arg.to_string(), neg)),
-            _ => b.other.push(format!("{}{} {arg}", if neg { "!" } else { "" }, o.canonical())),
+            "--in-interface" => b.iface = Some((arg, neg)),
+            _ => b.other.push(Other { module: None, opt: o }),
         }
     }
     for m in rule.matches() {
-        let name = m.name().to_ascii_lowercase();
+        let name = m.name();
         if name == "comment" {
             continue;
         }
         for o in m.options() {
             let neg = o.is_negated();
             let arg = o.arg().unwrap_or("");
-            match (name.as_str(), o.canonical()) {
+            match (name, o.canonical()) {
                 ("tcp" | "udp", "--destination-port") | ("multiport", "--destination-ports") if !neg => {
                     match ports(arg) {
                         Some(p) => {
@@ -139,7 +166,7 @@ fn build(rule: RuleRef, family: Family) -> MatchBox {
                                 None => p,
                             };
                             if next.is_empty() {
-                                b.empty = Some("its destination-port conditions exclude each other".into());
+                                b.empty = Some("its destination-port conditions exclude each other");
                             }
                             b.dports = Some(next);
                         }
@@ -147,19 +174,19 @@ fn build(rule: RuleRef, family: Family) -> MatchBox {
                     }
                 }
                 ("conntrack", "--ctstate") | ("state", "--state") => {
-                    let listed: Vec<String> = arg.split(',').map(|s| s.to_ascii_uppercase()).collect();
-                    // SNAT and DNAT are flags on top of the other states, not states of their own.
-                    if listed.iter().any(|s| s == "SNAT" || s == "DNAT") {
-                        b.opaque = true;
+                    let mut listed = 0u8;
+                    for s in arg.split(',') {
+                        match STATES.iter().position(|k| k.eq_ignore_ascii_case(s)) {
+                            Some(i) => listed |= 1 << i,
+                            // SNAT and DNAT are flags on top of the other states, not states
+                            // of their own.
+                            None => b.opaque = true,
+                        }
                     }
-                    let set: Vec<String> =
-                        STATES.iter().map(|s| s.to_string()).filter(|s| listed.contains(s) != neg).collect();
-                    let next: Vec<String> = match &b.states {
-                        Some(prev) => prev.iter().filter(|s| set.contains(s)).cloned().collect(),
-                        None => set,
-                    };
-                    if next.is_empty() {
-                        b.empty = Some("its connection-state conditions exclude each other".into());
+                    let set = if neg { ALL_STATES & !listed } else { listed };
+                    let next = b.states.map_or(set, |prev| prev & set);
+                    if next == 0 {
+                        b.empty = Some("its connection-state conditions exclude each other");
                     }
                     b.states = Some(next);
                 }
@@ -178,7 +205,7 @@ fn build(rule: RuleRef, family: Family) -> MatchBox {
                     }) => {}
                 _ => {
                     if matches!(
-                        name.as_str(),
+                        name,
                         // Stateful matches, and fields a target between two rules can change.
                         "recent"
                             | "limit"
@@ -199,14 +226,13 @@ fn build(rule: RuleRef, family: Family) -> MatchBox {
                     ) {
                         b.stateful = true;
                     }
-                    let args: Vec<&str> = o.args().collect();
-                    b.other.push(format!("{name}:{}{} {}", if neg { "!" } else { "" }, o.canonical(), args.join(" ")));
+                    b.other.push(Other { module: Some(name), opt: o });
                 }
             }
         }
     }
     if b.src.is_empty() {
-        b.empty = Some("its source-address conditions exclude each other".into());
+        b.empty = Some("its source-address conditions exclude each other");
     }
     b
 }
@@ -231,10 +257,10 @@ fn covers(outer: &MatchBox, inner: &MatchBox) -> bool {
         (Some(o), Some(i)) => o == i,
         (Some(_), None) => false,
     };
-    let states_ok = match (&outer.states, &inner.states) {
+    let states_ok = match (outer.states, inner.states) {
         (None, _) => true,
-        (Some(o), Some(i)) => i.iter().all(|s| o.contains(s)),
-        (Some(o), None) => o.len() == STATES.len(),
+        (Some(o), Some(i)) => i & !o == 0,
+        (Some(o), None) => o == ALL_STATES,
     };
     proto_ok
         && dports_ok
@@ -260,10 +286,12 @@ fn terminal_action(table: &Table, e: &Entry, family: Family, depth: usize, memo:
             .to_string(),
         ),
         _ if is_extension(name) => None,
-        _ if t.kind() == TargetKind::Goto => Some(format!("-g {name}")),
+        // Named as the chain is now (after any `-E`).
+        _ if t.kind() == TargetKind::Goto => Some(format!("-g {}", table.target_name(e).unwrap_or(name))),
         _ => {
             // A jump to a chain every packet leaves with a verdict.
             let i = e.jump()?;
+            let name = table.target_name(e).unwrap_or(name);
             always_decides(table, i, family, depth + 1, memo).map(|a| format!("{a} via {name}"))
         }
     }
@@ -271,14 +299,17 @@ fn terminal_action(table: &Table, e: &Entry, family: Family, depth: usize, memo:
 
 /// `always_decides` per chain, computed once (the answer does not depend on the depth it is
 /// asked from: tables with loops are refused before this runs).
-type Memo = std::cell::RefCell<HashMap<usize, Option<String>>>;
+/// Per chain index: not asked yet (`None`), or the answer.
+type Memo = std::cell::RefCell<Vec<Option<Option<Rc<str>>>>>;
 
 fn always_decides(table: &Table, chain: usize, family: Family, depth: usize, memo: &Memo) -> Option<String> {
-    if let Some(hit) = memo.borrow().get(&chain) {
-        return hit.clone();
+    if let Some(Some(hit)) = memo.borrow().get(chain) {
+        return hit.as_deref().map(str::to_string);
     }
     let answer = always_decides_uncached(table, chain, family, depth, memo);
-    memo.borrow_mut().insert(chain, answer.clone());
+    if let Some(slot) = memo.borrow_mut().get_mut(chain) {
+        *slot = Some(answer.as_deref().map(Rc::from));
+    }
     answer
 }
 
@@ -335,7 +366,7 @@ fn always_decides_uncached(table: &Table, chain: usize, family: Family, depth: u
 struct Earlier<'a> {
     /// Keyed by (single destination address, single destination port) of the covering rule;
     /// each list in chain order: (position, rule, what it matches, its action).
-    buckets: HashMap<Key, Vec<(usize, &'a Entry, MatchBox, String)>>,
+    buckets: HashMap<Key, Vec<(usize, &'a Entry, MatchBox<'a>, String)>>,
     count: usize,
 }
 
@@ -354,14 +385,14 @@ fn key_of(b: &MatchBox) -> Key {
 }
 
 impl<'a> Earlier<'a> {
-    fn push(&mut self, e: &'a Entry, b: MatchBox, action: String) {
+    fn push(&mut self, e: &'a Entry, b: MatchBox<'a>, action: String) {
         let key = key_of(&b);
         self.buckets.entry(key).or_default().push((self.count, e, b, action));
         self.count += 1;
     }
 
     /// The earliest rule that matches every packet `b` matches.
-    fn first_covering(&self, b: &MatchBox) -> Option<(&'a Entry, &MatchBox, &String)> {
+    fn first_covering(&self, b: &MatchBox) -> Option<(&'a Entry, &MatchBox<'a>, &String)> {
         let (dst, port) = key_of(b);
         // The buckets whose rules can cover `b`: any address and port, its address, its port,
         // both (a key with a `None` where `b` has one is the same bucket twice, harmlessly).
@@ -380,7 +411,7 @@ pub fn unreachable(rs: &Ruleset, report: &dyn Fn(&Entry) -> bool, unused_chains:
     let family = rs.family;
     let mut out = Vec::new();
     for table in &rs.tables {
-        let memo = Memo::default();
+        let memo = Memo::new(vec![None; table.chains.len()]);
         for chain in &table.chains {
             let mut earlier = Earlier::default();
             for e in &chain.rules {
@@ -390,18 +421,18 @@ pub fn unreachable(rs: &Ruleset, report: &dyn Fn(&Entry) -> bool, unused_chains:
                         out.push(Unreachable {
                             at: e.at,
                             table: table.name.as_str(),
-                            chain: chain.name.clone(),
-                            why: Why::Contradictory(why.clone()),
+                            chain: chain.name.to_string(),
+                            why: Why::Contradictory(why.to_string()),
                         });
                     } else if let Some((q, _, action)) = earlier.first_covering(&b) {
                         let mine = terminal_action(table, e, family, 0, &memo)
-                            .or_else(|| e.rule().target().map(|t| t.name().to_string()))
+                            .or_else(|| table.target_name(e).map(str::to_string))
                             .unwrap_or_default();
                         let strip = |s: &str| s.split(" via ").next().unwrap_or(s).to_string();
                         out.push(Unreachable {
                             at: e.at,
                             table: table.name.as_str(),
-                            chain: chain.name.clone(),
+                            chain: chain.name.to_string(),
                             why: Why::Shadowed {
                                 by: q.at,
                                 same_action: strip(&mine) == strip(action),
@@ -440,8 +471,8 @@ pub fn unreachable(rs: &Ruleset, report: &dyn Fn(&Entry) -> bool, unused_chains:
                     out.push(Unreachable {
                         at,
                         table: table.name.as_str(),
-                        chain: chain.name.clone(),
-                        why: Why::UnusedChain(chain.name.clone()),
+                        chain: chain.name.to_string(),
+                        why: Why::UnusedChain(chain.name.to_string()),
                     });
                 }
             }
