@@ -141,9 +141,20 @@ impl Table {
         }
     }
 
-    fn push_chain(&mut self, chain: Chain) {
-        self.index.insert(chain.name.clone(), self.chains.len() as u32);
-        self.chains.push(chain);
+    /// Declare a user chain (`:NAME - [0:0]` or `-N NAME`), noting it as created by this run.
+    fn create(&mut self, name: &str, decl: Location, created: &mut Vec<Rc<str>>) {
+        let name: Rc<str> = name.into();
+        created.push(name.clone());
+        self.index.insert(name.clone(), self.chains.len() as u32);
+        let policy_at = None;
+        self.chains.push(Chain {
+            name,
+            builtin: false,
+            policy: Policy::Accept,
+            policy_at,
+            decl: Some(decl),
+            rules: Rules::new(),
+        });
     }
 
     fn reindex(&mut self) {
@@ -283,18 +294,7 @@ impl Ruleset {
                         } else {
                             match table.chain(name) {
                                 Some(i) => table.chains[i].rules.clear(),
-                                None => {
-                                    let name: Rc<str> = name.into();
-                                    created.push(name.clone());
-                                    table.push_chain(Chain {
-                                        name,
-                                        builtin: false,
-                                        policy: Policy::Accept,
-                                        policy_at: None,
-                                        decl: Some(at(d.span)),
-                                        rules: Rules::new(),
-                                    });
-                                }
+                                None => table.create(name, at(d.span), &mut created),
                             }
                         }
                     }
@@ -409,16 +409,7 @@ fn command(
             if idx.is_some() {
                 return Some(invalid(at, format!("chain `{name}` already exists")));
             }
-            let name: Rc<str> = name.into();
-            created.push(name.clone());
-            table.push_chain(Chain {
-                name,
-                builtin: false,
-                policy: Policy::Accept,
-                policy_at: None,
-                decl: Some(at),
-                rules: Rules::new(),
-            });
+            table.create(name, at, created);
             None
         }
         CommandKind::DeleteChain => {
@@ -430,20 +421,19 @@ fn command(
                 }
                 (Some(n), None) => return missing(n),
             };
-            let doomed: Vec<bool> = (0..table.chains.len()).map(|i| victims.contains(&i)).collect();
-            // A rule of a chain that stays and jumps to one that would go keeps it.
-            let referenced = |i: usize| {
-                table
-                    .chains
-                    .iter()
-                    .enumerate()
-                    .filter(|(k, _)| !doomed[*k])
-                    .flat_map(|(_, c)| c.rules.iter())
-                    .any(|e| e.jump() == Some(i))
-            };
+            let mut doomed = vec![false; table.chains.len()];
+            for &i in &victims {
+                doomed[i] = true;
+            }
+            // Chains a rule of a chain that stays jumps to.
+            let mut referenced = vec![false; table.chains.len()];
+            let kept = table.chains.iter().enumerate().filter(|(k, _)| !doomed[*k]);
+            for j in kept.flat_map(|(_, c)| c.rules.iter()).filter_map(Entry::jump) {
+                referenced[j] = true;
+            }
             for &i in &victims {
                 let ch = &table.chains[i];
-                if (chain_name.is_some() && !ch.rules.is_empty()) || referenced(i) {
+                if (chain_name.is_some() && !ch.rules.is_empty()) || referenced[i] {
                     return Some(invalid(
                         at,
                         format!("chain `{}` is not empty or still referenced, so it cannot be deleted", ch.name),
