@@ -5,6 +5,7 @@
 use crate::diagnostic::Severity;
 use crate::discover::{self, HostRoot};
 use crate::lint::{self, LintOptions, LintResult};
+use crate::model::firewall::eval::Via;
 use crate::model::sshd::host::SshdHost;
 use crate::model::sshd::matching::Connection;
 use crate::model::sshd::version::Version;
@@ -110,6 +111,11 @@ struct TraceArgs {
     /// than `lo` make a stage conditional).
     #[arg(long, value_name = "NAME")]
     iface: Option<String>,
+    /// How the client reaches the host: on one of its links, or through a router. It decides
+    /// who sends IPv6 neighbour discovery (the client, from its own address, or the router, from
+    /// its link-local address); without it, a stage where the two differ is conditional.
+    #[arg(long, value_enum, value_name = "HOW")]
+    via: Option<TraceVia>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = TraceFormat::Human)]
     format: TraceFormat,
@@ -121,6 +127,14 @@ struct TraceArgs {
     path: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum TraceVia {
+    /// The client is on one of the host's links.
+    Link,
+    /// The client is behind a router.
+    Router,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -435,6 +449,10 @@ fn trace(args: TraceArgs) -> i32 {
         from,
         args.port,
         args.iface.as_deref(),
+        args.via.map(|v| match v {
+            TraceVia::Link => Via::Link,
+            TraceVia::Router => Via::Router,
+        }),
     );
     let text = match args.format {
         TraceFormat::Json => report::trace::json(&t, &host.sources),

@@ -121,7 +121,7 @@ pub fn all<'a>(fw: &'a Firewall, listeners: &[Listener]) -> Vec<Reach<'a>> {
     for (index, backend) in fw.backends.iter().enumerate() {
         for l in listeners.iter().filter(|l| l.family == backend.family) {
             let full = AddrSet::full(backend.family);
-            if let Some(eval) = fw.evaluate(index, l.port, None, l.addr, &full) {
+            if let Some(eval) = fw.evaluate(index, l.port, None, None, l.addr, &full) {
                 out.push(Reach { index, backend, listener: *l, eval });
             }
         }

@@ -5,7 +5,7 @@
 use crate::ast::iptables::Family;
 use crate::model::firewall::Firewall;
 use crate::model::firewall::addr::{self, AddrSet};
-use crate::model::firewall::eval::{Class, CondKind, Verdict};
+use crate::model::firewall::eval::{Class, CondKind, Verdict, Via};
 use crate::model::reach::{self, Listener, family_name};
 use crate::model::socket::{GENERATOR, SocketUnit};
 use crate::model::sshd::host::SshdHost;
@@ -42,6 +42,7 @@ pub fn trace(
     from: IpAddr,
     port: Option<u16>,
     iface: Option<&str>,
+    via: Option<Via>,
 ) -> Trace {
     let family = if from.is_ipv4() { Family::Ipv4 } else { Family::Ipv6 };
     let listeners = reach::listeners(host, sshd_present);
@@ -64,7 +65,7 @@ pub fn trace(
         for (index, backend) in fw.backends.iter().enumerate().filter(|(_, b)| b.family == family) {
             any_backend = true;
             let kind = backend.kind.as_str();
-            let Some(ev) = fw.evaluate(index, port, iface, dst, &src) else {
+            let Some(ev) = fw.evaluate(index, port, iface, via, dst, &src) else {
                 let at = backend.file.map(|file| Location { file, span: Default::default() });
                 stages.push(Stage {
                     stage: "firewall",
@@ -100,7 +101,12 @@ pub fn trace(
                         .iter()
                         .map(|&i| {
                             let o = &ev.outcomes[i];
-                            format!("{} by {}", o.verdict.describe(), o.by.describe())
+                            let what = match o.neighbour {
+                                Some(n) if n.via == Via::Router => "the router's neighbour discovery ",
+                                Some(_) => "the client's neighbour discovery ",
+                                None => "",
+                            };
+                            format!("{what}{} by {}", o.verdict.describe(), o.by.describe())
                         })
                         .collect();
                     let mut detail = if conds.is_empty() {
@@ -114,6 +120,13 @@ pub fn trace(
                         .any(|&i| ev.outcomes[i].assumed.iter().any(|(c, _)| c.kind == CondKind::Interface));
                     if iface.is_none() && on_iface {
                         detail.push_str(" (give --iface to decide interface rules)");
+                    }
+                    let on_link = region
+                        .outcomes
+                        .iter()
+                        .any(|&i| ev.outcomes[i].assumed.iter().any(|(c, _)| c.kind == CondKind::Link));
+                    if on_link {
+                        detail.push_str(" (give --via link or --via router to decide)");
                     }
                     if !conds.is_empty()
                         && let Some(Verdict::Unknown(why)) = first.map(|o| &o.verdict)

@@ -500,6 +500,8 @@ enum Check {
     CtState,
     State,
     Uint,
+    /// 0-255 as `strtoul(…, 0)` reads it (`0x10`, `010`): hop limits and TTLs.
+    Byte,
     Rate,
     LogLevel,
     LogPrefix,
@@ -578,6 +580,30 @@ const MATCHES: &[Module] = &[
         required: &[],
         protocols: &["icmpv6", "ipv6-icmp"],
         family: Some(Family::Ipv6),
+    },
+    Module {
+        name: "hl",
+        options: &[
+            o(&["--hl-eq"], One, true, Check::Byte),
+            o(&["--hl-lt"], One, false, Check::Byte),
+            o(&["--hl-gt"], One, false, Check::Byte),
+        ],
+        exclusive: &[&["--hl-eq", "--hl-lt", "--hl-gt"]],
+        required: &[&["--hl-eq", "--hl-lt", "--hl-gt"]],
+        protocols: &[],
+        family: Some(Family::Ipv6),
+    },
+    Module {
+        name: "ttl",
+        options: &[
+            o(&["--ttl-eq"], One, true, Check::Byte),
+            o(&["--ttl-lt"], One, false, Check::Byte),
+            o(&["--ttl-gt"], One, false, Check::Byte),
+        ],
+        exclusive: &[&["--ttl-eq", "--ttl-lt", "--ttl-gt"]],
+        required: &[&["--ttl-eq", "--ttl-lt", "--ttl-gt"]],
+        protocols: &[],
+        family: Some(Family::Ipv4),
     },
     Module {
         name: "multiport",
@@ -895,9 +921,7 @@ const UNMODELLED_MATCHES: &[&str] = &[
     "tcpmss",
     "time",
     "tos",
-    "ttl",
     "u32",
-    "hl",
     "dst",
     "frag",
     "hbh",
@@ -1563,6 +1587,7 @@ fn check_value(check: Check, args: &[Word], family: Family) -> Result<(), Syntax
         Check::CtState => list_of(t, &["INVALID", "ESTABLISHED", "NEW", "RELATED", "UNTRACKED", "SNAT", "DNAT"]),
         Check::State => list_of(t, &["INVALID", "ESTABLISHED", "NEW", "RELATED", "UNTRACKED"]),
         Check::Uint => t.parse::<u32>().is_ok(),
+        Check::Byte => c_uint(t).is_some_and(|n| n <= 255),
         Check::Rate => rate(t),
         Check::LogLevel => {
             t.parse::<u8>().is_ok_and(|n| n <= 7)
@@ -1617,7 +1642,7 @@ fn value_name(check: Check) -> &'static str {
         Check::PortList => "port list",
         Check::TcpFlags => "TCP flags",
         Check::CtState | Check::State => "connection state",
-        Check::Uint => "number",
+        Check::Uint | Check::Byte => "number",
         Check::Rate => "rate",
         Check::LogLevel => "log level",
         Check::AddrType => "address type",
@@ -1630,6 +1655,20 @@ fn value_name(check: Check) -> &'static str {
         Check::CtAddr => "address",
         Check::Any | Check::LogPrefix | Check::Comment => "value",
     }
+}
+
+/// An unsigned number as C's `strtoul(text, &end, 0)` reads a whole word: decimal, `0x` hex or
+/// `0` octal.
+pub fn c_uint(t: &str) -> Option<u64> {
+    let (digits, radix) = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(hex) => (hex, 16),
+        None if t.len() > 1 && t.starts_with('0') => (&t[1..], 8),
+        None => (t, 10),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    u64::from_str_radix(digits, radix).ok()
 }
 
 fn list_of(t: &str, names: &[&str]) -> bool {

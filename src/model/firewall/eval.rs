@@ -10,6 +10,7 @@ use super::addr::{self, AddrSet};
 use super::ruleset::{Entry, Policy, Ruleset, Table};
 use crate::ast::iptables::{Family, MatchRef, OptRef, TableName, TargetKind};
 use crate::source::Location;
+use crate::syntax::iptables::c_uint;
 use std::collections::{BTreeSet, HashMap};
 
 /// What the connection's first packet looks like.
@@ -33,7 +34,29 @@ pub struct Packet<'a> {
     pub orig_dport: u16,
     /// The host's answer to a REJECT (conntrack RELATED, leaving by OUTPUT).
     pub refusal: Option<Answer>,
+    /// How an IPv6 client reaches the host (`trace --via`); `None`: either way.
+    pub via: Option<Via>,
+    /// A neighbour-discovery packet (ICMPv6 type 135 or 136, hop limit 255, conntrack
+    /// UNTRACKED) instead of a TCP one.
+    pub icmp6: Option<u8>,
 }
+
+/// How a client reaches the host, which decides who resolves the host's IPv6 link-layer
+/// address: the client itself, or the last router.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Via {
+    /// The client is on one of the host's links: its own neighbour solicitation, from its own
+    /// address, reaches the host.
+    Link,
+    /// The client is behind a router: the router solicits from its link-local address (and the
+    /// host's route back names that address, as routes learned from router advertisements do).
+    Router,
+}
+
+/// ICMPv6 neighbour solicitation.
+const NS: u8 = 135;
+/// ICMPv6 neighbour advertisement.
+const NA: u8 = 136;
 
 /// What a REJECT sends back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +86,8 @@ impl<'a> Packet<'a> {
             reply: false,
             orig_dport: dport,
             refusal: None,
+            via: None,
+            icmp6: None,
         }
     }
 }
@@ -88,6 +113,8 @@ pub enum CondKind {
     SourcePort,
     /// A module or target sshlint does not model.
     NotModelled,
+    /// Whether an IPv6 client is on the host's link or behind a router (`trace --via`).
+    Link,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -196,12 +223,45 @@ pub struct Outcome {
     /// Decided on a packet leaving the host (OUTPUT, POSTROUTING), not on the client's packet
     /// arriving.
     pub reply: Option<Reply>,
+    /// Decided on IPv6 neighbour discovery, before the client's first TCP packet.
+    pub neighbour: Option<Neighbour>,
+}
+
+/// The neighbour-discovery packet a ruleset stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Neighbour {
+    /// ICMPv6 type: 135 (solicitation, coming in) or 136 (the host's advertisement, going out).
+    pub icmp6: u8,
+    /// Who solicits: the client itself, or the router in front of the host.
+    pub via: Via,
 }
 
 impl Outcome {
     /// How the client ends up with this verdict, for messages.
     pub fn explain(&self) -> String {
         let (v, by) = (self.verdict.describe(), self.by.describe());
+        if let Some(n) = self.neighbour {
+            let (packet, loss) = match n.via {
+                Via::Link => (
+                    "the client's",
+                    "the client never learns the host's link-layer address, so its SYN is never sent: it times out",
+                ),
+                Via::Router => (
+                    "the router's",
+                    "the router cannot deliver the client's packets: the client times out (or hears \"No route to host\")",
+                ),
+            };
+            return if n.icmp6 == NS {
+                format!(
+                    "IPv6 neighbour discovery fails: {packet} neighbour solicitation (ICMPv6 type 135, conntrack UNTRACKED) is {v} by {by}; {loss}"
+                )
+            } else {
+                let to = if n.via == Via::Link { "the client" } else { "the router" };
+                format!(
+                    "IPv6 neighbour discovery fails: the host's neighbour advertisement to {to} (ICMPv6 type 136, conntrack UNTRACKED) is {v} by {by}; {loss}"
+                )
+            };
+        }
         match (&self.reply, self.after_handshake) {
             (Some(Reply::Sshd), false) => format!(
                 "the SYN gets through, but sshd's reply (the SYN-ACK) is {v} by {by}: the client waits and times out"
@@ -378,13 +438,12 @@ impl Compiler<'_> {
             match o.canonical() {
                 "--protocol" => {
                     let p = arg.to_ascii_lowercase();
-                    let yes = match self.pkt.refusal {
-                        // An ICMP error of the packet's own family.
-                        Some(Answer::Icmp) => match family {
-                            Family::Ipv4 => matches!(p.as_str(), "icmp" | "1" | "all" | "0"),
-                            Family::Ipv6 => matches!(p.as_str(), "icmpv6" | "ipv6-icmp" | "58" | "all" | "0"),
-                        },
-                        _ => matches!(p.as_str(), "tcp" | "6" | "all" | "0"),
+                    // Neighbour discovery, or an ICMP error of the packet's own family.
+                    let icmp = self.pkt.icmp6.is_some() || self.pkt.refusal == Some(Answer::Icmp);
+                    let yes = match family {
+                        _ if !icmp => matches!(p.as_str(), "tcp" | "6" | "all" | "0"),
+                        Family::Ipv4 => matches!(p.as_str(), "icmp" | "1" | "all" | "0"),
+                        Family::Ipv6 => matches!(p.as_str(), "icmpv6" | "ipv6-icmp" | "58" | "all" | "0"),
                     };
                     tri(negate(if yes { Tri::Yes } else { Tri::No }, neg), &mut conds, &mut never);
                 }
@@ -411,7 +470,11 @@ impl Compiler<'_> {
             }
         }
         for m in rule.matches() {
-            for t in self.module(m, &mut |set| add_src(set, &mut src)) {
+            let tris = match self.pkt.icmp6 {
+                Some(kind) => self.discovery_module(m, kind, &mut |set| add_src(set, &mut src)),
+                None => self.module(m, &mut |set| add_src(set, &mut src)),
+            };
+            for t in tris {
                 tri(t, &mut conds, &mut never);
             }
         }
@@ -424,6 +487,26 @@ impl Compiler<'_> {
         let Some(set) = set else {
             return Tri::Maybe(CondKind::NotModelled, format!("`{}`: host names are not resolved", opt_text(None, o)));
         };
+        if self.pkt.icmp6 == Some(NS) && !self.pkt.reply {
+            // A solicitation goes to the solicited-node multicast address of the address it
+            // asks about: ff02::1:ff00:0/104 plus that address's last 24 bits.
+            let base = 0xff02_0000_0000_0000_0000_0001_ff00_0000_u128;
+            let to = match self.pkt.dst {
+                Some(d) => AddrSet::range(base | (d & 0xff_ffff), base | (d & 0xff_ffff)),
+                None => AddrSet::range(base, base | 0xff_ffff),
+            };
+            return match (to.is_subset(&set), to.intersect(&set).is_empty()) {
+                (true, _) => negate(Tri::Yes, neg),
+                (_, true) => negate(Tri::No, neg),
+                _ => Tri::Maybe(
+                    CondKind::Destination,
+                    format!(
+                        "`{}` (the solicited-node address of the address the client connects to)",
+                        opt_text(None, o)
+                    ),
+                ),
+            };
+        }
         if let Some(d) = self.pkt.dst {
             return negate(if set.contains(d) { Tri::Yes } else { Tri::No }, neg);
         }
@@ -641,6 +724,16 @@ impl Compiler<'_> {
                 }
             }
             "comment" => {}
+            "hl" | "ttl" => {
+                let text = std::iter::once(format!("-m {}", m.name()))
+                    .chain(m.options().map(|o| opt_text(None, o)))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                out.push(Tri::Maybe(
+                    CondKind::State,
+                    format!("`{text}` (the hop limit depends on the client's distance)"),
+                ));
+            }
             "recent" => {
                 let check = m.options().any(|o| matches!(o.canonical(), "--rcheck" | "--update" | "--remove"));
                 if check {
@@ -684,9 +777,85 @@ impl Compiler<'_> {
         out
     }
 
+    /// A match module against a neighbour-discovery packet: ICMPv6 of `kind`, hop limit 255,
+    /// no conntrack entry (UNTRACKED, or INVALID in raw PREROUTING before conntrack runs), to
+    /// the solicited-node multicast address when it is a solicitation coming in.
+    fn discovery_module(&self, m: MatchRef, kind: u8, add_src: &mut dyn FnMut(AddrSet)) -> Vec<Tri> {
+        let name = m.name().to_ascii_lowercase();
+        let mname = if m.implicit() { None } else { Some(m.name()) };
+        let maybe = |o: OptRef| Tri::Maybe(CondKind::NotModelled, format!("`{}`", opt_text(mname, o)));
+        let yes_no = |hit: bool, neg: bool| negate(if hit { Tri::Yes } else { Tri::No }, neg);
+        let incoming = !self.pkt.reply;
+        match name.as_str() {
+            "icmp6" | "icmpv6" => m
+                .options()
+                .map(|o| match (o.canonical(), o.arg().and_then(icmp6_type)) {
+                    ("--icmpv6-type", Some((t, code))) => {
+                        yes_no(t == kind && code.is_none_or(|c| c == 0), o.is_negated())
+                    }
+                    _ => maybe(o),
+                })
+                .collect(),
+            "hl" => m
+                .options()
+                .map(|o| match (o.canonical(), o.arg().and_then(c_uint)) {
+                    ("--hl-eq", Some(n)) => yes_no(n == 255, o.is_negated()),
+                    ("--hl-lt", Some(n)) => yes_no(255 < n, o.is_negated()),
+                    ("--hl-gt", Some(n)) => yes_no(255 > n, o.is_negated()),
+                    _ => maybe(o),
+                })
+                .collect(),
+            "conntrack" | "state" => {
+                // Without a conntrack entry the match tests the state and nothing else; with no
+                // state option it fails (xt_conntrack).
+                let state = |o: &OptRef| matches!(o.canonical(), "--ctstate" | "--state");
+                if !m.options().any(|o| state(&o)) {
+                    return vec![Tri::No];
+                }
+                let bit = if self.raw { "INVALID" } else { "UNTRACKED" };
+                m.options()
+                    .filter(state)
+                    .map(|o| {
+                        let hit = o.arg().unwrap_or("").split(',').any(|s| s.eq_ignore_ascii_case(bit));
+                        yes_no(hit, o.is_negated())
+                    })
+                    .collect()
+            }
+            "pkttype" if incoming => m
+                .options()
+                .map(|o| yes_no(o.arg().is_some_and(|t| t.eq_ignore_ascii_case("multicast")), o.is_negated()))
+                .collect(),
+            "addrtype" if incoming => m
+                .options()
+                .map(|o| {
+                    let types = o.arg().unwrap_or("");
+                    let has = |want: &str| types.split(',').any(|t| t.eq_ignore_ascii_case(want));
+                    match o.canonical() {
+                        "--dst-type" => yes_no(has("MULTICAST"), o.is_negated()),
+                        "--src-type" => yes_no(has("UNICAST"), o.is_negated()),
+                        _ => Tri::Yes,
+                    }
+                })
+                .collect(),
+            "tcp" | "udp" | "icmp" | "sctp" | "dccp" | "udplite" | "mh" | "ah" | "esp" | "multiport" | "rt"
+            | "frag" | "hbh" | "dst" | "ttl" => vec![Tri::No],
+            _ => self.module(m, add_src),
+        }
+    }
+
     fn target(&self, e: &Entry) -> Target {
         let Some(t) = e.rule().target() else { return Target::Continue };
         let name = t.name();
+        if self.pkt.icmp6.is_some() {
+            match name {
+                // No ICMP error answers a packet to a multicast address, nor one the host sends
+                // itself: the neighbour-discovery packet is simply lost.
+                "REJECT" => return Target::Drop,
+                // Neighbour discovery is never tracked anyway.
+                "NOTRACK" | "CT" => return Target::Continue,
+                _ => {}
+            }
+        }
         let opt = |n: &str| t.options().find(|o| o.canonical() == n).and_then(|o| o.arg()).map(str::to_string);
         if !super::ruleset::is_extension(name) {
             return match e.jump() {
@@ -729,6 +898,43 @@ impl Compiler<'_> {
             _ => Target::Continue,
         }
     }
+}
+
+/// `--icmpv6-type`: a number, `type/code`, or one of ip6tables' names; (type, code if fixed).
+fn icmp6_type(spec: &str) -> Option<(u8, Option<u8>)> {
+    if let Some((t, c)) = spec.split_once('/') {
+        return Some((t.parse().ok()?, Some(c.parse().ok()?)));
+    }
+    if let Ok(t) = spec.parse() {
+        return Some((t, None));
+    }
+    let named = match spec.to_ascii_lowercase().as_str() {
+        "destination-unreachable" => (1, None),
+        "no-route" => (1, Some(0)),
+        "communication-prohibited" => (1, Some(1)),
+        "beyond-scope" => (1, Some(2)),
+        "address-unreachable" => (1, Some(3)),
+        "port-unreachable" => (1, Some(4)),
+        "failed-policy" => (1, Some(5)),
+        "reject-route" => (1, Some(6)),
+        "packet-too-big" => (2, None),
+        "time-exceeded" | "ttl-exceeded" => (3, None),
+        "ttl-zero-during-transit" => (3, Some(0)),
+        "ttl-zero-during-reassembly" => (3, Some(1)),
+        "parameter-problem" => (4, None),
+        "bad-header" => (4, Some(0)),
+        "unknown-header-type" => (4, Some(1)),
+        "unknown-option" => (4, Some(2)),
+        "echo-request" | "ping" => (128, None),
+        "echo-reply" | "pong" => (129, None),
+        "router-solicitation" => (133, None),
+        "router-advertisement" => (134, None),
+        "neighbour-solicitation" | "neighbor-solicitation" => (135, None),
+        "neighbour-advertisement" | "neighbor-advertisement" => (136, None),
+        "redirect" => (137, None),
+        _ => return None,
+    };
+    Some(named)
 }
 
 /// `addr[:port[-port]]`, `[v6addr]:port`, `:port`.
@@ -968,6 +1174,7 @@ pub fn evaluate(rs: &Ruleset, pkt: &Packet, sources: &AddrSet) -> Evaluation {
         accepted_by: None,
     }];
     let mut finals: Vec<Outcome> = Vec::new();
+    let start = discover(rs, pkt, start, &mut finals);
     let syn = Packet { established: false, reply: false, ..pkt.clone() };
     let through = walk_stages(rs, &syn, start, &mut finals, IN_STAGES, false);
     let mut finals = deliver_refusals(rs, pkt, finals);
@@ -1009,9 +1216,121 @@ pub fn evaluate(rs: &Ruleset, pkt: &Packet, sources: &AddrSet) -> Evaluation {
             redirected: t.redirected,
             after_handshake: false,
             reply: None,
+            neighbour: None,
         });
     }
     summarise(finals, pkt.family)
+}
+
+/// Before an IPv6 client's first TCP packet can leave, the host's link-layer address must be
+/// known on the last hop: a neighbour solicitation (ICMPv6 type 135, hop limit 255, to the
+/// solicited-node multicast address) comes in, from the client's own address when it is on the
+/// host's link or from the router's link-local address when it is not, and the host's
+/// advertisement (type 136) goes back out. Both are conntrack UNTRACKED, never NEW or
+/// ESTABLISHED, and the nat table never sees them: an ip6tables ruleset that accepts only TCP
+/// under a DROP policy times out every IPv6 client whatever its port rules say (measured,
+/// `tests/behaviour_firewall.rs`). A packet to a neighbour already in the caches needs none of
+/// this, but caches are empty when a ruleset is loaded at boot, and that is the case modelled.
+///
+/// Returns the tokens that get through; the others end in `finals`. Without `pkt.via`, sources
+/// for which the two ways differ are split on a [`CondKind::Link`] condition.
+fn discover(rs: &Ruleset, pkt: &Packet, tokens: Vec<Token>, finals: &mut Vec<Outcome>) -> Vec<Token> {
+    if pkt.family != Family::Ipv6 {
+        return tokens;
+    }
+    if pkt.via == Some(Via::Link) {
+        return solicit(rs, pkt, tokens, Via::Link, finals);
+    }
+    // The router solicits from its link-local address, whoever the client is: one walk for all.
+    let router = Token {
+        src: addr::parse_net("fe80::/64", Family::Ipv6).unwrap_or_default(),
+        assumed: Vec::new(),
+        redirected: None,
+        dport: pkt.dport,
+        accepted_by: None,
+    };
+    let mut router_lost = Vec::new();
+    let router_ok = !solicit(rs, pkt, vec![router], Via::Router, &mut router_lost).is_empty();
+    // The stop that covers most of the router's possible addresses speaks for them.
+    let router_stop = (!router_ok)
+        .then(|| router_lost.into_iter().max_by_key(|o| o.src.ranges().iter().map(|(a, b)| b - a).max()))
+        .flatten();
+    if pkt.via == Some(Via::Router) {
+        let Some(stop) = router_stop else { return tokens };
+        finals.extend(tokens.into_iter().map(|t| Outcome { src: t.src, assumed: t.assumed, ..stop.clone() }));
+        return Vec::new();
+    }
+    // Either way: a client with a link-local address is always on the link.
+    let link_local = addr::parse_net("fe80::/10", Family::Ipv6).unwrap_or_default();
+    let cond = |at: Option<Location>| Cond {
+        kind: CondKind::Link,
+        text: "whether the client is on the host's link or behind a router (IPv6 neighbour discovery)".into(),
+        at: at.unwrap_or_default(),
+    };
+    let mut lost = Vec::new();
+    let passed = solicit(rs, pkt, tokens, Via::Link, &mut lost);
+    let mut out = Vec::new();
+    match router_stop {
+        None => {
+            out.extend(passed);
+            for o in lost {
+                let routed = o.src.subtract(&link_local, Family::Ipv6);
+                let local = o.src.intersect(&link_local);
+                if !routed.is_empty() {
+                    let c = cond(o.by.location());
+                    let mut assumed = o.assumed.clone();
+                    assumed.push((c.clone(), false));
+                    out.push(Token {
+                        src: routed.clone(),
+                        assumed: assumed.clone(),
+                        redirected: None,
+                        dport: pkt.dport,
+                        accepted_by: None,
+                    });
+                    assumed.pop();
+                    assumed.push((c, true));
+                    finals.push(Outcome { src: routed, assumed, ..o.clone() });
+                }
+                if !local.is_empty() {
+                    finals.push(Outcome { src: local, ..o });
+                }
+            }
+        }
+        Some(stop) => {
+            finals.extend(lost);
+            let c = cond(stop.by.location());
+            for mut t in passed {
+                let routed = t.src.subtract(&link_local, Family::Ipv6);
+                if routed.is_empty() {
+                    out.push(t);
+                    continue;
+                }
+                let mut assumed = t.assumed.clone();
+                assumed.push((c.clone(), false));
+                finals.push(Outcome { src: routed, assumed, ..stop.clone() });
+                t.assumed.push((c.clone(), true));
+                out.push(t);
+            }
+        }
+    }
+    out
+}
+
+/// Walk one solicitation in and the host's advertisement out for `tokens` (sources: the
+/// client, or the router's link-local address).
+fn solicit(rs: &Ruleset, pkt: &Packet, tokens: Vec<Token>, via: Via, finals: &mut Vec<Outcome>) -> Vec<Token> {
+    let mut lost = Vec::new();
+    let ns = Packet { icmp6: Some(NS), reply: false, established: false, refusal: None, ..pkt.clone() };
+    let through = walk_stages(rs, &ns, tokens, &mut lost, IN_STAGES, true);
+    let mark = |lost: Vec<Outcome>, icmp6: u8| {
+        lost.into_iter().map(move |o| Outcome { neighbour: Some(Neighbour { icmp6, via }), reply: None, ..o })
+    };
+    finals.extend(mark(lost, NS));
+    let mut lost = Vec::new();
+    let na = Packet { icmp6: Some(NA), reply: true, established: false, refusal: None, ..pkt.clone() };
+    let through = walk_stages(rs, &na, through, &mut lost, OUT_STAGES, true);
+    finals.extend(mark(lost, NA));
+    through
 }
 
 /// A REJECT answers with a TCP RST or an ICMP error that leaves by OUTPUT like any packet of the
@@ -1121,6 +1440,7 @@ fn walk_stages(
                         redirected: t.redirected,
                         after_handshake: false,
                         reply: None,
+                        neighbour: None,
                     });
                 }
             }
@@ -1134,13 +1454,13 @@ fn walk_stages(
 /// with the same set of possible outcomes.
 fn summarise(finals: Vec<Outcome>, family: Family) -> Evaluation {
     let mut merged: Vec<Outcome> = Vec::new();
-    type Key = (Verdict, Decider, Option<(Location, u16)>, bool, Option<Reply>);
+    type Key = (Verdict, Decider, Option<(Location, u16)>, bool, Option<Reply>, Option<Neighbour>);
     let mut index: HashMap<Key, usize> = HashMap::new();
     for o in finals {
         if o.src.is_empty() {
             continue;
         }
-        let key = (o.verdict.clone(), o.by.clone(), o.redirected, o.after_handshake, o.reply.clone());
+        let key = (o.verdict.clone(), o.by.clone(), o.redirected, o.after_handshake, o.reply.clone(), o.neighbour);
         match index.get(&key) {
             Some(&i) => {
                 let m = &mut merged[i];
@@ -1195,4 +1515,99 @@ fn summarise(finals: Vec<Outcome>, family: Family) -> Evaluation {
     let mut regions: Vec<Region> = groups.into_iter().map(|(outcomes, src)| Region { src, outcomes }).collect();
     regions.sort_by_key(|r| r.src.ranges().first().map_or(0, |&(a, _)| a));
     Evaluation { outcomes: merged, regions }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Class, Via};
+    use crate::ast::iptables::Family;
+    use crate::model::firewall::Firewall;
+    use crate::model::firewall::addr::AddrSet;
+    use crate::source::{SourceFile, SourceMap};
+
+    /// The class an IPv6 client at `from` gets on port 22 through `rules` (an ip6tables-save
+    /// file), for each way of reaching the host: (either way, on the link, through a router).
+    fn classes(rules: &str, from: &str) -> (Class, Class, Class) {
+        let mut sources = SourceMap::default();
+        let file = SourceFile::new("rules.v6".into(), rules.as_bytes().to_vec());
+        let fw = Firewall::from_file(file, Family::Ipv6, &mut sources);
+        let ip: std::net::IpAddr = from.parse().expect("address");
+        let class = |via| {
+            let ev = fw.evaluate(0, 22, None, via, None, &AddrSet::single(ip)).expect("the ruleset loads");
+            let region = ev.region_of(super::addr::to_int(ip)).expect("a region");
+            ev.class_of(region)
+        };
+        (class(None), class(Some(Via::Link)), class(Some(Via::Router)))
+    }
+
+    fn with(input: &str) -> String {
+        format!("*filter\n:INPUT DROP [0:0]\n{input}\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n")
+    }
+
+    use Class::{Conditional, Dropped, Open};
+
+    #[test]
+    fn neighbour_solicitations_come_from_the_client_or_the_router() {
+        let client = "2001:db8::10";
+        // Nothing but TCP: both ways time out.
+        assert_eq!(classes(&with(""), client), (Dropped, Dropped, Dropped));
+        // Global sources only: on-link clients get through, the router's link-local does not.
+        assert_eq!(
+            classes(&with("-A INPUT -s 2001:db8::/32 -p icmpv6 -j ACCEPT"), client),
+            (Conditional, Open, Dropped)
+        );
+        // Link-local only: the other way round.
+        assert_eq!(classes(&with("-A INPUT -s fe80::/10 -p icmpv6 -j ACCEPT"), client), (Conditional, Dropped, Open));
+        // A link-local client is always on the link.
+        assert_eq!(
+            classes(&with("-A INPUT -s 2001:db8::/32 -p icmpv6 -j ACCEPT"), "fe80::10"),
+            (Dropped, Dropped, Dropped)
+        );
+        assert_eq!(classes(&with("-A INPUT -s fe80::/10 -p icmpv6 -j ACCEPT"), "fe80::10"), (Open, Open, Open));
+    }
+
+    #[test]
+    fn neighbour_discovery_matches() {
+        let c = "2001:db8::10";
+        let open = (Open, Open, Open);
+        let dropped = (Dropped, Dropped, Dropped);
+        for (input, want) in [
+            ("-A INPUT -p ipv6-icmp --icmpv6-type neighbor-solicitation -m hl --hl-eq 255 -j ACCEPT", open),
+            ("-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 135/0 -j ACCEPT", open),
+            ("-A INPUT -p ipv6-icmp --icmpv6-type 136 -j ACCEPT", dropped),
+            ("-A INPUT -p ipv6-icmp ! --icmpv6-type echo-request -j ACCEPT", open),
+            ("-A INPUT -m hl ! --hl-eq 255 -j ACCEPT", dropped),
+            ("-A INPUT -m hl --hl-gt 254 -j ACCEPT", open),
+            // Untracked: a state test decides alone, other conntrack options are not looked at;
+            // without a state test the match fails.
+            ("-A INPUT -m conntrack --ctstate UNTRACKED --ctproto tcp -j ACCEPT", open),
+            ("-A INPUT -m conntrack ! --ctstate NEW,ESTABLISHED -j ACCEPT", open),
+            ("-A INPUT -m conntrack ! --ctproto tcp -j ACCEPT", dropped),
+            ("-A INPUT -m state --state INVALID -j ACCEPT", dropped),
+            // To the solicited-node multicast address.
+            ("-A INPUT -d ff02::1:ff00:0/104 -p icmpv6 -j ACCEPT", open),
+            ("-A INPUT -d 2001:db8::/32 -p icmpv6 -j ACCEPT", dropped),
+            ("-A INPUT -m pkttype --pkt-type multicast -j ACCEPT", open),
+            ("-A INPUT -m addrtype --dst-type MULTICAST -j ACCEPT", open),
+            ("-A INPUT -p tcp -j ACCEPT", dropped),
+        ] {
+            assert_eq!(classes(&with(input), c), want, "{input}");
+        }
+        // raw PREROUTING sees the solicitation before conntrack (INVALID there); nat never does.
+        let raw = "*raw\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -m conntrack --ctstate INVALID -j DROP\nCOMMIT\n";
+        assert_eq!(classes(raw, c), dropped);
+        let nat = "*nat\n:PREROUTING DROP [0:0]\n-A PREROUTING -p tcp -j ACCEPT\nCOMMIT\n";
+        assert_eq!(classes(nat, c), open);
+        // The host's advertisement leaves through OUTPUT, untracked.
+        let out = |extra: &str| {
+            format!(
+                "*filter\n:OUTPUT DROP [0:0]\n-A OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n{extra}COMMIT\n"
+            )
+        };
+        assert_eq!(classes(&out(""), c), dropped);
+        assert_eq!(classes(&out("-A OUTPUT -p icmpv6 --icmpv6-type neighbour-advertisement -j ACCEPT\n"), c), open);
+        assert_eq!(classes(&out("-A OUTPUT -p icmpv6 --icmpv6-type neighbour-solicitation -j ACCEPT\n"), c), dropped);
+        // A REJECT of a solicitation answers nobody.
+        assert_eq!(classes(&with("-A INPUT -p icmpv6 -j REJECT"), c), dropped);
+    }
 }

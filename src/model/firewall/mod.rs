@@ -15,7 +15,7 @@ use crate::discover::{FileKind, HostRoot};
 use crate::source::{FileId, SourceFile, SourceMap};
 use crate::syntax::iptables::parse_family;
 use addr::AddrSet;
-use eval::{Evaluation, Packet};
+use eval::{Evaluation, Packet, Via};
 use ruleset::{Batch, Problem, Ruleset};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -68,7 +68,7 @@ pub struct IptablesFile {
 }
 
 /// (backend, port, interface, destination, sources).
-type EvalKey = (usize, u16, Option<String>, Option<u128>, Vec<(u128, u128)>);
+type EvalKey = (usize, u16, Option<String>, Option<Via>, Option<u128>, Vec<(u128, u128)>);
 
 #[derive(Debug, Default)]
 pub struct Firewall {
@@ -203,17 +203,18 @@ impl Firewall {
         index: usize,
         port: u16,
         iface: Option<&str>,
+        via: Option<Via>,
         dst: Option<u128>,
         sources: &AddrSet,
     ) -> Option<Rc<Evaluation>> {
         let backend = self.backends.get(index)?;
         let rs = backend.ruleset.as_ref()?;
-        let key = (index, port, iface.map(str::to_string), dst, sources.ranges().to_vec());
+        let key = (index, port, iface.map(str::to_string), via, dst, sources.ranges().to_vec());
         if let Some(hit) = self.cache.borrow().get(&key) {
             return Some(hit.clone());
         }
         let services = |n: &str| self.service_port(n);
-        let pkt = Packet::syn(backend.family, port, iface, dst, &services);
+        let pkt = Packet { via, ..Packet::syn(backend.family, port, iface, dst, &services) };
         let ev = Rc::new(eval::evaluate(rs, &pkt, sources));
         self.cache.borrow_mut().insert(key, ev.clone());
         Some(ev)

@@ -51,7 +51,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
                 continue;
             }
             for l in listeners.iter().filter(|l| l.family == family) {
-                let Some(ev) = ctx.firewall.evaluate(index, l.port, None, l.addr, &set) else { continue };
+                let Some(ev) = ctx.firewall.evaluate(index, l.port, None, None, l.addr, &set) else { continue };
                 let blocked: Vec<_> =
                     ev.regions.iter().filter(|r| matches!(ev.class_of(r), Class::Refused | Class::Dropped)).collect();
                 let conditional: Vec<_> = ev.regions.iter().filter(|r| ev.class_of(r) == Class::Conditional).collect();

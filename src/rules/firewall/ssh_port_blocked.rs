@@ -19,8 +19,12 @@ declare_rule! {
     /// chains, jumps, gotos, returns and policies. sshd's replies and a REJECT's answer must get
     /// out through the OUTPUT chains as well (`:OUTPUT DROP` with only `NEW` accepted stops
     /// them), and a later packet each way must pass too, or the session hangs after the
-    /// handshake. For ufw, the ruleset is the one `ufw-init`
-    /// builds from ufw.conf, /etc/default/ufw and the rules files (`IPV6=no` closes IPv6).
+    /// handshake. Over IPv6, neighbour discovery comes first: the solicitation (ICMPv6 type
+    /// 135, from the client or from the router in front of the host) must come in and the
+    /// host's advertisement (136) go out, and conntrack marks both UNTRACKED, so an ip6tables
+    /// ruleset that accepts only TCP under a DROP policy blocks every IPv6 client. For ufw, the
+    /// ruleset is the one `ufw-init` builds from ufw.conf, /etc/default/ufw and the rules files
+    /// (`IPV6=no` closes IPv6).
     ///
     /// ## Why is this bad?
     /// Nobody can open a new SSH session once this ruleset is loaded: the classic "enabled the
@@ -72,7 +76,16 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
         let Some(&lead) = order.first() else { continue };
         let o = &ev.outcomes[lead];
         let mut why = format!("by {}", o.by.describe());
-        if let Some(reply) = &o.reply {
+        if let Some(n) = o.neighbour {
+            why = format!(
+                "{why}, which stops IPv6 neighbour discovery ({}): the client never gets to send its SYN",
+                if n.icmp6 == 135 {
+                    "the incoming neighbour solicitation"
+                } else {
+                    "the host's neighbour advertisement"
+                }
+            );
+        } else if let Some(reply) = &o.reply {
             why = match reply {
                 Reply::Sshd if o.after_handshake => format!("{why}, which stops sshd's packets after the handshake"),
                 Reply::Sshd => format!("{why}, which stops sshd's reply (the SYN-ACK)"),
@@ -103,6 +116,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
         )
         .help(if why.contains("IPV6=no") {
             "set IPV6=yes in /etc/default/ufw (and allow SSH), or make sure sshd is not reached over IPv6".to_string()
+        } else if o.neighbour.is_some() {
+            discovery_help(r.backend.kind)
         } else if o.reply == Some(Reply::Sshd) {
             "let replies out before the rule or policy that stops them: `-A OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`".to_string()
         } else {
@@ -115,6 +130,14 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
             }
         }
         out.push(v);
+    }
+}
+
+/// How to let neighbour discovery through.
+pub(crate) fn discovery_help(kind: BackendKind) -> String {
+    match kind {
+        BackendKind::Ufw => "restore the neighbour-discovery rules of ufw's before6.rules (ICMPv6 types 135 and 136 with `-m hl --hl-eq 255`, in ufw6-before-input and ufw6-before-output)".into(),
+        _ => "accept neighbour discovery before the rule or policy that stops it: `-A INPUT -p ipv6-icmp --icmpv6-type neighbour-solicitation -m hl --hl-eq 255 -j ACCEPT` and `-A OUTPUT -p ipv6-icmp --icmpv6-type neighbour-advertisement -m hl --hl-eq 255 -j ACCEPT` (conntrack calls these packets UNTRACKED: NEW and ESTABLISHED rules never match them)".into(),
     }
 }
 
@@ -162,6 +185,62 @@ mod tests {
         );
         assert_eq!(f.len(), 1, "{f:?}");
         assert!(f[0].message.contains("port 2222"));
+    }
+
+    #[test]
+    fn neighbour_discovery() {
+        // Only TCP accepted: IPv6 clients never get their neighbour solicitation through.
+        let tree = |v6: &'static str| {
+            run_tree(
+                &super::RULE,
+                &[("/etc/iptables/rules.v4", "*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n"), ("/etc/iptables/rules.v6", v6)],
+                &CheckOptions::default(),
+            )
+        };
+        let f = tree("*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n");
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].message.contains("neighbour solicitation"), "{}", f[0].message);
+        assert!(f[0].help.as_deref().is_some_and(|h| h.contains("neighbour-solicitation")), "{:?}", f[0].help);
+        // The host's advertisement stopped on its way out (UNTRACKED, not ESTABLISHED).
+        let f = tree(
+            "*filter\n:INPUT ACCEPT [0:0]\n:OUTPUT DROP [0:0]\n-A OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\nCOMMIT\n",
+        );
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].message.contains("neighbour advertisement"), "{}", f[0].message);
+        // Neighbour discovery accepted by type and hop limit, or as UNTRACKED: no finding.
+        for ok in [
+            "-A INPUT -p ipv6-icmp --icmpv6-type neighbour-solicitation -m hl --hl-eq 255 -j ACCEPT",
+            "-A INPUT -p icmpv6 --icmpv6-type 135 -j ACCEPT",
+            "-A INPUT -m conntrack --ctstate UNTRACKED -j ACCEPT",
+            "-A INPUT -m conntrack --ctstate INVALID -j DROP\n-A INPUT -p 58 -j ACCEPT",
+        ] {
+            let f = tree(
+                format!("*filter\n:INPUT DROP [0:0]\n{ok}\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n").leak(),
+            );
+            assert!(f.is_empty(), "{ok}: {f:?}");
+        }
+        // Accepted only from link-local sources (routers) or only from global ones (on-link
+        // clients): some clients get through, so not "blocked from every source".
+        for partial in ["-s fe80::/10 -p icmpv6 -j ACCEPT", "-s 2001:db8::/32 -p icmpv6 -j ACCEPT"] {
+            let f = tree(
+                format!(
+                    "*filter\n:INPUT DROP [0:0]\n-A INPUT {partial}\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n"
+                )
+                .leak(),
+            );
+            assert!(f.is_empty(), "{partial}: {f:?}");
+        }
+        // Neither hop limit 255 nor a state NEW accept lets it through.
+        for bad in [
+            "-A INPUT -p icmpv6 -m hl --hl-lt 255 -j ACCEPT",
+            "-A INPUT -m conntrack --ctstate NEW -j ACCEPT",
+            "-A INPUT -m conntrack ! --ctproto tcp -j ACCEPT",
+        ] {
+            let f = tree(
+                format!("*filter\n:INPUT DROP [0:0]\n{bad}\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n").leak(),
+            );
+            assert_eq!(f.len(), 1, "{bad}: {f:?}");
+        }
     }
 
     #[test]

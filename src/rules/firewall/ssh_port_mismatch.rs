@@ -56,7 +56,9 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
             continue;
         }
         let Some(rs) = &backend.ruleset else { continue };
-        let Some(ev) = ctx.firewall.evaluate(index, 22, None, None, &AddrSet::full(backend.family)) else { continue };
+        let Some(ev) = ctx.firewall.evaluate(index, 22, None, None, None, &AddrSet::full(backend.family)) else {
+            continue;
+        };
         for o in &ev.outcomes {
             let (Verdict::Accept, Decider::Rule { at, .. }) = (&o.verdict, &o.by) else { continue };
             let Some(entry) = rs.entry_at(*at) else { continue };
