@@ -61,6 +61,7 @@ const RULES: &[(&str, &str)] = &[
     ("FW201", "unreachable-rule"),
     ("FW202", "firewall-not-enabled"),
     ("FW203", "ufw-rules-out-of-sync"),
+    ("FW204", "competing-firewalls"),
     ("SL002", "unreadable-file"),
     ("SL003", "invalid-utf8"),
 ];

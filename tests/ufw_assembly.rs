@@ -100,3 +100,48 @@ fn assembly_matches_ufw_init() {
     }
     assert!(failures.is_empty(), "{} differences:\n{}", failures.len(), failures.join("\n"));
 }
+
+/// netfilter-persistent and ufw both installed: rules.v4 is restored first, then `ufw-init
+/// start` adds its chains after its rules. The combination sshlint models must equal what the
+/// kernel holds after doing exactly that in a private network namespace.
+#[test]
+fn combined_with_netfilter_persistent_matches_the_kernel() {
+    let require = std::env::var_os("SSHLINT_REQUIRE_ORACLES").is_some_and(|v| v == "1");
+    let root_user = std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"));
+    let missing = if !root_user {
+        Some("not running as root")
+    } else if !Path::new("/lib/ufw/ufw-init").is_file() {
+        Some("ufw is not installed")
+    } else {
+        None
+    };
+    if let Some(why) = missing {
+        assert!(!require, "oracle missing: {why}");
+        eprintln!("combined_with_netfilter_persistent_matches_the_kernel: skipped: {why}");
+        return;
+    }
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules/competing-firewalls-combined/root");
+    let script = "set -e\niptables-restore < \"$1/etc/iptables/rules.v4\"\n/lib/ufw/ufw-init --datadir \"$1\" start\niptables-save";
+    let out = std::process::Command::new("unshare")
+        .args(["-n", "sh", "-c", script, "sh"])
+        .arg(&case)
+        .output()
+        .expect("run unshare");
+    assert!(out.status.success(), "loading failed: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let ast = parse_family(&text, Family::Ipv4);
+    assert!(ast.errors().is_empty(), "iptables-save output does not parse");
+    let mut kernel = Ruleset::new(Family::Ipv4);
+    let problems = kernel.apply(&Batch { ast: &ast, file: FileId(0), noflush: false, at: None });
+    assert!(problems.is_empty(), "{problems:?}");
+    let mut sources = SourceMap::default();
+    let fw = Firewall::from_root(&HostRoot::new(&case), &[], &mut sources);
+    let ours = fw.backends.iter().find(|b| b.family == Family::Ipv4).and_then(|b| b.ruleset.as_ref());
+    let ours = ours.expect("sshlint built an IPv4 ruleset");
+    assert_eq!(shape(ours), shape(&kernel));
+    // The file's own rule comes first in INPUT, before ufw's jumps.
+    assert!(shape(ours).iter().skip_while(|l| !l.starts_with("INPUT ")).nth(1).is_some_and(|l| l.contains("DROP")));
+}

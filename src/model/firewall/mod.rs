@@ -49,6 +49,35 @@ pub struct Backend {
     pub file: Option<FileId>,
 }
 
+/// How ufw and an iptables-save file restored at boot share one host (both configured, ufw
+/// enabled). On Debian and Ubuntu the packages exclude each other (ufw Breaks
+/// netfilter-persistent), so the root's installed programs decide which one loads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Coexistence {
+    /// The file's loader and ufw are both installed: the file is restored first (its service
+    /// runs before network-pre.target, ufw before network.target), then ufw-init adds its
+    /// chains on top. The ufw backends model the combination.
+    Combined { loader: &'static str },
+    /// ufw is installed and nothing restores the file: it is dead configuration.
+    FileUnused { loader: &'static str },
+    /// The file's loader is installed and ufw is not: ufw's files are dead configuration.
+    UfwUnused { loader: &'static str },
+    /// The root holds configuration only (no /usr): each is checked on its own.
+    Unknown,
+}
+
+/// Programs that restore an iptables-save file at boot, by the file's host path: the package,
+/// and files of it whose presence shows it is installed.
+fn loader_of(path: &str) -> (&'static str, &'static [&'static str]) {
+    if path.starts_with("/etc/iptables/rules.v") {
+        ("netfilter-persistent", &["/usr/sbin/netfilter-persistent", "/usr/share/netfilter-persistent"])
+    } else if path.starts_with("/etc/sysconfig/") {
+        ("iptables-services", &["/usr/libexec/iptables/iptables.init"])
+    } else {
+        ("iptables.service", &["/usr/lib/systemd/system/iptables.service", "/usr/lib/systemd/system/ip6tables.service"])
+    }
+}
+
 /// Host paths of iptables-save files restored at boot, with their family.
 pub const IPTABLES_PATHS: &[(&str, Family)] = &[
     ("/etc/iptables/rules.v4", Family::Ipv4),
@@ -75,6 +104,8 @@ pub struct Firewall {
     pub iptables: Vec<IptablesFile>,
     pub ufw: Option<ufw::Ufw>,
     pub backends: Vec<Backend>,
+    /// ufw and iptables-save files on one host: how they combine, and the files concerned.
+    pub coexistence: Option<(Coexistence, Vec<FileId>)>,
     /// Firewall files that exist but could not be read (path as found, why).
     pub unreadable: Vec<(PathBuf, String)>,
     services: Vec<(String, u16)>,
@@ -112,6 +143,8 @@ impl Firewall {
     /// any protocol, read the root's /etc/services again (see [`Firewall::ufw_service_port`]).
     pub fn from_root(root: &HostRoot, services: &[(String, u16)], sources: &mut SourceMap) -> Firewall {
         let mut fw = Firewall { services: services.to_vec(), ..Firewall::default() };
+        // Which restore service each loaded file needs (by backend index).
+        let mut loaders: Vec<(usize, &'static str, bool)> = Vec::new();
         for &(path, family) in IPTABLES_PATHS {
             // One listing of the parent answers "not there" for most hosts.
             if !root.exists(path.rsplit_once('/').map_or("/", |(dir, _)| dir)) {
@@ -126,6 +159,8 @@ impl Firewall {
                 }
             };
             let file = SourceFile::new(root.dir.join(path.trim_start_matches('/')), bytes);
+            let (loader, evidence) = loader_of(path);
+            loaders.push((fw.backends.len(), loader, evidence.iter().any(|p| root.exists(p))));
             fw.add_iptables(file, family, sources);
         }
         let mut unreadable = std::mem::take(&mut fw.unreadable);
@@ -133,9 +168,42 @@ impl Firewall {
             fw.any_services =
                 root.read("/etc/services").ok().map(|b| services_any_protocol(&String::from_utf8_lossy(&b)));
         }
+        // A root with programs in it says what is installed; one with configuration only does not.
+        let system = root.exists("/usr/sbin") || root.exists("/usr/lib");
+        let ufw_installed =
+            ["/usr/sbin/ufw", "/lib/ufw/ufw-init", "/usr/lib/ufw/ufw-init"].iter().any(|p| root.exists(p));
         fw.ufw = ufw::load(root, &|name| fw.ufw_service_port(name), sources, &mut unreadable);
         fw.unreadable = unreadable;
-        if let Some(u) = &fw.ufw {
+        let ufw_enabled = fw.ufw.as_ref().is_some_and(|u| u.enabled);
+        let loaded: Vec<usize> = loaders.iter().filter(|l| l.2).map(|l| l.0).collect();
+        let coexist = match (ufw_enabled && !loaders.is_empty(), system, ufw_installed, loaded.is_empty()) {
+            (false, ..) => None,
+            (true, false, ..) => Some(Coexistence::Unknown),
+            (true, true, true, false) => Some(Coexistence::Combined { loader: loaders[0].1 }),
+            (true, true, true, true) => Some(Coexistence::FileUnused { loader: loaders[0].1 }),
+            (true, true, false, false) => Some(Coexistence::UfwUnused { loader: loaders[0].1 }),
+            (true, true, false, true) => Some(Coexistence::Unknown),
+        };
+        if let (Some(Coexistence::Combined { .. }), Some(u)) = (&coexist, fw.ufw.as_mut()) {
+            // The files restored before ufw-init runs.
+            let base: Vec<(Family, Ruleset)> = loaded
+                .iter()
+                .filter_map(|&i| fw.backends.get(i))
+                .filter_map(|b| Some((b.family, b.ruleset.clone()?)))
+                .collect();
+            u.built = ufw::build(u, &base);
+        }
+        if let Some(c) = coexist {
+            let files = fw.backends.iter().filter_map(|b| b.file).collect();
+            match c {
+                // Checked as part of ufw's ruleset, or not loaded at all.
+                Coexistence::Combined { .. } | Coexistence::FileUnused { .. } => fw.backends.clear(),
+                Coexistence::UfwUnused { .. } | Coexistence::Unknown => {}
+            }
+            fw.coexistence = Some((c, files));
+        }
+        let ufw_dead = matches!(fw.coexistence, Some((Coexistence::UfwUnused { .. }, _)));
+        if let Some(u) = fw.ufw.as_ref().filter(|_| !ufw_dead) {
             for (family, rs, _) in &u.built {
                 let name = if *family == Family::Ipv6 { "user6.rules" } else { "user.rules" };
                 let file = u.rules.iter().find(|(n, _, _)| n == name).map(|(_, id, _)| *id);

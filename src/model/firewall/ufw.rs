@@ -164,7 +164,7 @@ pub fn load(
         apps: super::ufw_app::load(root, services, sources, unreadable),
     };
     if enabled {
-        ufw.built = build(&ufw);
+        ufw.built = build(&ufw, &[]);
     }
     Some(ufw)
 }
@@ -173,7 +173,11 @@ pub fn load(
 /// file, or `None` for ufw-init's own lines).
 pub type Built = (Family, Ruleset, Vec<(Option<FileId>, Vec<Problem>)>);
 
-fn build(ufw: &Ufw) -> Vec<Built> {
+/// `base`: what another service loaded into each family's tables before ufw-init ran.
+pub fn build(ufw: &Ufw, base: &[(Family, Ruleset)]) -> Vec<Built> {
+    let start = |family: Family| {
+        base.iter().find(|(f, _)| *f == family).map_or_else(|| Ruleset::new(family), |(_, rs)| rs.clone())
+    };
     let s = &ufw.settings;
     let file_start = |id: Option<FileId>| Location { file: id.unwrap_or_default(), span: Span::default() };
     let enabled_at = s.get("ENABLED").map_or(file_start(ufw.conf_file), |v| v.at);
@@ -189,7 +193,7 @@ fn build(ufw: &Ufw) -> Vec<Built> {
     if ipv6 {
         families.push(Family::Ipv6);
     } else {
-        let mut rs = Ruleset::new(Family::Ipv6);
+        let mut rs = start(Family::Ipv6);
         let text = "*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\n-A OUTPUT -o lo -j ACCEPT\nCOMMIT\n";
         let ast = parse_family(text, Family::Ipv6);
         let problems = rs.apply(&Batch { ast: &ast, file: ipv6_at.file, noflush: false, at: Some(ipv6_at) });
@@ -197,7 +201,7 @@ fn build(ufw: &Ufw) -> Vec<Built> {
     }
     for family in families {
         let t = if family == Family::Ipv6 { "6" } else { "" };
-        let mut rs = Ruleset::new(family);
+        let mut rs = start(family);
         let mut problems: Vec<(Option<FileId>, Vec<Problem>)> = Vec::new();
         let synth =
             |rs: &mut Ruleset, text: String, at: Location, problems: &mut Vec<(Option<FileId>, Vec<Problem>)>| {

@@ -3,6 +3,7 @@
 
 pub mod admin_source_blocked;
 pub mod chain_loop;
+pub mod competing_firewalls;
 pub mod firewall_not_enabled;
 pub mod invalid_target_use;
 pub mod ssh_port_blocked;
@@ -117,4 +118,5 @@ pub static RULES: &[Rule] = &[
     rule!(unreachable_rule),
     rule!(firewall_not_enabled),
     rule!(ufw_rules_out_of_sync),
+    rule!(competing_firewalls),
 ];
