@@ -1,19 +1,35 @@
 //! Real TCP connections through real rulesets, compared with `sshlint trace`.
 //!
-//! Two network namespaces joined by a veth pair stand for a server and its clients. For every
-//! ruleset the server namespace's tables are reset, the ruleset is loaded the way the host would
-//! load it (`iptables-restore` / `ip6tables-restore` of `etc/iptables/rules.v4` / `rules.v6`, or
-//! ufw's own `/lib/ufw/ufw-init --datadir ROOT start`), a listener accepts on sshd's ports (both
-//! families), and the client namespace connects from several source addresses to every candidate
-//! port. For every (source, port) the kernel's outcome must equal the top-level verdict of
+//! Network namespaces stand for a server, clients on its link and a client behind a router:
 //!
 //! ```text
-//! sshlint trace --from SOURCE --port PORT --iface <server veth> --format json ROOT
+//!  cli   192.0.2.10, 192.0.2.200, 198.51.100.7, 2001:db8::10
+//!   │ ── cl2   2001:db8::beef (a macvlan on cli's end of the veth)
+//!   │ veth
+//!  srv   @IFACE@:  192.0.2.1/24, 198.51.100.1/24, 2001:db8::1/64
+//!   │    @IFACE2@: fe80::1, 2001:db8::1/128; route to 2001:db8:1::/64 via fe80::fe
+//!   │ veth
+//!  rtr   fe80::fe on both links, IPv6 forwarding
+//!   │ veth
+//!  rcl   2001:db8:1::7/64, default route via fe80::fe
 //! ```
 //!
-//! connected ⇔ `open`, refused (reset or any ICMP unreachable) ⇔ `refused`, timed out ⇔
-//! `dropped`. A `conditional` verdict accepts any outcome, but at most [`MAX_CONDITIONAL`] of all
-//! verdicts may be conditional, so the test cannot pass vacuously.
+//! For every ruleset the server namespace's tables are reset, the ruleset is loaded the way the
+//! host would load it (`iptables-restore` / `ip6tables-restore` of `etc/iptables/rules.v4` /
+//! `rules.v6`, or ufw's own `/lib/ufw/ufw-init --datadir ROOT start`), a listener accepts on
+//! sshd's ports (both families), and the clients connect from every source address (one agent per
+//! client namespace, all at once) to every candidate port. For every (source, port) the kernel's
+//! outcome must equal the top-level verdict of
+//!
+//! ```text
+//! sshlint trace --from SOURCE --port PORT --iface IFACE --via link|router --format json ROOT
+//! ```
+//!
+//! where IFACE is the server interface the source's connections arrive on (`@IFACE@` for on-link
+//! sources, `@IFACE2@` for the routed one) and `--via` is `link` or `router` to match (every IPv4
+//! source is on-link): connected ⇔ `open`, refused (reset or any ICMP unreachable) ⇔ `refused`,
+//! timed out ⇔ `dropped`. A `conditional` verdict accepts any outcome, but at most
+//! [`MAX_CONDITIONAL`] of all verdicts may be conditional, so the test cannot pass vacuously.
 //!
 //! "Connected" means more than a completed handshake: as with sshd, the server sends a banner
 //! line on accept, the client sends its own, and the server answers it. A ruleset that accepts
@@ -37,14 +53,37 @@
 //! - `SSHLINT_REQUIRE_ORACLES=1`: a missing oracle (not root, no `ip netns`, no iptables, no
 //!   python3, no ufw) fails instead of skipping.
 //!
-//! Only this test's own namespaces (`sshlint-bt-srv-PID`, `sshlint-bt-cli-PID`, deleted on drop,
-//! also when the test panics; leftovers of dead runs are deleted at start) and the documentation
-//! ranges 192.0.2.0/24, 198.51.100.0/24 and 2001:db8::/32 are used.
+//! Only this test's own namespaces (`sshlint-bt-{srv,cli,cl2,rtr,rcl}-PID`, deleted on drop, also
+//! when the test panics; leftovers of dead runs are deleted at start) and the documentation ranges
+//! 192.0.2.0/24, 198.51.100.0/24 and 2001:db8::/32 are used.
 //!
 //! Lab facts that shape the harness (all measured here, kernel 6.x, iptables 1.8.9 nft):
-//! - Neighbour entries are pinned (`nud permanent`) on both sides: an ip6tables INPUT policy DROP
-//!   that does not accept ICMPv6 drops neighbour discovery, so IPv6 connections would time out or
-//!   not depending on what the neighbour cache remembers from the previous ruleset.
+//! - IPv4 neighbour entries are pinned (`nud permanent`): iptables never sees ARP. IPv6 ones are
+//!   not: neighbour discovery is ICMPv6 and crosses ip6tables like any packet (raw, mangle, filter
+//!   INPUT and OUTPUT), with conntrack state UNTRACKED (not NEW, ESTABLISHED, RELATED or INVALID)
+//!   and hop limit 255. A connection needs the solicitation (type 135) in and the server's
+//!   advertisement (type 136) out; no advertisement has to come in, as the solicitation already
+//!   told the server the client's (or router's) link-layer address. So an INPUT policy DROP with
+//!   no ICMPv6 accept, or an OUTPUT policy DROP that lets only ESTABLISHED,RELATED out, leaves
+//!   IPv6 clients timing out.
+//! - An on-link client solicits from the connection's own source address (2001:db8::10); a router
+//!   solicits from its link-local address (fe80::fe), whoever the client is. So `-s 2001:db8::/32
+//!   -p icmpv6 -j ACCEPT` lets on-link clients in and not routed ones, `-s fe80::/10` the other way
+//!   round. The server's route to the routed network names the router's link-local address, as
+//!   routes learned from router advertisements do (with a global gateway address the server would
+//!   have to solicit the gateway and receive its advertisement, type 136 in). The router reaches
+//!   the server's address on the router link directly (a /128 there), as on a router-facing LAN.
+//! - A client resolves the server once per neighbour entry, with the source address of whichever
+//!   packet asked first: two IPv6 sources of one namespace probed together would share one
+//!   neighbour discovery and the outcome would depend on the order. So each IPv6 source has a
+//!   namespace of its own (see [`rounds`] for several in one), and before each ruleset's probes
+//!   every namespace forgets its IPv6 neighbours (`ip -6 neigh flush all`): each source starts
+//!   discovery afresh, as a client does that has not talked to the server lately.
+//! - Nothing of an earlier ruleset may send a packet later (a retransmitted SYN-ACK or banner, a
+//!   FIN): it would resolve a neighbour and leave an entry behind in the middle of another
+//!   ruleset's probes. The server agent closes connections only with a reset, and before every
+//!   round aborts them all and reopens its listeners (closing a listener drops its half-open
+//!   connections); the client agent resets whatever is still open at the end of each round.
 //! - ICMP error rate limits are switched off in the server namespace (`icmp_ratemask=0`,
 //!   `icmp_msgs_per_sec`, `ipv6/icmp/ratelimit=0`): with the defaults, the 7th REJECT within a
 //!   second towards one client is not sent and the client times out instead of being refused.
@@ -81,17 +120,65 @@ const DEFAULT_CASES: usize = 200;
 const CONNECT_WAIT_SECS: f64 = 0.4;
 /// At most this share of all verdicts may be `conditional`.
 const MAX_CONDITIONAL: f64 = 0.30;
+/// Stands for the server interface on the clients' link (on-link sources arrive there).
 const IFACE_PLACEHOLDER: &str = "@IFACE@";
+/// Stands for the server interface that faces the router (routed sources arrive there).
+const IFACE2_PLACEHOLDER: &str = "@IFACE2@";
 const UFW_INIT: &str = "/lib/ufw/ufw-init";
 
 const SERVER_V4: &str = "192.0.2.1";
 const SERVER_V6: &str = "2001:db8::1";
+/// The server's addresses on the clients' link.
 const SERVER_ADDRS: &[&str] = &["192.0.2.1/24", "198.51.100.1/24", "2001:db8::1/64"];
-/// Every connection comes from one of these; IPv4 ones go to [`SERVER_V4`], IPv6 ones to
-/// [`SERVER_V6`] (one destination per family: `sshlint trace` has no destination option).
-const SOURCES: &[&str] = &["192.0.2.10", "192.0.2.200", "198.51.100.7", "2001:db8::10", "2001:db8::beef"];
+
+/// How a source reaches the server: from the server's own link, or through a router (`sshlint
+/// trace --via`; IPv6 neighbour discovery differs, IPv4 is the same either way).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Via {
+    Link,
+    Router,
+}
+
+impl Via {
+    fn arg(self) -> &'static str {
+        match self {
+            Via::Link => "link",
+            Via::Router => "router",
+        }
+    }
+}
+
+/// The client namespaces (`sshlint-bt-TAG-PID`), each with an agent and a neighbour cache of its
+/// own: two on the server's link, one behind the router.
+const CLI: &str = "cli";
+const CL2: &str = "cl2";
+const RCL: &str = "rcl";
+
+/// Every connection comes from one of these (address, path, client namespace); IPv4 ones go to
+/// [`SERVER_V4`], IPv6 ones to [`SERVER_V6`] (one destination per family: `sshlint trace` has no
+/// destination option). Each IPv6 source has a namespace of its own, so all can be probed at once
+/// (see [`rounds`]).
+const SOURCES: &[(&str, Via, &str)] = &[
+    ("192.0.2.10", Via::Link, CLI),
+    ("192.0.2.200", Via::Link, CLI),
+    ("198.51.100.7", Via::Link, CLI),
+    ("2001:db8::10", Via::Link, CLI),
+    ("2001:db8::beef", Via::Link, CL2),
+    ("2001:db8:1::7", Via::Router, RCL),
+];
+/// The routed client's network, behind the router.
+const ROUTED_NET: &str = "2001:db8:1::/64";
+/// The router's link-local address on both of its links: the server's route to [`ROUTED_NET`]
+/// and the routed client's default route name it (as routes learned from router advertisements do).
+const ROUTER_LL: &str = "fe80::fe";
+/// The server's link-local address on the router link.
+const SERVER_LL2: &str = "fe80::1";
+/// Link-local addresses of the second on-link client and of the routed client.
+const CLIENT2_LL: &str = "fe80::2";
+const ROUTED_CLIENT_LL: &str = "fe80::7";
 const SERVER_MAC: &str = "02:53:4c:00:00:01";
 const CLIENT_MAC: &str = "02:53:4c:00:00:02";
+const CLIENT2_MAC: &str = "02:53:4c:00:00:03";
 
 fn flag(name: &str) -> bool {
     std::env::var_os(name).is_some_and(|v| v == "1")
@@ -141,16 +228,21 @@ fn oracle_missing() -> Option<String> {
 // ---------------------------------------------------------------------------------------------
 // The agents: one python process in each namespace, speaking one line per request
 
-/// The server side: `listen P…` makes exactly these ports listen (0.0.0.0 and `::` with
-/// IPV6_V6ONLY) and answers `ok P…`. Like sshd, it sends a banner line as soon as it accepts a
-/// connection; when the client's first line arrives it answers `ok` and closes.
+/// The server side: `listen P…` aborts every connection it holds, closes its listeners and
+/// makes exactly these ports listen again (0.0.0.0 and `::` with IPV6_V6ONLY), then answers `ok
+/// P…`. Like sshd, it sends a banner line as soon as it accepts a connection; when the client's
+/// first line arrives it answers `ok`. Connections are closed only with a reset (SO_LINGER 0):
+/// when the client's reset arrives, or at the next `listen`. So nothing of an earlier round is
+/// left to send later (a FIN, a retransmitted banner or SYN-ACK: closing a listener drops its
+/// half-open connections), which could resolve a neighbour in the middle of a later round.
 const SERVER_AGENT: &str = r#"
-import os, resource, selectors, socket, sys, time
+import os, resource, selectors, socket, struct, sys
 _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+LINGER0 = struct.pack("ii", 1, 0)
 sel = selectors.DefaultSelector()
 listening = {}
-conns = {}
+conns = set()
 def open_port(p):
     socks = []
     for fam, addr in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
@@ -164,18 +256,19 @@ def open_port(p):
         sel.register(s, selectors.EVENT_READ, "listener")
         socks.append(s)
     return socks
+def close(c):
+    sel.unregister(c)
+    conns.discard(c)
+    c.close()
 def set_ports(ports):
-    for p in [p for p in listening if p not in ports]:
+    for c in list(conns):
+        close(c)
+    for p in list(listening):
         for s in listening.pop(p):
             sel.unregister(s)
             s.close()
     for p in sorted(ports):
-        if p not in listening:
-            listening[p] = open_port(p)
-def close(c):
-    sel.unregister(c)
-    conns.pop(c, None)
-    c.close()
+        listening[p] = open_port(p)
 os.set_blocking(0, False)
 sel.register(0, selectors.EVENT_READ, "stdin")
 buf = b""
@@ -200,13 +293,14 @@ while True:
                 except OSError:
                     break
                 c.setblocking(False)
+                c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, LINGER0)
                 try:
                     c.send(b"SSH-2.0-sshlint-lab\r\n")
                 except OSError:
                     c.close()
                     continue
                 sel.register(c, selectors.EVENT_READ, "conn")
-                conns[c] = time.monotonic()
+                conns.add(c)
         else:
             c = key.fileobj
             try:
@@ -220,12 +314,8 @@ while True:
                     c.send(b"ok\r\n")
                 except OSError:
                     pass
-                close(c)
             elif not data:
                 close(c)
-    now = time.monotonic()
-    for c in [c for c, t in conns.items() if now - t > 5]:
-        close(c)
 "#;
 
 /// The client side: one JSON request per line, `{"timeout": S, "probes": [[src, dst, port], …]}`.
@@ -412,15 +502,25 @@ impl Agent {
     }
 
     fn ask(&mut self, request: &str, timeout: Duration) -> Result<String, String> {
+        self.send(request)?;
+        self.answer(timeout)
+    }
+
+    fn send(&mut self, request: &str) -> Result<(), String> {
         let sent = match self.stdin.as_mut() {
             Some(w) => writeln!(w, "{request}").and_then(|()| w.flush()).map_err(|e| e.to_string()),
             None => Err("stdin closed".to_string()),
         };
-        let answer = sent.and_then(|()| self.lines.recv_timeout(timeout).map_err(|e| format!("no answer: {e}")));
-        answer.map_err(|e| {
-            let stderr = self.stop();
-            format!("{}: {e}\nagent stderr:\n{}", self.what, tail(&stderr))
-        })
+        sent.map_err(|e| self.failed(&e))
+    }
+
+    fn answer(&mut self, timeout: Duration) -> Result<String, String> {
+        self.lines.recv_timeout(timeout).map_err(|e| self.failed(&format!("no answer: {e}")))
+    }
+
+    fn failed(&mut self, e: &str) -> String {
+        let stderr = self.stop();
+        format!("{}: {e}\nagent stderr:\n{}", self.what, tail(&stderr))
     }
 
     /// Close stdin, give the agent a moment to exit, kill it otherwise; its stderr.
@@ -471,14 +571,26 @@ fn remove_stale_namespaces() {
     }
 }
 
+/// The namespaces, links and agents (the picture is in the module doc).
 struct Lab {
+    pid: u32,
     srv: String,
-    cli: String,
+    rtr: String,
+    /// The server's interface on the clients' link ([`IFACE_PLACEHOLDER`]) and its peer.
     srv_if: String,
     cli_if: String,
+    /// The second on-link client's macvlan on top of `cli_if`.
+    cl2_if: String,
+    /// The server's interface on the router link ([`IFACE2_PLACEHOLDER`]) and its peer.
+    srv_if2: String,
+    rtr_srv_if: String,
+    /// The router's interface on the routed client's link and its peer.
+    rtr_cli_if: String,
+    rcl_if: String,
     namespaces: Vec<String>,
     server: Option<Agent>,
-    client: Option<Agent>,
+    /// One per client namespace, by tag.
+    clients: Vec<(&'static str, Agent)>,
     listening: Vec<u16>,
 }
 
@@ -487,47 +599,111 @@ impl Lab {
         remove_stale_namespaces();
         let pid = std::process::id();
         let mut lab = Lab {
+            pid,
             srv: format!("sshlint-bt-srv-{pid}"),
-            cli: format!("sshlint-bt-cli-{pid}"),
+            rtr: format!("sshlint-bt-rtr-{pid}"),
             // ≤ 15 characters: pids have at most 7 digits.
             srv_if: format!("vbs{pid}"),
             cli_if: format!("vbc{pid}"),
+            cl2_if: format!("vmc{pid}"),
+            srv_if2: format!("vbr{pid}"),
+            rtr_srv_if: format!("vrs{pid}"),
+            rtr_cli_if: format!("vrc{pid}"),
+            rcl_if: format!("vcr{pid}"),
             namespaces: Vec::new(),
             server: None,
-            client: None,
+            clients: Vec::new(),
             listening: Vec::new(),
         };
         lab.setup(python)?; // on error, `lab` is dropped and deletes what it created
         Ok(lab)
     }
 
+    /// The namespace of a client tag.
+    fn ns(&self, tag: &str) -> String {
+        format!("sshlint-bt-{tag}-{}", self.pid)
+    }
+
     fn setup(&mut self, python: &Path) -> Result<(), String> {
-        let (srv, cli, srv_if, cli_if) = (self.srv.clone(), self.cli.clone(), self.srv_if.clone(), self.cli_if.clone());
-        for ns in [&srv, &cli] {
+        let (srv, rtr) = (self.srv.clone(), self.rtr.clone());
+        let (cli, cl2, rcl) = (self.ns(CLI), self.ns(CL2), self.ns(RCL));
+        for ns in [&srv, &cli, &cl2, &rtr, &rcl] {
             let _ = ip(&["netns", "del", ns]);
             ip(&["netns", "add", ns])?;
             self.namespaces.push(ns.clone());
+            ip(&["-n", ns, "link", "set", "lo", "up"])?;
         }
+
+        // The clients' link: a veth pair, and a macvlan on the client end moved into the second
+        // client's namespace. Only IPv4 neighbours are pinned: ARP is not filtered by iptables,
+        // IPv6 neighbour discovery is, and the IPv6 probes exercise it.
+        let (srv_if, cli_if, cl2_if) = (self.srv_if.as_str(), self.cli_if.as_str(), self.cl2_if.as_str());
         ip(&[
-            "-n", &srv, "link", "add", &srv_if, "address", SERVER_MAC, "type", "veth", "peer", "name", &cli_if,
+            "-n", &srv, "link", "add", srv_if, "address", SERVER_MAC, "type", "veth", "peer", "name", cli_if,
             "address", CLIENT_MAC, "netns", &cli,
         ])?;
-        for (ns, dev) in [(&srv, &srv_if), (&cli, &cli_if)] {
-            ip(&["-n", ns, "link", "set", "lo", "up"])?;
-            ip(&["-n", ns, "link", "set", dev, "up"])?;
-        }
+        ip(&["-n", &srv, "link", "set", srv_if, "up"])?;
+        ip(&["-n", &cli, "link", "set", cli_if, "up"])?;
+        let mac2 = CLIENT2_MAC;
+        ip(&["-n", &cli, "link", "add", cl2_if, "link", cli_if, "address", mac2, "type", "macvlan", "mode", "bridge"])?;
+        ip(&["-n", &cli, "link", "set", cl2_if, "netns", &cl2])?;
+        ip(&["-n", &cl2, "link", "set", cl2_if, "addrgenmode", "none"])?;
+        ip(&["-n", &cl2, "link", "set", cl2_if, "up"])?;
+        ip(&["-n", &cl2, "addr", "add", &format!("{CLIENT2_LL}/64"), "dev", cl2_if, "nodad"])?;
         for a in SERVER_ADDRS {
-            ip(&["-n", &srv, "addr", "add", a, "dev", &srv_if, "nodad"])?;
+            ip(&["-n", &srv, "addr", "add", a, "dev", srv_if, "nodad"])?;
         }
-        for s in SOURCES {
-            let prefix = if s.contains(':') { "/64" } else { "/24" };
-            ip(&["-n", &cli, "addr", "add", &format!("{s}{prefix}"), "dev", &cli_if, "nodad"])?;
-            ip(&["-n", &srv, "neigh", "replace", s, "lladdr", CLIENT_MAC, "dev", &srv_if, "nud", "permanent"])?;
-        }
-        for a in SERVER_ADDRS {
+        for a in SERVER_ADDRS.iter().filter(|a| !a.contains(':')) {
             let addr = a.split('/').next().unwrap_or(a);
-            ip(&["-n", &cli, "neigh", "replace", addr, "lladdr", SERVER_MAC, "dev", &cli_if, "nud", "permanent"])?;
+            ip(&["-n", &cli, "neigh", "replace", addr, "lladdr", SERVER_MAC, "dev", cli_if, "nud", "permanent"])?;
         }
+
+        // The router link (server - router) and the routed client's link (router - routed
+        // client): link-local addresses set by hand, without DAD.
+        let (srv_if2, rtr_srv_if) = (self.srv_if2.as_str(), self.rtr_srv_if.as_str());
+        let (rtr_cli_if, rcl_if) = (self.rtr_cli_if.as_str(), self.rcl_if.as_str());
+        for (ns, dev, peer_ns, peer) in [(&srv, srv_if2, &rtr, rtr_srv_if), (&rcl, rcl_if, &rtr, rtr_cli_if)] {
+            ip(&["-n", ns, "link", "add", dev, "type", "veth", "peer", "name", peer, "netns", peer_ns])?;
+            for (ns, dev) in [(ns, dev), (peer_ns, peer)] {
+                ip(&["-n", ns, "link", "set", dev, "addrgenmode", "none"])?;
+                ip(&["-n", ns, "link", "set", dev, "up"])?;
+            }
+        }
+        let server_host = format!("{SERVER_V6}/128");
+        for (ns, dev, addr) in [
+            (&srv, srv_if2, format!("{SERVER_LL2}/64")),
+            // The server's address on the router link too, as on a router-facing LAN: the
+            // router solicits it, and the server answers from it. A /128 adds no prefix route.
+            (&srv, srv_if2, server_host.clone()),
+            (&rtr, rtr_srv_if, format!("{ROUTER_LL}/64")),
+            (&rtr, rtr_cli_if, format!("{ROUTER_LL}/64")),
+            (&rcl, rcl_if, format!("{ROUTED_CLIENT_LL}/64")),
+        ] {
+            ip(&["-n", ns, "addr", "add", &addr, "dev", dev, "nodad"])?;
+        }
+        ip(&["-n", &srv, "-6", "route", "add", ROUTED_NET, "via", ROUTER_LL, "dev", srv_if2])?;
+        ip(&["-n", &rtr, "-6", "route", "add", &server_host, "dev", rtr_srv_if])?;
+        ip(&["-n", &rtr, "-6", "route", "add", ROUTED_NET, "dev", rtr_cli_if])?;
+        ip(&["-n", &rcl, "-6", "route", "add", "default", "via", ROUTER_LL, "dev", rcl_if])?;
+        ip(&["netns", "exec", &rtr, "sh", "-c", "echo 1 > /proc/sys/net/ipv6/conf/all/forwarding"])?;
+
+        // The sources, each on its client's interface.
+        for &(s, via, tag) in SOURCES {
+            let (ns, dev) = match tag {
+                CLI => (&cli, cli_if),
+                CL2 => (&cl2, cl2_if),
+                _ => (&rcl, rcl_if),
+            };
+            let v6 = s.contains(':');
+            assert!(v6 || tag == CLI, "IPv4 source {s}: only the client namespace `{CLI}` has IPv4 (ARP pins)");
+            let prefix = if v6 { 64 } else { 24 };
+            ip(&["-n", ns, "addr", "add", &format!("{s}/{prefix}"), "dev", dev, "nodad"])?;
+            if !v6 {
+                ip(&["-n", &srv, "neigh", "replace", s, "lladdr", CLIENT_MAC, "dev", srv_if, "nud", "permanent"])?;
+            }
+            assert!((via == Via::Router) == (tag == RCL), "source {s}: only `{RCL}` is behind the router");
+        }
+
         let sysctls = "set -e\n\
              echo 0 > /proc/sys/net/ipv4/icmp_ratemask\n\
              echo 1000000 > /proc/sys/net/ipv4/icmp_msgs_per_sec\n\
@@ -535,17 +711,18 @@ impl Lab {
              echo 0 > /proc/sys/net/ipv6/icmp/ratelimit\n";
         ip(&["netns", "exec", &srv, "sh", "-c", sysctls])?;
         self.server = Some(Agent::spawn(&srv, python, SERVER_AGENT, "server agent")?);
-        self.client = Some(Agent::spawn(&cli, python, CLIENT_AGENT, "client agent")?);
+        for tag in [CLI, CL2, RCL] {
+            let agent = Agent::spawn(&self.ns(tag), python, CLIENT_AGENT, &format!("client agent {tag}"))?;
+            self.clients.push((tag, agent));
+        }
         self.listen(&[22])
     }
 
+    /// Abort the server's connections and make exactly `ports` listen, afresh.
     fn listen(&mut self, ports: &[u16]) -> Result<(), String> {
         let mut want = ports.to_vec();
         want.sort_unstable();
         want.dedup();
-        if want == self.listening {
-            return Ok(());
-        }
         let list: Vec<String> = want.iter().map(u16::to_string).collect();
         let server = self.server.as_mut().ok_or("no server agent")?;
         let answer = server.ask(&format!("listen {}", list.join(" ")), Duration::from_secs(10))?;
@@ -554,6 +731,21 @@ impl Lab {
         }
         self.listening = want;
         Ok(())
+    }
+
+    /// Every namespace forgets its IPv6 neighbours (all but permanent entries; there are none).
+    fn flush_neighbours(&self) -> Result<(), String> {
+        let script: String = self.namespaces.iter().map(|ns| format!("ip -n '{ns}' -6 neigh flush all\n")).collect();
+        let out = Command::new("sh").args(["-ec", &script]).output().map_err(|e| format!("sh: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!("flushing the neighbours failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr)))
+        }
+    }
+
+    fn agent(&mut self, tag: &str) -> Result<&mut Agent, String> {
+        self.clients.iter_mut().find(|(t, _)| *t == tag).map(|(_, a)| a).ok_or_else(|| format!("no client agent {tag}"))
     }
 
     /// Reset every table of both families, check they are empty, load the ruleset.
@@ -600,27 +792,81 @@ impl Lab {
         }
     }
 
+    /// One connection per probe, in rounds (see [`rounds`]); the client namespaces run a round
+    /// at the same time, as they share no neighbour entry. Before every round the server aborts
+    /// what earlier rounds left (nothing of theirs may send a packet later) and every namespace
+    /// forgets its IPv6 neighbours, so each IPv6 source starts neighbour discovery afresh, as a
+    /// client does that has not talked to the server lately.
     fn probe(&mut self, probes: &[Probe]) -> Result<Vec<Kernel>, String> {
-        let list: Vec<Value> = probes
-            .iter()
-            .map(|p| serde_json::json!([p.src, if p.v6 { SERVER_V6 } else { SERVER_V4 }, p.port]))
-            .collect();
-        let request = serde_json::json!({ "timeout": CONNECT_WAIT_SECS, "probes": list }).to_string();
-        let client = self.client.as_mut().ok_or("no client agent")?;
-        let answer = client.ask(&request, Duration::from_secs(20))?;
-        let parsed: Vec<(String, String)> =
-            serde_json::from_str(&answer).map_err(|e| format!("client agent answered `{answer}`: {e}"))?;
-        if parsed.len() != probes.len() {
-            return Err(format!("client agent answered {} results for {} probes", parsed.len(), probes.len()));
+        let schedule = rounds(probes);
+        let mut results: Vec<Option<Kernel>> = probes.iter().map(|_| None).collect();
+        let last = schedule.iter().map(|&(_, r)| r).max().unwrap_or(0);
+        for round in 0..=last {
+            let ports = self.listening.clone();
+            self.listen(&ports)?;
+            self.flush_neighbours()?;
+            let mut asked: Vec<(&str, Vec<usize>)> = Vec::new();
+            for tag in [CLI, CL2, RCL] {
+                let batch: Vec<usize> = (0..probes.len()).filter(|&i| schedule[i] == (tag, round)).collect();
+                if batch.is_empty() {
+                    continue;
+                }
+                let list: Vec<Value> = batch
+                    .iter()
+                    .map(|&i| &probes[i])
+                    .map(|p| serde_json::json!([p.src, if p.v6 { SERVER_V6 } else { SERVER_V4 }, p.port]))
+                    .collect();
+                let request = serde_json::json!({ "timeout": CONNECT_WAIT_SECS, "probes": list }).to_string();
+                self.agent(tag)?.send(&request)?;
+                asked.push((tag, batch));
+            }
+            for (tag, batch) in asked {
+                let answer = self.agent(tag)?.answer(Duration::from_secs(20))?;
+                let parsed: Vec<(String, String)> = serde_json::from_str(&answer)
+                    .map_err(|e| format!("client agent {tag} answered `{answer}`: {e}"))?;
+                if parsed.len() != batch.len() {
+                    return Err(format!(
+                        "client agent {tag} answered {} results for {} probes",
+                        parsed.len(),
+                        batch.len()
+                    ));
+                }
+                for (i, (outcome, detail)) in batch.into_iter().zip(parsed) {
+                    results[i] = Some(Kernel { outcome, detail });
+                }
+            }
         }
-        Ok(parsed.into_iter().map(|(outcome, detail)| Kernel { outcome, detail }).collect())
+        results.into_iter().enumerate().map(|(i, k)| k.ok_or_else(|| format!("probe {i} was not run"))).collect()
     }
+}
+
+/// Which client namespace runs each probe, and in which round: IPv4 probes all in the first
+/// round, each IPv6 source of a namespace in a round of its own. A client resolves the server
+/// once per neighbour entry, with the source address of whichever packet asked first, so two
+/// IPv6 sources of one namespace in one round would share one neighbour discovery, and which
+/// source it carried would depend on the order. (Today every IPv6 source has a namespace of its
+/// own, so there is one round.)
+fn rounds(probes: &[Probe]) -> Vec<(&'static str, usize)> {
+    let mut v6: Vec<(&str, &str)> = Vec::new();
+    probes
+        .iter()
+        .map(|p| {
+            if !p.v6 {
+                return (p.client, 0);
+            }
+            if !v6.contains(&(p.client, p.src)) {
+                v6.push((p.client, p.src));
+            }
+            let round = v6.iter().filter(|(c, _)| *c == p.client).position(|&(_, s)| s == p.src).unwrap_or(0);
+            (p.client, round)
+        })
+        .collect()
 }
 
 impl Drop for Lab {
     fn drop(&mut self) {
         drop(self.server.take());
-        drop(self.client.take());
+        self.clients.clear();
         for ns in self.namespaces.drain(..).rev() {
             if let Err(e) = ip(&["netns", "del", &ns]) {
                 eprintln!("behaviour_firewall: cleanup: {e}");
@@ -643,7 +889,8 @@ struct Ruleset {
     /// The fixture directory, for corpus cases.
     fixture: Option<PathBuf>,
     backend: Backend,
-    /// Files of the host root (relative path, contents with [`IFACE_PLACEHOLDER`]).
+    /// Files of the host root (relative path, contents with [`IFACE_PLACEHOLDER`] and
+    /// [`IFACE2_PLACEHOLDER`]).
     files: Vec<(PathBuf, Vec<u8>)>,
     /// Ports the client connects to.
     ports: Vec<u16>,
@@ -660,6 +907,9 @@ struct Probe {
     src: &'static str,
     port: u16,
     v6: bool,
+    via: Via,
+    /// The client namespace's tag.
+    client: &'static str,
 }
 
 impl Ruleset {
@@ -671,22 +921,42 @@ impl Ruleset {
     fn probes(&self) -> Vec<Probe> {
         SOURCES
             .iter()
-            .flat_map(|&src| self.ports.iter().map(move |&port| Probe { src, port, v6: src.contains(':') }))
+            .flat_map(|&(src, via, client)| {
+                self.ports.iter().map(move |&port| Probe { src, port, v6: src.contains(':'), via, client })
+            })
             .collect()
     }
 
-    /// Write the host root with the interface name filled in.
-    fn materialize(&self, root: &Path, iface: &str) {
+    /// Write the host root with the interface names filled in.
+    fn materialize(&self, root: &Path, ifaces: &Ifaces) {
         for (rel, bytes) in &self.files {
             let path = root.join(rel);
             if let Some(parent) = path.parent() {
                 fs::create_dir_all(parent).unwrap_or_else(|e| panic!("mkdir {}: {e}", parent.display()));
             }
             let bytes = match std::str::from_utf8(bytes) {
-                Ok(text) => text.replace(IFACE_PLACEHOLDER, iface).into_bytes(),
+                Ok(text) => text
+                    .replace(IFACE_PLACEHOLDER, &ifaces.link)
+                    .replace(IFACE2_PLACEHOLDER, &ifaces.router)
+                    .into_bytes(),
                 Err(_) => bytes.clone(),
             };
             fs::write(&path, bytes).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+        }
+    }
+}
+
+/// The server's interface names: where on-link and where routed connections arrive.
+struct Ifaces {
+    link: String,
+    router: String,
+}
+
+impl Ifaces {
+    fn of(&self, via: Via) -> &str {
+        match via {
+            Via::Link => &self.link,
+            Via::Router => &self.router,
         }
     }
 }
@@ -897,7 +1167,21 @@ const V6_SOURCES: &[&str] =
     &["2001:db8::/32", "2001:db8::10", "2001:db8::/120", "2001:db8::be00/120", "2001:db8:1::/48", "::/0"];
 const V4_DESTS: &[&str] = &["192.0.2.1", "192.0.2.0/24", "198.51.100.1", "203.0.113.1", "127.0.0.1"];
 const V6_DESTS: &[&str] = &["2001:db8::1", "2001:db8::/64", "2001:db8:1::1", "::1"];
-const IFACES: &[&str] = &["-i @IFACE@", "-i lo", "-i eth9", "! -i lo", "! -i @IFACE@", "-i vb+", "-i eth+"];
+const IFACES: &[&str] =
+    &["-i @IFACE@", "-i lo", "-i eth9", "! -i lo", "! -i @IFACE@", "-i vb+", "-i eth+", "-i @IFACE2@", "! -i @IFACE2@"];
+/// ICMPv6 types for the neighbour-discovery rules, by number and by every name ip6tables knows.
+const ICMPV6_TYPES: &[&str] = &[
+    "135",
+    "neighbour-solicitation",
+    "neighbor-solicitation",
+    "136",
+    "neighbour-advertisement",
+    "neighbor-advertisement",
+    "128",
+    "echo-request",
+    "134",
+    "router-advertisement",
+];
 const CHAINS: &[&str] = &["ssh-guard", "admin-in", "blocklist", "log-drop"];
 
 struct Gen {
@@ -1147,7 +1431,9 @@ impl Gen {
             for _ in 0..1 + rng.below(2) {
                 let mut m = Vec::new();
                 self.address(rng, v6, &mut m);
-                if rng.percent(50) {
+                if v6 && rng.percent(20) {
+                    m.push(format!("-p {}", rng.pick(&["ipv6-icmp", "icmpv6 --icmpv6-type 135"])));
+                } else if rng.percent(50) {
                     m.push(format!("-p tcp -m tcp --dport {}", self.port_spec(rng)));
                 }
                 let target = rng.pick(&["-j DROP", "-j DROP", "-j ACCEPT"]);
@@ -1207,21 +1493,96 @@ impl Gen {
         for k in 0..=chains.len() {
             let chain = if k == 0 { "INPUT" } else { chains[k - 1] };
             let later = &chains[k..];
+            let mut lines: Vec<String> = Vec::new();
             for _ in 0..rng.below(13) {
                 let (m, tcp) = self.matches(rng, v6, true);
                 let target = Gen::filter_target(rng, v6, tcp, later);
-                let line = [format!("-A {chain}")].into_iter().chain(m).chain(target).collect::<Vec<_>>().join(" ");
+                lines.push([format!("-A {chain}")].into_iter().chain(m).chain(target).collect::<Vec<_>>().join(" "));
+            }
+            // Without these, a DROP policy would nearly always drop neighbour discovery.
+            if k == 0 && v6 && rng.percent(60) {
+                for _ in 0..1 + rng.below(2) {
+                    let at = rng.below(lines.len() + 1);
+                    lines.insert(at, format!("-A INPUT {}", Gen::nd_rule(rng, false)));
+                }
+            }
+            for line in lines {
                 let _ = writeln!(t, "{line}");
             }
         }
+        let mut lines: Vec<String> = Vec::new();
         if output {
             for _ in 0..rng.below(5) {
-                let line = self.output_rule(rng, v6);
-                let _ = writeln!(t, "-A OUTPUT {line}");
+                lines.push(format!("-A OUTPUT {}", self.output_rule(rng, v6)));
             }
+        }
+        // A closed OUTPUT needs the neighbour advertisement let out; an open one may drop it.
+        if v6 && rng.percent(if output { 55 } else { 8 }) {
+            for _ in 0..1 + rng.below(2) {
+                let at = rng.below(lines.len() + 1);
+                lines.insert(at, format!("-A OUTPUT {}", Gen::nd_rule(rng, true)));
+            }
+        }
+        for line in lines {
+            let _ = writeln!(t, "{line}");
         }
         t.push_str("COMMIT\n");
         t
+    }
+
+    /// A rule about IPv6 neighbour discovery (or near it) for INPUT or OUTPUT: ICMPv6 spelled any
+    /// way ip6tables accepts, with or without a type (number or name), a hop limit, a link-local
+    /// or global address, or a conntrack state (neighbour discovery is UNTRACKED); or a conntrack
+    /// state alone.
+    fn nd_rule(rng: &mut Rng, output: bool) -> String {
+        let mut m: Vec<String> = Vec::new();
+        let addr = if output { "-d" } else { "-s" };
+        if rng.percent(30) {
+            let a = rng.pick(&["fe80::/10", "fe80::/10", "2001:db8::/32", "2001:db8::/64", "2001:db8:1::/48"]);
+            let neg = if rng.percent(15) { "! " } else { "" };
+            m.push(format!("{neg}{addr} {a}"));
+        }
+        if !output && rng.percent(8) {
+            m.push("-d ff02::/16".to_string());
+        }
+        if rng.percent(85) {
+            m.push(format!("-p {}", rng.pick(&["ipv6-icmp", "icmpv6", "58"])));
+            if rng.percent(70) {
+                let module = if rng.percent(40) { "-m icmp6 " } else { "" };
+                let neg = if rng.percent(10) { "! " } else { "" };
+                m.push(format!("{module}{neg}--icmpv6-type {}", rng.pick(ICMPV6_TYPES)));
+            }
+            if rng.percent(25) {
+                m.push(
+                    rng.pick(&["-m hl --hl-eq 255", "-m hl --hl-eq 255", "-m hl --hl-lt 255", "-m hl --hl-lt 64"])
+                        .to_string(),
+                );
+            }
+            if rng.percent(15) {
+                m.push(
+                    rng.pick(&[
+                        "-m conntrack --ctstate UNTRACKED",
+                        "-m conntrack --ctstate INVALID",
+                        "-m conntrack --ctstate NEW",
+                        "-m conntrack --ctstate RELATED,ESTABLISHED",
+                    ])
+                    .to_string(),
+                );
+            }
+        } else {
+            m.push(
+                rng.pick(&[
+                    "-m conntrack --ctstate UNTRACKED",
+                    "-m conntrack --ctstate INVALID",
+                    "-m conntrack ! --ctstate INVALID",
+                    "-m state --state UNTRACKED",
+                ])
+                .to_string(),
+            );
+        }
+        let target = if rng.percent(if output { 70 } else { 65 }) { "-j ACCEPT" } else { "-j DROP" };
+        m.push(target.to_string());
+        m.join(" ")
     }
 
     /// One rule for a closed OUTPUT chain: accepts of sshd's replies by state, port, flags or
@@ -1308,13 +1669,11 @@ fn deciding_stage(doc: &Value, verdict: &str) -> String {
     )
 }
 
-fn trace(root: &Path, src: &str, port: u16, iface: &str) -> Trace {
+fn trace(root: &Path, src: &str, port: u16, iface: &str, via: Via) -> Trace {
     let root_arg = root.to_string_lossy().into_owned();
     let port_arg = port.to_string();
-    let out = run(
-        sshlint(&["trace", "--from", src, "--port", &port_arg, "--iface", iface, "--format", "json", &root_arg]),
-        None,
-    );
+    let args = ["trace", "--from", src, "--port", &port_arg, "--iface", iface, "--via", via.arg()];
+    let out = run(sshlint(&[&args[..], &["--format", "json", &root_arg]].concat()), None);
     let code = out.code();
     let doc: Value = match serde_json::from_slice(&out.stdout) {
         Ok(v) => v,
@@ -1382,6 +1741,7 @@ struct Job {
     root: PathBuf,
     src: &'static str,
     port: u16,
+    via: Via,
 }
 
 #[test]
@@ -1431,8 +1791,13 @@ fn kernel_outcomes_match_sshlint_trace() {
             return;
         }
     };
-    let iface = lab.srv_if.clone();
-    println!("behaviour_firewall: namespaces {} / {}, server interface {iface}", lab.srv, lab.cli);
+    let ifaces = Ifaces { link: lab.srv_if.clone(), router: lab.srv_if2.clone() };
+    println!(
+        "behaviour_firewall: namespaces {}, server interfaces {} (on-link) and {} (routed)",
+        lab.namespaces.join(" "),
+        ifaces.link,
+        ifaces.router
+    );
 
     let mut kernel: Vec<Vec<Kernel>> = Vec::new();
     let mut roots: Vec<PathBuf> = Vec::new();
@@ -1446,7 +1811,7 @@ fn kernel_outcomes_match_sshlint_trace() {
             for _ in 0..workers {
                 let rx = Arc::clone(&rx);
                 let results = &results;
-                let iface = iface.as_str();
+                let ifaces = &ifaces;
                 scope.spawn(move || {
                     loop {
                         let job = match rx.lock() {
@@ -1454,7 +1819,7 @@ fn kernel_outcomes_match_sshlint_trace() {
                             Err(_) => return,
                         };
                         let Ok(job) = job else { return };
-                        let t = trace(&job.root, job.src, job.port, iface);
+                        let t = trace(&job.root, job.src, job.port, ifaces.of(job.via), job.via);
                         if let Ok(mut r) = results.lock() {
                             r.insert((job.ruleset, job.probe), t);
                         }
@@ -1465,7 +1830,7 @@ fn kernel_outcomes_match_sshlint_trace() {
         for (i, rs) in rulesets.iter().enumerate() {
             let dir = work.path.join(format!("{i:03}-{}", rs.name));
             let root = dir.join("root");
-            rs.materialize(&root, &iface);
+            rs.materialize(&root, &ifaces);
             let t = Instant::now();
             let loaded =
                 lab.listen(&rs.listen).and_then(|()| lab.load(rs, &root, &reset, work.keep.then_some(dir.as_path())));
@@ -1486,7 +1851,7 @@ fn kernel_outcomes_match_sshlint_trace() {
             }
             if !kernel_only {
                 for (j, p) in probes.iter().enumerate() {
-                    let job = Job { ruleset: i, probe: j, root: root.clone(), src: p.src, port: p.port };
+                    let job = Job { ruleset: i, probe: j, root: root.clone(), src: p.src, port: p.port, via: p.via };
                     tx.send(job).expect("workers are running");
                 }
             }
@@ -1502,7 +1867,12 @@ fn kernel_outcomes_match_sshlint_trace() {
     let mut failures: Vec<String> = Vec::new();
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     let mut details: BTreeMap<String, usize> = BTreeMap::new();
+    let mut by_path: BTreeMap<(&str, &str), BTreeMap<String, usize>> = BTreeMap::new();
     for (rs, ks) in rulesets.iter().zip(&kernel) {
+        for (p, k) in rs.probes().iter().zip(ks).filter(|_| rs.fixture.is_none()) {
+            let path = (if p.v6 { "ipv6" } else { "ipv4" }, p.via.arg());
+            *by_path.entry(path).or_default().entry(k.outcome.clone()).or_default() += 1;
+        }
         for k in ks {
             *counts.entry(k.outcome.clone()).or_default() += 1;
             if k.outcome == "refused" {
@@ -1542,6 +1912,12 @@ fn kernel_outcomes_match_sshlint_trace() {
         rulesets.iter().filter(|r| r.stateful).count(),
         counts.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", ")
     );
+    for ((family, via), counts) in &by_path {
+        println!(
+            "behaviour_firewall: generated, {family} --via {via}: {}",
+            counts.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", ")
+        );
+    }
     println!(
         "behaviour_firewall: refusals by kind: {}",
         details.iter().map(|(k, n)| format!("{k}: {n}")).collect::<Vec<_>>().join(", ")
@@ -1613,7 +1989,7 @@ fn kernel_outcomes_match_sshlint_trace() {
         );
         if unsupported == errors && errors == table.len() && errors > 0 {
             report.push_str(
-                "(sshlint does not know `trace --port/--iface` yet: set SSHLINT_BEHAVIOUR_KERNEL_ONLY=1 to check \
+                "(sshlint does not know `trace --port/--iface/--via` yet: set SSHLINT_BEHAVIOUR_KERNEL_ONLY=1 to check \
                  only the kernel side)\n",
             );
         }
@@ -1628,7 +2004,7 @@ fn kernel_outcomes_match_sshlint_trace() {
             let rs = &rulesets[i];
             let where_ =
                 rs.fixture.as_ref().map_or_else(|| roots[i].display().to_string(), |d| d.display().to_string());
-            let _ = writeln!(report, "== {} ({where_}, interface {iface})", rs.name);
+            let _ = writeln!(report, "== {} ({where_}, interfaces {} and {})", rs.name, ifaces.link, ifaces.router);
             if rs.backend == Backend::Iptables {
                 for (p, b) in rs.files.iter().filter(|(p, _)| p.starts_with("etc/iptables")) {
                     let _ = write!(report, "-- {}\n{}", p.display(), numbered(&String::from_utf8_lossy(b)));
