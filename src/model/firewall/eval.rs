@@ -1242,6 +1242,105 @@ fn discover(rs: &Ruleset, pkt: &Packet, tokens: Vec<Token>, finals: &mut Vec<Out
         return solicit(rs, pkt, tokens, Via::Link, finals);
     }
     // The router solicits from its link-local address, whoever the client is: one walk for all.
+    let routed = router_discovery(rs, pkt);
+    if pkt.via == Some(Via::Router) {
+        let mut out = Vec::new();
+        for t in tokens {
+            routed.apply(t, &mut out, finals);
+        }
+        return out;
+    }
+    // Either way: a client with a link-local address is always on the link.
+    let link_local = addr::parse_net("fe80::/10", Family::Ipv6).unwrap_or_default();
+    let link = |at: Option<Location>| Cond {
+        kind: CondKind::Link,
+        text: "whether the client is on the host's link or behind a router (IPv6 neighbour discovery)".into(),
+        at: at.unwrap_or_default(),
+    };
+    let with = |t: &Token, src: AddrSet, c: &Cond, holds: bool| {
+        let mut assumed = t.assumed.clone();
+        assumed.push((c.clone(), holds));
+        Token { src, assumed, redirected: None, dport: pkt.dport, accepted_by: None }
+    };
+    let mut lost = Vec::new();
+    let passed = solicit(rs, pkt, tokens, Via::Link, &mut lost);
+    let mut out = Vec::new();
+    let at = match &routed {
+        Routed::Pass => None,
+        Routed::Stop(o) | Routed::Maybe(_, o) => o.by.location(),
+    };
+    for t in passed {
+        let routed_src = t.src.subtract(&link_local, Family::Ipv6);
+        if matches!(routed, Routed::Pass) || routed_src.is_empty() {
+            out.push(t);
+            continue;
+        }
+        let local = t.src.intersect(&link_local);
+        let c = link(at);
+        out.push(with(&t, routed_src.clone(), &c, true));
+        routed.apply(with(&t, routed_src, &c, false), &mut out, finals);
+        if !local.is_empty() {
+            out.push(Token { src: local, ..t });
+        }
+    }
+    for o in lost {
+        let routed_src = o.src.subtract(&link_local, Family::Ipv6);
+        if matches!(routed, Routed::Stop(_)) || routed_src.is_empty() {
+            // Stopped both ways (or a link-local client): no need to say how it came.
+            finals.push(o);
+            continue;
+        }
+        let local = o.src.intersect(&link_local);
+        let c = link(o.by.location());
+        let as_token = Token {
+            src: routed_src.clone(),
+            assumed: o.assumed.clone(),
+            redirected: None,
+            dport: pkt.dport,
+            accepted_by: None,
+        };
+        routed.apply(with(&as_token, routed_src.clone(), &c, false), &mut out, finals);
+        let mut assumed = o.assumed.clone();
+        assumed.push((c, true));
+        finals.push(Outcome { src: routed_src, assumed, ..o.clone() });
+        if !local.is_empty() {
+            finals.push(Outcome { src: local, ..o });
+        }
+    }
+    out
+}
+
+/// What neighbour discovery through a router gives every routed client alike.
+enum Routed {
+    Pass,
+    /// Stopped on every path (the outcome that covers most router addresses).
+    Stop(Outcome),
+    /// Through on some paths only: a rate limit, a recent list, or the router's address.
+    Maybe(Cond, Outcome),
+}
+
+impl Routed {
+    /// Continue `t` (a routed client) through this result: tokens that get through go to
+    /// `out`, the others end in `finals`.
+    fn apply(&self, t: Token, out: &mut Vec<Token>, finals: &mut Vec<Outcome>) {
+        match self {
+            Routed::Pass => out.push(t),
+            Routed::Stop(o) => finals.push(Outcome { src: t.src, assumed: t.assumed, ..o.clone() }),
+            Routed::Maybe(c, o) => {
+                let mut lost = t.assumed.clone();
+                lost.push((c.clone(), false));
+                finals.push(Outcome { src: t.src.clone(), assumed: lost, ..o.clone() });
+                let mut t = t;
+                t.assumed.push((c.clone(), true));
+                out.push(t);
+            }
+        }
+    }
+}
+
+/// The router's solicitation (from its link-local address, fe80::/64) in and the host's
+/// advertisement out.
+fn router_discovery(rs: &Ruleset, pkt: &Packet) -> Routed {
     let router = Token {
         src: addr::parse_net("fe80::/64", Family::Ipv6).unwrap_or_default(),
         assumed: Vec::new(),
@@ -1249,71 +1348,21 @@ fn discover(rs: &Ruleset, pkt: &Packet, tokens: Vec<Token>, finals: &mut Vec<Out
         dport: pkt.dport,
         accepted_by: None,
     };
-    let mut router_lost = Vec::new();
-    let router_ok = !solicit(rs, pkt, vec![router], Via::Router, &mut router_lost).is_empty();
-    // The stop that covers most of the router's possible addresses speaks for them.
-    let router_stop = (!router_ok)
-        .then(|| router_lost.into_iter().max_by_key(|o| o.src.ranges().iter().map(|(a, b)| b - a).max()))
-        .flatten();
-    if pkt.via == Some(Via::Router) {
-        let Some(stop) = router_stop else { return tokens };
-        finals.extend(tokens.into_iter().map(|t| Outcome { src: t.src, assumed: t.assumed, ..stop.clone() }));
-        return Vec::new();
-    }
-    // Either way: a client with a link-local address is always on the link.
-    let link_local = addr::parse_net("fe80::/10", Family::Ipv6).unwrap_or_default();
-    let cond = |at: Option<Location>| Cond {
-        kind: CondKind::Link,
-        text: "whether the client is on the host's link or behind a router (IPv6 neighbour discovery)".into(),
-        at: at.unwrap_or_default(),
-    };
     let mut lost = Vec::new();
-    let passed = solicit(rs, pkt, tokens, Via::Link, &mut lost);
-    let mut out = Vec::new();
-    match router_stop {
-        None => {
-            out.extend(passed);
-            for o in lost {
-                let routed = o.src.subtract(&link_local, Family::Ipv6);
-                let local = o.src.intersect(&link_local);
-                if !routed.is_empty() {
-                    let c = cond(o.by.location());
-                    let mut assumed = o.assumed.clone();
-                    assumed.push((c.clone(), false));
-                    out.push(Token {
-                        src: routed.clone(),
-                        assumed: assumed.clone(),
-                        redirected: None,
-                        dport: pkt.dport,
-                        accepted_by: None,
-                    });
-                    assumed.pop();
-                    assumed.push((c, true));
-                    finals.push(Outcome { src: routed, assumed, ..o.clone() });
-                }
-                if !local.is_empty() {
-                    finals.push(Outcome { src: local, ..o });
-                }
-            }
-        }
-        Some(stop) => {
-            finals.extend(lost);
-            let c = cond(stop.by.location());
-            for mut t in passed {
-                let routed = t.src.subtract(&link_local, Family::Ipv6);
-                if routed.is_empty() {
-                    out.push(t);
-                    continue;
-                }
-                let mut assumed = t.assumed.clone();
-                assumed.push((c.clone(), false));
-                finals.push(Outcome { src: routed, assumed, ..stop.clone() });
-                t.assumed.push((c.clone(), true));
-                out.push(t);
-            }
-        }
+    let passed = solicit(rs, pkt, vec![router], Via::Router, &mut lost);
+    let widest = |o: &Outcome| o.src.ranges().iter().map(|(a, b)| b - a).max();
+    let Some(stop) = lost.iter().max_by_key(|o| widest(o)).cloned() else { return Routed::Pass };
+    if passed.is_empty() {
+        return Routed::Stop(stop);
     }
-    out
+    // Name what decides: the first condition a passing path assumed, else the address.
+    let cond = passed.iter().flat_map(|t| t.assumed.iter()).next().map(|(c, _)| c.clone()).unwrap_or_else(|| Cond {
+        kind: CondKind::Link,
+        text: "the router's link-local address (neighbour discovery is accepted from some only)".into(),
+        at: stop.by.location().unwrap_or_default(),
+    });
+    let cond = Cond { text: format!("{} for the router's neighbour solicitation", cond.text), ..cond };
+    Routed::Maybe(cond, stop)
 }
 
 /// Walk one solicitation in and the host's advertisement out for `tokens` (sources: the
@@ -1401,13 +1450,17 @@ fn walk_stages(
         let chain = &table.chains[ci];
         let policy_by =
             Decider::Policy { at: chain.policy_at, table: tname, chain: cname.to_string(), policy: chain.policy };
-        // nat PREROUTING may have changed the port: one walk per destination port.
-        let mut ports: Vec<u16> = tokens.iter().map(|t| t.dport).collect();
+        // nat PREROUTING may have changed the port: one walk per destination port. A later
+        // packet of the connection is translated at nat's priority too, so raw and mangle
+        // PREROUTING still see the port the client wrote.
+        let untranslated = later && !pkt.reply && cname == "PREROUTING";
+        let port_of = |t: &Token| if untranslated { pkt.dport } else { t.dport };
+        let mut ports: Vec<u16> = tokens.iter().map(port_of).collect();
         ports.sort_unstable();
         ports.dedup();
         let mut next_tokens = Vec::new();
         for port in ports {
-            let group: Vec<Token> = tokens.iter().filter(|t| t.dport == port).cloned().collect();
+            let group: Vec<Token> = tokens.iter().filter(|t| port_of(t) == port).cloned().collect();
             let p = Packet { dport: port, ..pkt.clone() };
             let mut w = Walker::new(table, &p);
             let mut ends = Vec::new();
@@ -1564,6 +1617,33 @@ mod tests {
             (Dropped, Dropped, Dropped)
         );
         assert_eq!(classes(&with("-A INPUT -s fe80::/10 -p icmpv6 -j ACCEPT"), "fe80::10"), (Open, Open, Open));
+    }
+
+    #[test]
+    fn a_conditional_accept_of_the_router_is_conditional() {
+        let rules = with("-A INPUT -p ipv6-icmp -m limit --limit 1/min -j ACCEPT");
+        assert_eq!(classes(&rules, "2001:db8:1::7"), (Conditional, Conditional, Conditional));
+        // Only some router addresses: conditional through a router, open on the link.
+        let rules =
+            with("-A INPUT -s fe80::1 -p ipv6-icmp -j ACCEPT\n-A INPUT -s 2001:db8::/32 -p ipv6-icmp -j ACCEPT");
+        assert_eq!(classes(&rules, "2001:db8::7"), (Conditional, Open, Conditional));
+    }
+
+    #[test]
+    fn later_packets_meet_raw_prerouting_untranslated() {
+        // nat redirects 2222 to 22; raw drops port 22 before nat: the client's packets to 2222
+        // never carry 22 there, neither the SYN nor the packets after it.
+        let rules = "*raw\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp --dport 22 -j DROP\nCOMMIT\n\
+                     *nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp --dport 2222 -j REDIRECT --to-ports 22\nCOMMIT\n";
+        let mut sources = SourceMap::default();
+        let file = SourceFile::new("rules.v4".into(), rules.as_bytes().to_vec());
+        let fw = Firewall::from_file(file, Family::Ipv4, &mut sources);
+        let ip: std::net::IpAddr = "192.0.2.10".parse().expect("address");
+        let class = |port| {
+            let ev = fw.evaluate(0, port, None, None, None, &AddrSet::single(ip)).expect("the ruleset loads");
+            ev.class_of(ev.region_of(super::addr::to_int(ip)).expect("a region"))
+        };
+        assert_eq!((class(2222), class(22)), (Open, Dropped));
     }
 
     #[test]
