@@ -176,13 +176,15 @@ impl Firewall {
         fw.unreadable = unreadable;
         let ufw_enabled = fw.ufw.as_ref().is_some_and(|u| u.enabled);
         let loaded: Vec<usize> = loaders.iter().filter(|l| l.2).map(|l| l.0).collect();
-        let coexist = match (ufw_enabled && !loaders.is_empty(), system, ufw_installed, loaded.is_empty()) {
-            (false, ..) => None,
-            (true, false, ..) => Some(Coexistence::Unknown),
-            (true, true, true, false) => Some(Coexistence::Combined { loader: loaders[0].1 }),
-            (true, true, true, true) => Some(Coexistence::FileUnused { loader: loaders[0].1 }),
-            (true, true, false, false) => Some(Coexistence::UfwUnused { loader: loaders[0].1 }),
-            (true, true, false, true) => Some(Coexistence::Unknown),
+        let first = loaders.first().map(|l| l.1);
+        let first_loaded = loaders.iter().find(|l| l.2).map(|l| l.1);
+        let coexist = match (first.filter(|_| ufw_enabled), system, ufw_installed, first_loaded) {
+            (None, ..) => None,
+            (Some(_), false, ..) => Some(Coexistence::Unknown),
+            (Some(_), true, true, Some(loader)) => Some(Coexistence::Combined { loader }),
+            (Some(loader), true, true, None) => Some(Coexistence::FileUnused { loader }),
+            (Some(_), true, false, Some(loader)) => Some(Coexistence::UfwUnused { loader }),
+            (Some(_), true, false, None) => Some(Coexistence::Unknown),
         };
         if let (Some(Coexistence::Combined { .. }), Some(u)) = (&coexist, fw.ufw.as_mut()) {
             // The files restored before ufw-init runs.
