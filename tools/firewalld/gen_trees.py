@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""gen_trees.py SEED N OUTDIR : write N seeded random firewalld system-config trees OUTDIR/tNNNN/
+(firewalld.conf, zones/, services/, policies/, ipsets/). Addresses only from 192.0.2.0/24, 198.51.100.0/24,
+2001:db8::/32. About 1 tree in 8 gets a deliberate defect (malformed XML, bad target, unknown service, ...).
+Interfaces used: vfw (the veth in the test netns) and eth1..eth3."""
+import os
+import re
+import random
+import sys
+
+SERVICES = ["ssh", "http", "https", "dhcpv6-client", "cockpit", "mysvc"]
+SRC4 = ["192.0.2.0/24", "192.0.2.2", "192.0.2.3", "198.51.100.0/24", "198.51.100.7", "198.51.100.0/25"]
+SRC6 = ["2001:db8::/64", "2001:db8::2"]
+PORTS = ["22", "2222", "23", "2200-2230"]
+TARGETS = [None, None, None, "ACCEPT", "DROP", "%%REJECT%%", "default"]
+DEFECTS = ["malformed", "badtarget", "unksvc", "unksvc_rich", "iface2", "src2", "baddefzone",
+           "unkipset", "action_outside", "rule_nofamily", "longname", "emptyfile"]
+
+
+def rich(r, family):
+    prio = r.choice([0, 0, 0, -10, -1, 5, 100])
+    src = r.choice(SRC4 if family == "ipv4" else SRC6)
+    parts = ['<rule family="%s"%s>' % (family, ' priority="%d"' % prio if prio else "")]
+    if r.random() < 0.8:
+        parts.append('<source address="%s"%s/>' % (src, ' invert="True"' if r.random() < 0.15 else ""))
+    el = r.random()
+    if el < 0.5:
+        parts.append('<port port="%s" protocol="tcp"/>' % r.choice(PORTS))
+    elif el < 0.8:
+        parts.append('<service name="%s"/>' % r.choice(SERVICES[:5]))
+    if r.random() < 0.2:
+        parts.append('<log prefix="x "/>')
+    act = r.choice(["accept", "reject", "drop", "reject_rst", "accept_limit"])
+    parts.append({"accept": "<accept/>", "reject": "<reject/>", "drop": "<drop/>",
+                  "reject_rst": '<reject type="%s"/>' % ("tcp-reset"),
+                  "accept_limit": '<accept><limit value="3/m"/></accept>'}[act])
+    parts.append("</rule>")
+    return "".join(parts)
+
+
+def zone_xml(r, target, binds):
+    out = ['<?xml version="1.0" encoding="utf-8"?>', "<zone%s>" % (' target="%s"' % target if target else "")]
+    out += binds
+    for s in r.sample(SERVICES[:5], r.randint(0, 2)):
+        out.append('<service name="%s"/>' % s)
+    for p in r.sample(PORTS, r.randint(0, 2)):
+        out.append('<port port="%s" protocol="tcp"/>' % p)
+    for _ in range(r.randint(0, 3)):
+        out.append(rich(r, r.choice(["ipv4", "ipv4", "ipv6"])))
+    out.append("</zone>")
+    return "\n".join(out) + "\n"
+
+
+def write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def gen(r, d):
+    for sub in ["zones", "services", "policies", "ipsets", "icmptypes", "helpers"]:
+        os.makedirs(os.path.join(d, sub), exist_ok=True)
+    names = r.sample(["aa", "mgmt", "public", "work", "zz", "internal", "dmz2"], r.randint(1, 4))
+    srcs = r.sample(SRC4 + SRC6, len(SRC4 + SRC6))
+    ifaces = ["vfw", "eth1", "eth2", "eth3"]
+    for n in names:
+        binds = []
+        for _ in range(r.randint(0, 2)):
+            if srcs and r.random() < 0.6:
+                binds.append('<source address="%s"/>' % srcs.pop())
+            elif ifaces:
+                binds.append('<interface name="%s"/>' % ifaces.pop(r.randrange(len(ifaces))))
+        write(os.path.join(d, "zones", n + ".xml"), zone_xml(r, r.choice(TARGETS), binds))
+    if r.random() < 0.3:
+        write(os.path.join(d, "services", "mysvc.xml"),
+              '<?xml version="1.0" encoding="utf-8"?>\n<service><port port="2201" protocol="tcp"/></service>\n')
+    if r.random() < 0.2:
+        write(os.path.join(d, "services", "ssh.xml"),
+              '<?xml version="1.0" encoding="utf-8"?>\n<service><port port="2222" protocol="tcp"/></service>\n')
+    if r.random() < 0.3:
+        ing = r.choice(["ANY"] + names)
+        write(os.path.join(d, "policies", "pol.xml"),
+              '<?xml version="1.0" encoding="utf-8"?>\n<policy target="%s" priority="%d"><ingress-zone name="%s"/>'
+              '<egress-zone name="HOST"/>%s</policy>\n' % (r.choice(["CONTINUE", "ACCEPT", "REJECT", "DROP"]),
+                                                          r.choice([-100, -1, 10]), ing, rich(r, "ipv4")))
+    dz = r.choice(names + ["public", "drop", "block", "trusted"])
+    conf = "DefaultZone=%s\nFirewallBackend=nftables\nLogDenied=off\n" % dz
+    defect = None
+    if r.random() < 0.125:
+        defect = r.choice(DEFECTS)
+        z = os.path.join(d, "zones", names[0] + ".xml")
+        if defect == "malformed":
+            write(z, open(z).read().replace("</zone>", "</zon>"))
+        elif defect == "badtarget":
+            write(z, re.sub(r"<zone[^>]*>", '<zone target="REJECT">', open(z).read(), count=1))
+        elif defect == "unksvc":
+            write(z, open(z).read().replace("</zone>", '<service name="sshh"/></zone>'))
+        elif defect == "unksvc_rich":
+            write(z, open(z).read().replace("</zone>", '<rule family="ipv4"><service name="nosuch"/><accept/></rule></zone>'))
+        elif defect == "iface2":
+            for n in names[:1] + ["dupz"]:
+                zz = os.path.join(d, "zones", n + ".xml")
+                if not os.path.exists(zz):
+                    write(zz, zone_xml(r, None, []))
+                write(zz, open(zz).read().replace("</zone>", '<interface name="eth9"/></zone>'))
+        elif defect == "src2":
+            for n in names[:1] + ["dupz"]:
+                zz = os.path.join(d, "zones", n + ".xml")
+                if not os.path.exists(zz):
+                    write(zz, zone_xml(r, None, []))
+                write(zz, open(zz).read().replace("</zone>", '<source address="198.51.100.200"/></zone>'))
+        elif defect == "baddefzone":
+            conf = conf.replace("DefaultZone=%s" % dz, "DefaultZone=nosuchzone")
+        elif defect == "unkipset":
+            write(z, open(z).read().replace("</zone>", '<source ipset="nosuchset"/></zone>'))
+        elif defect == "action_outside":
+            write(z, re.sub(r"(<zone[^>]*>)", r"\1<accept/>", open(z).read(), count=1))
+        elif defect == "rule_nofamily":
+            write(z, open(z).read().replace("</zone>", '<rule><source address="192.0.2.2"/><reject/></rule></zone>'))
+        elif defect == "longname":
+            write(os.path.join(d, "zones", "abcdefghijklmnopqr.xml"), zone_xml(r, None, []))
+        elif defect == "emptyfile":
+            write(os.path.join(d, "zones", "empty.xml"), "")
+    write(os.path.join(d, "firewalld.conf"), conf)
+    write(os.path.join(d, "DEFECT"), (defect or "none") + "\n")  # ignored by firewalld (not .xml, not a dir)
+
+
+def main():
+    seed, n, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    for i in range(n):
+        r = random.Random("%d-%d" % (seed, i))
+        gen(r, os.path.join(out, "t%04d" % i))
+
+
+if __name__ == "__main__":
+    main()
