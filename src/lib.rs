@@ -14,3 +14,5 @@ pub mod report;
 pub mod rules;
 pub mod source;
 pub mod syntax;
+#[cfg(test)]
+pub mod testing;

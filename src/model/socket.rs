@@ -719,25 +719,10 @@ mod tests {
 
     /// Load the socket unit of a host root written from `(path, content)` pairs.
     fn load_tree(files: &[(&str, &str)]) -> Option<SocketUnit> {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "sshlint-socket-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        for (p, c) in files {
-            let path = dir.join(p.trim_start_matches('/'));
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).expect("mkdir");
-            }
-            std::fs::write(&path, c).expect("write");
-        }
+        let tree = crate::testing::TempTree::new(files);
         let mut sources = SourceMap::default();
-        let root = HostRoot::new(&dir);
+        let root = HostRoot::new(tree.path());
         let host = SshdHost::from_root(root, Some(crate::model::sshd::version::Version::new(9, 6)), &mut sources);
-        let _ = std::fs::remove_dir_all(&dir);
         host.socket
     }
 

@@ -290,36 +290,14 @@ pub mod testing {
 
     /// Lint a host root tree written from `(path, content)` pairs.
     pub fn run_tree(rule: &'static RuleMeta, files: &[(&str, &str)], options: &CheckOptions) -> Vec<Finding> {
-        let dir = tempdir();
-        for (p, c) in files {
-            let path = dir.join(p.trim_start_matches('/'));
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).expect("mkdir");
-            }
-            std::fs::write(&path, c).expect("write");
-        }
+        let tree = crate::testing::TempTree::new(files);
         let mut sources = SourceMap::default();
-        let root = crate::discover::HostRoot::new(&dir);
+        let root = crate::discover::HostRoot::new(tree.path());
         let host = SshdHost::from_root(root.clone(), Some(Version::new(9, 2)), &mut sources);
         let fw = crate::model::firewall::Firewall::from_root(&root, &host.facts.services, &mut sources);
         let present = host.loaded.main_error.is_none();
         let ctx = Context { host: &host, firewall: &fw, sshd_present: present, sources: &sources, options };
         let sel = Selection { select: vec![rule.code.to_string()], ..Default::default() };
-        let out = check_host(&ctx, &sel);
-        let _ = std::fs::remove_dir_all(&dir);
-        out
-    }
-
-    fn tempdir() -> std::path::PathBuf {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let d = std::env::temp_dir().join(format!(
-            "sshlint-rule-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).expect("tempdir");
-        d
+        check_host(&ctx, &sel)
     }
 }

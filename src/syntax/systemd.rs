@@ -14,17 +14,6 @@ fn is_ws(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r')
 }
 
-/// Split text into physical lines: `(start offset, line without its `\n`/`\r\n`)`.
-fn physical_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    let mut offset = 0usize;
-    text.split_inclusive('\n').map(move |raw| {
-        let start = offset;
-        offset += raw.len();
-        let line = raw.strip_suffix('\n').unwrap_or(raw);
-        (start, line.strip_suffix('\r').unwrap_or(line))
-    })
-}
-
 /// A comment line: `#` or `;` after leading whitespace.
 fn is_comment(line: &str) -> bool {
     matches!(line.trim_start_matches(is_ws).chars().next(), Some('#' | ';'))
@@ -78,7 +67,7 @@ pub fn parse(text: &str) -> UnitFileAst {
     let mut ast = UnitFileAst::default();
     let mut section: Option<String> = None;
     let mut pending: Option<Logical> = None;
-    for (start, line) in physical_lines(text) {
+    for (start, line) in super::lines(text) {
         if is_comment(line) {
             continue;
         }

@@ -29,20 +29,9 @@ pub fn py_space(c: char) -> bool {
 /// What ufw splits a line on to find a tuple's comment.
 const COMMENT_MARKER: &str = " comment=";
 
-/// Split text into lines: `(start offset, line without `\n` and a final `\r`)`.
-fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    let mut offset = 0usize;
-    text.split_inclusive('\n').map(move |raw| {
-        let start = offset;
-        offset += raw.len();
-        let line = raw.strip_suffix('\n').unwrap_or(raw);
-        (start, line.strip_suffix('\r').unwrap_or(line))
-    })
-}
-
 /// Parse a `user.rules`/`user6.rules` file line by line.
 pub fn parse_user_rules(text: &str) -> UserRulesAst {
-    let lines = lines(text)
+    let lines = super::lines(text)
         .map(|(start, line)| UserLine {
             span: Span::new(start, start + line.len()),
             kind: classify(line, start),
@@ -199,7 +188,7 @@ pub fn parse_app_file(text: &str) -> AppFileAst {
     let mut indent_level = 0usize;
     let mut names: HashSet<String> = HashSet::new();
     let mut seen: HashSet<(Option<usize>, String)> = HashSet::new();
-    for (start, line) in lines(text) {
+    for (start, line) in super::lines(text) {
         let stripped = line.trim_matches(py_space);
         let comment = stripped.starts_with('#') || stripped.starts_with(';');
         if stripped.is_empty() || comment {

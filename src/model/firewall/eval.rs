@@ -236,6 +236,13 @@ pub struct Neighbour {
     pub via: Via,
 }
 
+impl Neighbour {
+    /// The incoming solicitation, not the host's advertisement.
+    pub fn is_solicitation(self) -> bool {
+        self.icmp6 == NS
+    }
+}
+
 impl Outcome {
     /// How the client ends up with this verdict, for messages.
     pub fn explain(&self) -> String {
@@ -251,7 +258,7 @@ impl Outcome {
                     "the router cannot deliver the client's packets: the client times out (or hears \"No route to host\")",
                 ),
             };
-            return if n.icmp6 == NS {
+            return if n.is_solicitation() {
                 format!(
                     "IPv6 neighbour discovery fails: {packet} neighbour solicitation (ICMPv6 type 135, conntrack UNTRACKED) is {v} by {by}; {loss}"
                 )
@@ -1257,8 +1264,8 @@ fn discover(rs: &Ruleset, pkt: &Packet, tokens: Vec<Token>, finals: &mut Vec<Out
         text: "whether the client is on the host's link or behind a router (IPv6 neighbour discovery)".into(),
         at: at.unwrap_or_default(),
     };
-    let with = |t: &Token, src: AddrSet, c: &Cond, holds: bool| {
-        let mut assumed = t.assumed.clone();
+    let with = |assumed: &[(Cond, bool)], src: AddrSet, c: &Cond, holds: bool| {
+        let mut assumed = assumed.to_vec();
         assumed.push((c.clone(), holds));
         Token { src, assumed, redirected: None, dport: pkt.dport, accepted_by: None }
     };
@@ -1277,8 +1284,8 @@ fn discover(rs: &Ruleset, pkt: &Packet, tokens: Vec<Token>, finals: &mut Vec<Out
         }
         let local = t.src.intersect(&link_local);
         let c = link(at);
-        out.push(with(&t, routed_src.clone(), &c, true));
-        routed.apply(with(&t, routed_src, &c, false), &mut out, finals);
+        out.push(with(&t.assumed, routed_src.clone(), &c, true));
+        routed.apply(with(&t.assumed, routed_src, &c, false), &mut out, finals);
         if !local.is_empty() {
             out.push(Token { src: local, ..t });
         }
@@ -1292,14 +1299,7 @@ fn discover(rs: &Ruleset, pkt: &Packet, tokens: Vec<Token>, finals: &mut Vec<Out
         }
         let local = o.src.intersect(&link_local);
         let c = link(o.by.location());
-        let as_token = Token {
-            src: routed_src.clone(),
-            assumed: o.assumed.clone(),
-            redirected: None,
-            dport: pkt.dport,
-            accepted_by: None,
-        };
-        routed.apply(with(&as_token, routed_src.clone(), &c, false), &mut out, finals);
+        routed.apply(with(&o.assumed, routed_src.clone(), &c, false), &mut out, finals);
         let mut assumed = o.assumed.clone();
         assumed.push((c, true));
         finals.push(Outcome { src: routed_src, assumed, ..o.clone() });

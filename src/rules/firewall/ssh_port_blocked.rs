@@ -79,7 +79,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
         if let Some(n) = o.neighbour {
             why = format!(
                 "{why}, which stops IPv6 neighbour discovery ({}): the client never gets to send its SYN",
-                if n.icmp6 == 135 {
+                if n.is_solicitation() {
                     "the incoming neighbour solicitation"
                 } else {
                     "the host's neighbour advertisement"
@@ -134,7 +134,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
 }
 
 /// How to let neighbour discovery through.
-pub(crate) fn discovery_help(kind: BackendKind) -> String {
+fn discovery_help(kind: BackendKind) -> String {
     match kind {
         BackendKind::Ufw => "restore the neighbour-discovery rules of ufw's before6.rules (ICMPv6 types 135 and 136 with `-m hl --hl-eq 255`, in ufw6-before-input and ufw6-before-output)".into(),
         _ => "accept neighbour discovery before the rule or policy that stops it: `-A INPUT -p ipv6-icmp --icmpv6-type neighbour-solicitation -m hl --hl-eq 255 -j ACCEPT` and `-A OUTPUT -p ipv6-icmp --icmpv6-type neighbour-advertisement -m hl --hl-eq 255 -j ACCEPT` (conntrack calls these packets UNTRACKED: NEW and ESTABLISHED rules never match them)".into(),
