@@ -67,7 +67,7 @@ fn iptables(path: &str) {
     let mut runs = Vec::new();
     time("apply", &mut || {
         let mut rs = ruleset::Ruleset::new(ast.family);
-        rs.apply(&ruleset::Batch { ast: &ast, file, noflush: false, at: None });
+        rs.apply(&ruleset::Batch { ast: &ast, file, noflush: false, at: ruleset::Origin::File });
         runs.push(rs);
     });
     let Some(rs) = runs.pop() else { return };

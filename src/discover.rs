@@ -27,6 +27,13 @@ pub enum FileKind {
     UfwDefault,
     /// An application profile in `/etc/ufw/applications.d/`.
     UfwApplication,
+    /// `/etc/firewalld/firewalld.conf`.
+    FirewalldConf,
+    /// A firewalld zone, policy, service, ipset, icmptype or helper file.
+    FirewalldXml,
+    /// sshlint's built-in copy of firewalld's stock definitions (the root has no
+    /// `/usr/lib/firewalld`).
+    FirewalldStock,
     /// A systemd unit file or drop-in read for sshd's socket unit (`ssh.socket`,
     /// `ssh.socket.d/*.conf`). Only read through a host root.
     SystemdUnit,
@@ -44,6 +51,9 @@ impl FileKind {
             FileKind::UfwConf => "ufw-conf",
             FileKind::UfwDefault => "ufw-default",
             FileKind::UfwApplication => "ufw-application",
+            FileKind::FirewalldConf => "firewalld-conf",
+            FileKind::FirewalldXml => "firewalld-xml",
+            FileKind::FirewalldStock => "firewalld-stock-builtin",
             FileKind::SystemdUnit => "systemd-unit",
             FileKind::Unknown => "unknown",
         }
@@ -58,6 +68,9 @@ impl FileKind {
                 | FileKind::UfwConf
                 | FileKind::UfwDefault
                 | FileKind::UfwApplication
+                | FileKind::FirewalldConf
+                | FileKind::FirewalldXml
+                | FileKind::FirewalldStock
         )
     }
 }
@@ -121,7 +134,7 @@ pub fn infer_root(path: &Path) -> Option<PathBuf> {
         let next = comps.get(i + 1).map(|c| c.as_os_str().to_string_lossy().into_owned()).unwrap_or_default();
         let leaf = comps.get(i + 2).map(|c| c.as_os_str().to_string_lossy().into_owned()).unwrap_or_default();
         let host_dir = match next.as_str() {
-            "ssh" | "ufw" | "iptables" => true,
+            "ssh" | "ufw" | "iptables" | "firewalld" => true,
             "default" => leaf == "ufw" && i + 3 == comps.len(),
             "sysconfig" => matches!(leaf.as_str(), "iptables" | "ip6tables") && i + 3 == comps.len(),
             _ => false,
@@ -561,6 +574,7 @@ fn walk_dir(dir: &Path, d: &mut Discovery) {
     let has_firewall = |etc: &Path| {
         etc.join("ufw").is_dir()
             || etc.join("iptables").is_dir()
+            || etc.join("firewalld").is_dir()
             || etc.join("sysconfig/iptables").is_file()
             || etc.join("sysconfig/ip6tables").is_file()
     };
@@ -597,7 +611,10 @@ fn walk_dir(dir: &Path, d: &mut Discovery) {
             walker.skip_current_dir();
             continue;
         }
-        if entry.file_type().is_dir() && under_etc && (entry.file_name() == "ufw" || entry.file_name() == "iptables") {
+        if entry.file_type().is_dir()
+            && under_etc
+            && (entry.file_name() == "ufw" || entry.file_name() == "iptables" || entry.file_name() == "firewalld")
+        {
             if let Some(root) = entry.path().parent().and_then(Path::parent) {
                 d.hosts.push(if root.as_os_str().is_empty() { PathBuf::from(".") } else { root.to_path_buf() });
             }

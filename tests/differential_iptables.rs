@@ -18,7 +18,7 @@ mod rng;
 use rng::Rng;
 
 use sshlint::ast::iptables::Family;
-use sshlint::model::firewall::ruleset::{Batch, Ruleset};
+use sshlint::model::firewall::ruleset::{Batch, Origin, Ruleset};
 use sshlint::source::FileId;
 use sshlint::syntax::iptables::parse_family;
 use std::fmt::Write as _;
@@ -379,7 +379,7 @@ fn parser_agrees_with_iptables_restore() {
         let parser_ok = errors.is_empty();
         let mut rs = Ruleset::new(case.family);
         let problems = if parser_ok {
-            rs.apply(&Batch { ast: &ast, file: FileId(0), noflush: false, at: None })
+            rs.apply(&Batch { ast: &ast, file: FileId(0), noflush: false, at: Origin::File })
         } else {
             Vec::new()
         };

@@ -8,7 +8,7 @@
 use sshlint::ast::iptables::{Family, TableName};
 use sshlint::discover::HostRoot;
 use sshlint::model::firewall::Firewall;
-use sshlint::model::firewall::ruleset::{Batch, Ruleset};
+use sshlint::model::firewall::ruleset::{Batch, Origin, Ruleset};
 use sshlint::source::{FileId, SourceMap};
 use sshlint::syntax::iptables::parse_family;
 use std::path::Path;
@@ -72,7 +72,7 @@ fn assembly_matches_ufw_init() {
             let ast = parse_family(&text, family);
             assert!(ast.errors().is_empty(), "{}: {dump} does not parse", case.display());
             let mut kernel = Ruleset::new(family);
-            let problems = kernel.apply(&Batch { ast: &ast, file: FileId(0), noflush: false, at: None });
+            let problems = kernel.apply(&Batch { ast: &ast, file: FileId(0), noflush: false, at: Origin::File });
             assert!(problems.is_empty(), "{}: {dump}: {problems:?}", case.display());
             let ours = fw.backends.iter().find(|b| b.family == family).and_then(|b| b.ruleset.as_ref());
             let Some(ours) = ours else {
@@ -135,7 +135,7 @@ fn combined_with_netfilter_persistent_matches_the_kernel() {
     let ast = parse_family(&text, Family::Ipv4);
     assert!(ast.errors().is_empty(), "iptables-save output does not parse");
     let mut kernel = Ruleset::new(Family::Ipv4);
-    let problems = kernel.apply(&Batch { ast: &ast, file: FileId(0), noflush: false, at: None });
+    let problems = kernel.apply(&Batch { ast: &ast, file: FileId(0), noflush: false, at: Origin::File });
     assert!(problems.is_empty(), "{problems:?}");
     let mut sources = SourceMap::default();
     let fw = Firewall::from_root(&HostRoot::new(&case), &[], &mut sources);

@@ -4,6 +4,7 @@
 
 pub mod addr;
 pub mod eval;
+pub mod firewalld;
 pub mod ruleset;
 pub mod shadow;
 pub mod ufw;
@@ -16,7 +17,7 @@ use crate::source::{FileId, SourceFile, SourceMap};
 use crate::syntax::iptables::parse_family;
 use addr::AddrSet;
 use eval::{Evaluation, Packet, Via};
-use ruleset::{Batch, Problem, Ruleset};
+use ruleset::{Batch, Origin, Problem, Ruleset};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -27,6 +28,7 @@ pub enum BackendKind {
     /// An iptables-save file restored as a whole (iptables-persistent, a live dump).
     Iptables,
     Ufw,
+    Firewalld,
 }
 
 impl BackendKind {
@@ -34,6 +36,7 @@ impl BackendKind {
         match self {
             BackendKind::Iptables => "iptables",
             BackendKind::Ufw => "ufw",
+            BackendKind::Firewalld => "firewalld",
         }
     }
 }
@@ -103,6 +106,7 @@ type EvalKey = (usize, u16, Option<String>, Option<Via>, Option<u128>, Vec<(u128
 pub struct Firewall {
     pub iptables: Vec<IptablesFile>,
     pub ufw: Option<ufw::Ufw>,
+    pub firewalld: Option<firewalld::Firewalld>,
     pub backends: Vec<Backend>,
     /// ufw and iptables-save files on one host: how they combine, and the files concerned.
     pub coexistence: Option<(Coexistence, Vec<FileId>)>,
@@ -117,7 +121,7 @@ pub struct Firewall {
 
 impl Firewall {
     pub fn is_empty(&self) -> bool {
-        self.iptables.is_empty() && self.ufw.is_none() && self.unreadable.is_empty()
+        self.iptables.is_empty() && self.ufw.is_none() && self.firewalld.is_none() && self.unreadable.is_empty()
     }
 
     /// Every firewall file read, with its kind for `--format json`'s `files`.
@@ -134,6 +138,11 @@ impl Firewall {
             out.extend(u.default_file.map(|id| (id, FileKind::UfwDefault)));
             out.extend(u.rules.iter().map(|(_, id, _)| (*id, FileKind::UfwRules)));
             out.extend(u.apps.files.iter().map(|f| (f.file, FileKind::UfwApplication)));
+        }
+        if let Some(f) = &self.firewalld {
+            out.extend(f.conf_file.map(|id| (id, FileKind::FirewalldConf)));
+            out.extend(f.files.iter().map(|(id, _)| (*id, FileKind::FirewalldXml)));
+            out.extend(f.stock_file.map(|id| (id, FileKind::FirewalldStock)));
         }
         out
     }
@@ -174,6 +183,19 @@ impl Firewall {
             ["/usr/sbin/ufw", "/lib/ufw/ufw-init", "/usr/lib/ufw/ufw-init"].iter().any(|p| root.exists(p));
         fw.ufw = ufw::load(root, &|name| fw.ufw_service_port(name), sources, &mut unreadable);
         fw.unreadable = unreadable;
+        if firewalld::present(root) {
+            let f = firewalld::load(root, &|name| fw.service_port(name), sources);
+            for (family, rs, _) in &f.built {
+                let file = f.conf_file.or(f.files.first().map(|x| x.0)).or(f.stock_file);
+                fw.backends.push(Backend {
+                    kind: BackendKind::Firewalld,
+                    family: *family,
+                    ruleset: Some(rs.clone()),
+                    file,
+                });
+            }
+            fw.firewalld = Some(f);
+        }
         let ufw_enabled = fw.ufw.as_ref().is_some_and(|u| u.enabled);
         let loaded: Vec<usize> = loaders.iter().filter(|l| l.2).map(|l| l.0).collect();
         let first = loaders.first().map(|l| l.1);
@@ -234,7 +256,7 @@ impl Firewall {
         let ast = parse_family(file.text.clone(), family);
         let id = sources.add(file);
         let mut rs = Ruleset::new(family);
-        let problems = rs.apply(&Batch { ast: &ast, file: id, noflush: false, at: None });
+        let problems = rs.apply(&Batch { ast: &ast, file: id, noflush: false, at: Origin::File });
         let loads = problems.is_empty() && ast.errors().is_empty();
         self.backends.push(Backend {
             kind: BackendKind::Iptables,

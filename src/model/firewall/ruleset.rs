@@ -190,13 +190,38 @@ pub struct Ruleset {
     pub tables: Vec<Table>,
 }
 
-/// One iptables-restore run: a parsed file, whether `--noflush` was given, and, for rules
-/// sshlint synthesises (ufw-init's own lines), the configuration line they stand for.
+/// One iptables-restore run: a parsed file, whether `--noflush` was given, and where its lines
+/// come from.
 pub struct Batch<'a> {
     pub ast: &'a IptablesAst,
     pub file: FileId,
     pub noflush: bool,
-    pub at: Option<Location>,
+    pub at: Origin<'a>,
+}
+
+/// Where the lines of a batch point.
+#[derive(Clone, Copy, Debug)]
+pub enum Origin<'a> {
+    /// At themselves, in `Batch::file`.
+    File,
+    /// Lines sshlint synthesises (ufw-init's own): at the configuration line they stand for.
+    Fixed(Location),
+    /// Lines synthesised from many configuration elements (firewalld): `(offset, location)`
+    /// sorted by offset; a line points where the last entry at or before its start does.
+    Lines(&'a [(u32, Location)]),
+}
+
+impl Origin<'_> {
+    pub fn locate(&self, file: FileId, span: Span) -> Location {
+        match self {
+            Origin::File => Location { file, span },
+            Origin::Fixed(at) => *at,
+            Origin::Lines(map) => {
+                let i = map.partition_point(|(o, _)| *o <= span.start);
+                map.get(i.wrapping_sub(1)).map_or(Location { file, span }, |(_, at)| *at)
+            }
+        }
+    }
 }
 
 pub use crate::ast::iptables::is_target_extension as is_extension;
@@ -268,7 +293,7 @@ impl Ruleset {
             let store = &batch.ast.store;
             let text = |w: &crate::ast::iptables::Word| store.text(w);
             for line in &t.lines {
-                let at = |span: Span| batch.at.unwrap_or(Location { file: batch.file, span });
+                let at = |span: Span| batch.at.locate(batch.file, span);
                 match line {
                     Line::Invalid(_) => {}
                     Line::Chain(d) => {
@@ -770,7 +795,7 @@ mod tests {
             .map(|(i, text)| {
                 let ast = parse(*text);
                 assert!(ast.errors().is_empty(), "{:?}", ast.errors());
-                rs.apply(&Batch { ast: &ast, file: FileId(i as u32), noflush: i > 0, at: None })
+                rs.apply(&Batch { ast: &ast, file: FileId(i as u32), noflush: i > 0, at: Origin::File })
             })
             .collect();
         (rs, problems)

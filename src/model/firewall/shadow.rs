@@ -490,7 +490,12 @@ mod tests {
     fn unreachable_in(text: &str) -> Vec<(u32, Option<u32>)> {
         let ast = parse(text);
         let mut rs = Ruleset::new(Family::Ipv4);
-        let batch = super::super::ruleset::Batch { ast: &ast, file: FileId(0), noflush: false, at: None };
+        let batch = super::super::ruleset::Batch {
+            ast: &ast,
+            file: FileId(0),
+            noflush: false,
+            at: super::super::ruleset::Origin::File,
+        };
         assert!(rs.apply(&batch).is_empty());
         let line = |at: Location| text[..at.span.start as usize].matches('\n').count() as u32 + 1;
         unreachable(&rs, &|_| true, true)

@@ -6,7 +6,7 @@
 //! `IPV6=no` loads a DROP-everything IPv6 table that only lets `lo` through.
 //! `reference/firewalls.md` §2.2; checked against the real ufw-init by the tests.
 
-use super::ruleset::{Batch, Problem, Ruleset};
+use super::ruleset::{Batch, Origin, Problem, Ruleset};
 use crate::ast::iptables::{Family, IptablesAst};
 use crate::discover::HostRoot;
 use crate::source::{FileId, Location, SourceFile, SourceMap, Span};
@@ -196,7 +196,7 @@ pub fn build(ufw: &Ufw, base: &[(Family, Ruleset)]) -> Vec<Built> {
         let mut rs = start(Family::Ipv6);
         let text = "*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\n-A OUTPUT -o lo -j ACCEPT\nCOMMIT\n";
         let ast = parse_family(text, Family::Ipv6);
-        let problems = rs.apply(&Batch { ast: &ast, file: ipv6_at.file, noflush: false, at: Some(ipv6_at) });
+        let problems = rs.apply(&Batch { ast: &ast, file: ipv6_at.file, noflush: false, at: Origin::Fixed(ipv6_at) });
         v6_lockdown = Some((Family::Ipv6, rs, vec![(None, problems)]));
     }
     for family in families {
@@ -206,7 +206,7 @@ pub fn build(ufw: &Ufw, base: &[(Family, Ruleset)]) -> Vec<Built> {
         let synth =
             |rs: &mut Ruleset, text: String, at: Location, problems: &mut Vec<(Option<FileId>, Vec<Problem>)>| {
                 let ast = parse_family(text, family);
-                let p = rs.apply(&Batch { ast: &ast, file: at.file, noflush: true, at: Some(at) });
+                let p = rs.apply(&Batch { ast: &ast, file: at.file, noflush: true, at: Origin::Fixed(at) });
                 if !p.is_empty() {
                     problems.push((None, p));
                 }
@@ -258,7 +258,7 @@ pub fn build(ufw: &Ufw, base: &[(Family, Ruleset)]) -> Vec<Built> {
         let file = |name: &str| ufw.rules.iter().find(|(n, _, _)| n == name);
         for stem in ["before", "after"] {
             if let Some((_, id, ast)) = file(&format!("{stem}{t}.rules")) {
-                let p = rs.apply(&Batch { ast, file: *id, noflush: true, at: None });
+                let p = rs.apply(&Batch { ast, file: *id, noflush: true, at: Origin::File });
                 if !p.is_empty() {
                     problems.push((Some(*id), p));
                 }
@@ -280,7 +280,7 @@ pub fn build(ufw: &Ufw, base: &[(Family, Ruleset)]) -> Vec<Built> {
             }
             user.push_str("COMMIT\n");
             synth(&mut rs, user, enabled_at, &mut problems);
-            let p = rs.apply(&Batch { ast, file: *id, noflush: true, at: None });
+            let p = rs.apply(&Batch { ast, file: *id, noflush: true, at: Origin::File });
             if !p.is_empty() {
                 problems.push((Some(*id), p));
             }

@@ -5,6 +5,10 @@ pub mod admin_source_blocked;
 pub mod chain_loop;
 pub mod competing_firewalls;
 pub mod firewall_not_enabled;
+pub mod firewalld_bad_default_zone;
+pub mod firewalld_conflicting_binding;
+pub mod firewalld_invalid_config;
+pub mod firewalld_unknown_reference;
 pub mod invalid_target_use;
 pub mod ssh_port_blocked;
 pub mod ssh_port_mismatch;
@@ -51,12 +55,38 @@ pub(crate) fn problems_of(ctx: &Context, kind: ProblemKind, out: &mut Vec<crate:
     }
 }
 
+/// The firewalld findings of one code, with what a fallback means.
+pub(crate) fn firewalld_findings(
+    ctx: &Context,
+    code: crate::model::firewall::firewalld::Code,
+    out: &mut Vec<crate::diagnostic::Violation>,
+) {
+    use crate::model::firewall::firewalld::Firewalld;
+    let Some(f) = &ctx.firewall.firewalld else { return };
+    for finding in f.findings.iter().filter(|x| x.code == code) {
+        let mut v = crate::diagnostic::Violation::new(finding.at, finding.message.clone());
+        if finding.fallback {
+            v = v.help(format!(
+                "{}; fix it and check with `firewall-offline-cmd --check-config`",
+                Firewalld::fallback_note()
+            ));
+        } else if code == crate::model::firewall::firewalld::Code::Invalid {
+            v = v.severity(crate::diagnostic::Severity::Warning);
+        }
+        for (at, m) in &finding.related {
+            v = v.related(*at, m.clone());
+        }
+        out.push(v);
+    }
+}
+
 /// "port 22 over IPv4 (ufw)".
 pub(crate) fn what(backend: &Backend, l: &Listener) -> String {
     let addr =
         l.addr.map(|a| format!(" on {}", crate::model::firewall::addr::from_int(a, l.family))).unwrap_or_default();
     let via = match backend.kind {
         BackendKind::Ufw => " (ufw)",
+        BackendKind::Firewalld => " (firewalld)",
         BackendKind::Iptables => "",
     };
     format!("port {}{addr} over {}{via}", l.port, family_name(l.family))
@@ -91,6 +121,9 @@ pub(crate) fn open_help(backend: &Backend, port: u16) -> String {
         BackendKind::Ufw => format!(
             "allow it before enabling ufw: `ufw allow {port}/tcp` (or `ufw allow from ADMIN-CIDR to any port {port} proto tcp`)"
         ),
+        BackendKind::Firewalld => format!(
+            "open it in the zone the clients arrive in: `<port port=\"{port}\" protocol=\"tcp\"/>` (or `<service name=\"ssh\"/>` with an ssh service on that port), and remove rich rules that reject or drop it"
+        ),
         BackendKind::Iptables => format!(
             "accept it before the rule or policy that blocks it: `-A INPUT -p tcp --dport {port} -m conntrack --ctstate NEW -j ACCEPT`"
         ),
@@ -106,6 +139,10 @@ macro_rules! rule {
 /// The firewall rules, in code order.
 pub static RULES: &[Rule] = &[
     rule!(syntax_error),
+    rule!(firewalld_invalid_config),
+    rule!(firewalld_unknown_reference),
+    rule!(firewalld_bad_default_zone),
+    rule!(firewalld_conflicting_binding),
     rule!(undefined_chain),
     rule!(chain_loop),
     rule!(invalid_target_use),

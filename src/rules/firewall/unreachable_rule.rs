@@ -50,8 +50,18 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
     for backend in &fw.backends {
         let Some(rs) = &backend.ruleset else { continue };
         let is_ufw = backend.kind == BackendKind::Ufw;
-        let report = |e: &crate::model::firewall::ruleset::Entry| !is_ufw || ufw_files.contains(&e.at.file);
-        for u in shadow::unreachable(rs, &report, !is_ufw) {
+        let is_firewalld = backend.kind == BackendKind::Firewalld;
+        // firewalld: only rules generated from the configuration's own elements (its chains
+        // and the stock definitions are firewalld's, not the admin's).
+        let elements: std::collections::HashSet<crate::source::Location> =
+            fw.firewalld.iter().flat_map(|f| f.element_rules.iter().copied()).collect();
+        let stock = fw.firewalld.as_ref().and_then(|f| f.stock_file);
+        let report = |e: &crate::model::firewall::ruleset::Entry| match backend.kind {
+            BackendKind::Ufw => ufw_files.contains(&e.at.file),
+            BackendKind::Firewalld => elements.contains(&e.at) && Some(e.at.file) != stock,
+            BackendKind::Iptables => true,
+        };
+        for u in shadow::unreachable(rs, &report, !is_ufw && !is_firewalld) {
             let v = match &u.why {
                 Why::Shadowed { by, same_action, by_action } => Violation::new(
                     u.at,

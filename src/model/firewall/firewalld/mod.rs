@@ -1,0 +1,628 @@
+//! firewalld as it starts at boot (nftables backend of firewalld 1.3.3): `firewalld.conf`, the
+//! stock objects under `/usr/lib/firewalld` overridden whole by same-named `/etc/firewalld`
+//! files, combined zones, the checks that make firewalld fall back to its full stock
+//! configuration, and the ruleset it generates, written as iptables chains of the same shape
+//! (zone dispatch, `_pre/_deny/_allow/_post`, policies, targets) so the packet model, `trace`
+//! and the FW1xx rules work on it as on any other backend.
+//!
+//! Facts: `docs/research/firewalld-1.3.3.md` (§2 fallback, §4 generated ruleset) and
+//! `reference/firewalls.md` §3.
+
+mod build;
+
+use crate::ast::firewalld::{Effect, Element, Object, ObjectKind, Spanned};
+use crate::ast::iptables::Family;
+use crate::discover::{HostRoot, ReadError};
+use crate::source::{FileId, Location, SourceFile, SourceMap, Span};
+use crate::syntax::firewalld::{check_interface, parse, parse_at};
+use std::collections::BTreeMap;
+
+use super::ruleset::{Problem, Ruleset};
+
+/// The firewalld version whose stock definitions are built in.
+pub const STOCK_VERSION: &str = "1.3.3";
+const STOCK: &str = include_str!("stock-1.3.3.txt");
+
+/// Which FW0xx rule a finding belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Code {
+    /// FW010: a file or element firewalld refuses or drops.
+    Invalid,
+    /// FW011: a service, zone, ipset or icmptype that does not exist.
+    UnknownReference,
+    /// FW012: DefaultZone missing or naming no zone.
+    BadDefaultZone,
+    /// FW013: an interface or source bound to two zones.
+    ConflictingBinding,
+}
+
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub code: Code,
+    pub at: Location,
+    pub message: String,
+    /// firewalld starts with its stock configuration because of this.
+    pub fallback: bool,
+    pub related: Vec<(Location, String)>,
+}
+
+/// One loaded XML object (a combined zone has several).
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub name: String,
+    pub file: FileId,
+    pub obj: Object,
+    /// From `/etc/firewalld` (user configuration) rather than the stock directory.
+    pub user: bool,
+}
+
+impl Loaded {
+    pub fn at(&self, span: Span) -> Location {
+        Location { file: self.file, span }
+    }
+}
+
+/// The objects of one configuration, by kind and name (a zone may have several parts).
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    pub objects: BTreeMap<(ObjectKind, String), Vec<Loaded>>,
+    pub default_zone: String,
+    /// Where DefaultZone is set (firewalld.conf), if it is.
+    pub default_zone_at: Option<Location>,
+    /// FirewallBackend=iptables (the reject answers differ).
+    pub iptables_backend: bool,
+}
+
+impl Config {
+    pub fn get(&self, kind: ObjectKind, name: &str) -> Option<&[Loaded]> {
+        self.objects.get(&(kind, name.to_string())).map(Vec::as_slice)
+    }
+    pub fn has(&self, kind: ObjectKind, name: &str) -> bool {
+        self.objects.contains_key(&(kind, name.to_string()))
+    }
+    pub fn names(&self, kind: ObjectKind) -> impl Iterator<Item = (&str, &[Loaded])> {
+        self.objects.iter().filter(move |((k, _), _)| *k == kind).map(|((_, n), v)| (n.as_str(), v.as_slice()))
+    }
+    /// Zones with an interface or source (firewalld's active zones).
+    pub fn active_zones(&self) -> Vec<&str> {
+        self.names(ObjectKind::Zone)
+            .filter(|(_, parts)| parts.iter().any(|p| !p.obj.interfaces.is_empty() || !p.obj.sources.is_empty()))
+            .map(|(n, _)| n)
+            .collect()
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Firewalld {
+    pub conf_file: Option<FileId>,
+    /// Every XML file read from the root, with its kind.
+    pub files: Vec<(FileId, ObjectKind)>,
+    /// The built-in stock bundle, when the root has no `/usr/lib/firewalld`.
+    pub stock_file: Option<FileId>,
+    pub findings: Vec<Finding>,
+    /// firewalld would start with its stock configuration.
+    pub fallback: bool,
+    /// The configuration that runs (the user's, or the stock one after a fallback).
+    pub running: Config,
+    pub built: Vec<(Family, Ruleset, Vec<Problem>)>,
+    /// Locations of rules generated from configuration elements (services, ports, rich rules):
+    /// the ones FW201 may report.
+    pub element_rules: Vec<Location>,
+    /// Files read from /etc/firewalld.
+    pub user_files: Vec<FileId>,
+}
+
+/// `firewalld.conf` keys firewalld 1.3 knows.
+const CONF_KEYS: &[&str] = &[
+    "DefaultZone",
+    "MinimalMark",
+    "CleanupOnExit",
+    "CleanupModulesOnExit",
+    "Lockdown",
+    "IPv6_rpfilter",
+    "IndividualCalls",
+    "LogDenied",
+    "AutomaticHelpers",
+    "FirewallBackend",
+    "FlushAllOnReload",
+    "RFC3964_IPv4",
+    "AllowZoneDrifting",
+    "NftablesFlowtable",
+    "NftablesCounters",
+    "NftablesTableOwner",
+    "ReloadPolicy",
+    "StrictForwardPorts",
+];
+
+/// Whether a root has firewalld configuration.
+pub fn present(root: &HostRoot) -> bool {
+    root.is_dir("/etc/firewalld")
+}
+
+/// Allowed name characters besides letters and digits, per kind (`ADDITIONAL_ALNUM_CHARS`).
+fn name_ok(kind: ObjectKind, name: &str) -> Result<(), String> {
+    let extra: &[char] = match kind {
+        ObjectKind::Zone | ObjectKind::Policy => &['_', '-', '/'],
+        ObjectKind::Service | ObjectKind::Icmptype => &['_', '-'],
+        ObjectKind::Ipset => &['_', '-', ':', '.'],
+        ObjectKind::Helper => &['-', '.'],
+    };
+    if name.is_empty() {
+        return Err("a name can't be empty".into());
+    }
+    if let Some(c) = name.chars().find(|c| !c.is_alphanumeric() && !extra.contains(c)) {
+        return Err(format!("`{c}` is not allowed in the name `{name}`"));
+    }
+    let max = match kind {
+        ObjectKind::Zone => 17,
+        ObjectKind::Policy => 18,
+        _ => usize::MAX,
+    };
+    let checked = name.split('/').next().unwrap_or(name);
+    let n = checked.chars().count();
+    if n > max {
+        return Err(format!("the {} name `{checked}` has {n} characters; firewalld allows {max}", kind.as_str()));
+    }
+    Ok(())
+}
+
+struct Reader<'a> {
+    root: &'a HostRoot,
+    sources: &'a mut SourceMap,
+    resolve: &'a dyn Fn(&str) -> Option<u16>,
+    fw: Firewalld,
+}
+
+impl Reader<'_> {
+    fn invalid(&mut self, at: Location, message: String, fallback: bool) {
+        self.fw.findings.push(Finding { code: Code::Invalid, at, message, fallback, related: Vec::new() });
+    }
+
+    /// Read one XML file of the root into `config`.
+    fn load(&mut self, config: &mut Config, kind: ObjectKind, host_path: &str, name: &str, user: bool) {
+        let bytes = match self.root.read(host_path) {
+            Ok(b) => b,
+            Err(e) => {
+                // firewalld fails reading it (a directory named *.xml, permission denied).
+                let id = self
+                    .sources
+                    .add(SourceFile::new(self.root.dir.join(host_path.trim_start_matches('/')), Vec::new()));
+                let why = if e == ReadError::IsDirectory { "is a directory".to_string() } else { e.describe() };
+                self.invalid(
+                    Location { file: id, span: Span::default() },
+                    format!("{host_path} {why}: firewalld fails loading its {} files", kind.as_str()),
+                    user,
+                );
+                return;
+            }
+        };
+        let file = SourceFile::new(self.root.dir.join(host_path.trim_start_matches('/')), bytes);
+        let obj = parse(&file.text, file.lossy, kind, self.resolve);
+        let id = self.sources.add(file);
+        self.fw.files.push((id, kind));
+        if user {
+            self.fw.user_files.push(id);
+        }
+        let at = |span| Location { file: id, span };
+        if let Err(why) = name_ok(kind, name) {
+            self.invalid(at(obj.root), why, user);
+        }
+        for issue in &obj.issues {
+            let fatal = issue.effect == Effect::Fatal;
+            let m = if fatal {
+                format!("{}: firewalld fails loading this {}", issue.message, kind.as_str())
+            } else {
+                issue.message.clone()
+            };
+            self.invalid(at(issue.span), m, fatal && user);
+        }
+        if obj.fatal().is_some() {
+            // The file is not part of any configuration; the fallback decides what runs.
+            if user {
+                return;
+            }
+        }
+        let key = (kind, name.split('/').next().unwrap_or(name).to_string());
+        let loaded = Loaded { name: name.to_string(), file: id, obj, user };
+        let slot = config.objects.entry(key).or_default();
+        if name.contains('/') {
+            slot.retain(|l| l.name.contains('/'));
+            slot.push(loaded);
+        } else {
+            // Same name: the /etc file replaces the stock one whole.
+            *slot = vec![loaded];
+        }
+    }
+
+    fn load_stock_bundle(&mut self, config: &mut Config) {
+        let id = self.sources.add(SourceFile::new(
+            std::path::PathBuf::from(format!("<built-in firewalld {STOCK_VERSION} stock definitions>")),
+            STOCK.as_bytes().to_vec(),
+        ));
+        self.fw.stock_file = Some(id);
+        let mut offset = 0usize;
+        let mut header: Option<&str> = None;
+        for line in STOCK.split_inclusive('\n') {
+            let start = offset;
+            offset += line.len();
+            if let Some(h) = line.strip_prefix("@@ ") {
+                header = Some(h.trim_end());
+                continue;
+            }
+            let Some(h) = header.take() else { continue };
+            let Some((dir, file)) = h.split_once('/') else { continue };
+            let Some(kind) = ObjectKind::ALL.into_iter().find(|k| k.dir() == dir) else { continue };
+            let name = file.trim_end_matches(".xml");
+            let obj = parse_at(line.trim_end(), start, false, kind, self.resolve);
+            config
+                .objects
+                .insert((kind, name.to_string()), vec![Loaded { name: name.to_string(), file: id, obj, user: false }]);
+        }
+    }
+
+    fn xml_names(&self, dir: &str) -> Vec<(String, String)> {
+        self.root
+            .glob(&format!("{dir}/*.xml"))
+            .into_iter()
+            .filter_map(|p| {
+                let file = p.rsplit('/').next()?.to_string();
+                Some((p.clone(), file.strip_suffix(".xml")?.to_string()))
+            })
+            .collect()
+    }
+
+    fn read_conf(&mut self, config: &mut Config) {
+        config.default_zone = "public".into();
+        let path = "/etc/firewalld/firewalld.conf";
+        let bytes = match self.root.read(path) {
+            Ok(b) => b,
+            Err(ReadError::NotFound) => return,
+            Err(e) => {
+                let id = self.sources.add(SourceFile::new(self.root.dir.join(&path[1..]), Vec::new()));
+                self.fw.conf_file = Some(id);
+                self.fw.findings.push(Finding {
+                    code: Code::BadDefaultZone,
+                    at: Location { file: id, span: Span::default() },
+                    message: format!(
+                        "{path} {}: firewalld uses its built-in settings (DefaultZone=public)",
+                        e.describe()
+                    ),
+                    fallback: false,
+                    related: Vec::new(),
+                });
+                return;
+            }
+        };
+        let file = SourceFile::new(self.root.dir.join(&path[1..]), bytes);
+        let text = file.text.clone();
+        let id = self.sources.add(file);
+        self.fw.conf_file = Some(id);
+        let mut seen: Vec<String> = Vec::new();
+        for (start, line) in crate::syntax::lines(&text) {
+            let t = line.trim();
+            if t.is_empty() || t.starts_with('#') {
+                continue;
+            }
+            let at = Location { file: id, span: Span::new(start, start + line.len()) };
+            let parts: Vec<&str> = t.split('=').collect();
+            if parts.len() != 2 {
+                self.invalid(at, format!("`{t}` is not `KEY=VALUE`: firewalld ignores the line"), false);
+                continue;
+            }
+            let (key, value) = (parts[0].trim(), parts[1].trim());
+            if !CONF_KEYS.contains(&key) {
+                self.invalid(at, format!("`{key}` is not a firewalld.conf option: firewalld ignores it"), false);
+                continue;
+            }
+            if seen.iter().any(|k| k == key) {
+                self.invalid(at, format!("`{key}` is set again: firewalld keeps the first value"), false);
+                continue;
+            }
+            seen.push(key.to_string());
+            match key {
+                "DefaultZone" => {
+                    config.default_zone = value.to_string();
+                    config.default_zone_at = Some(at);
+                }
+                "FirewallBackend" => config.iptables_backend = value == "iptables",
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Load the firewalld configuration of a host root. `resolve` names ports (the root's
+/// services).
+pub fn load(root: &HostRoot, resolve: &dyn Fn(&str) -> Option<u16>, sources: &mut SourceMap) -> Firewalld {
+    let mut r = Reader { root, sources, resolve, fw: Firewalld::default() };
+    let mut user = Config::default();
+    let mut stock = Config::default();
+    let has_stock_dir = root.is_dir("/usr/lib/firewalld/zones");
+    if has_stock_dir {
+        for kind in ObjectKind::ALL {
+            for (path, name) in r.xml_names(&format!("/usr/lib/firewalld/{}", kind.dir())) {
+                r.load(&mut stock, kind, &path, &name, false);
+            }
+        }
+    } else {
+        r.load_stock_bundle(&mut stock);
+    }
+    r.read_conf(&mut user);
+    let mut config = Config { objects: stock.objects.clone(), ..user };
+    for kind in ObjectKind::ALL {
+        let dir = format!("/etc/firewalld/{}", kind.dir());
+        if !root.is_dir(&dir) {
+            continue;
+        }
+        for (path, name) in r.xml_names(&dir) {
+            r.load(&mut config, kind, &path, &name, true);
+        }
+        if kind == ObjectKind::Zone {
+            // Combined zones: /etc/firewalld/zones/DIR/*.xml.
+            for sub in root.glob(&format!("{dir}/*")) {
+                if !root.is_dir(&sub) || sub.ends_with(".xml") {
+                    continue;
+                }
+                let Some(dname) = sub.rsplit('/').next().map(str::to_string) else { continue };
+                for (path, name) in r.xml_names(&sub) {
+                    r.load(&mut config, kind, &path, &format!("{dname}/{name}"), true);
+                }
+            }
+        }
+    }
+    let mut fw = r.fw;
+    check(&config, &mut fw);
+    let default_ok = config.has(ObjectKind::Zone, &config.default_zone);
+    if !default_ok {
+        let fallback = ["public", "external", "block"].into_iter().find(|z| config.has(ObjectKind::Zone, z));
+        let chosen = fallback.unwrap_or("public").to_string();
+        let at = config.default_zone_at.or_else(|| fw.conf_file.map(|f| Location { file: f, span: Span::default() }));
+        if let Some(at) = at {
+            let message = if config.default_zone_at.is_some() {
+                format!(
+                    "the default zone `{}` (DefaultZone) does not exist: firewalld uses `{chosen}` instead",
+                    config.default_zone
+                )
+            } else {
+                format!("no DefaultZone is set: firewalld uses `{chosen}`")
+            };
+            fw.findings.push(Finding { code: Code::BadDefaultZone, at, message, fallback: false, related: Vec::new() });
+        }
+        config.default_zone = chosen;
+    } else if config.default_zone_at.is_none()
+        && let Some(f) = fw.conf_file
+    {
+        fw.findings.push(Finding {
+            code: Code::BadDefaultZone,
+            at: Location { file: f, span: Span::default() },
+            message: "no DefaultZone is set: firewalld uses `public`".into(),
+            fallback: false,
+            related: Vec::new(),
+        });
+    }
+    fw.fallback = fw.findings.iter().any(|f| f.fallback);
+    fw.running = if fw.fallback {
+        Config { objects: stock.objects, default_zone: "public".into(), default_zone_at: None, iptables_backend: false }
+    } else {
+        config
+    };
+    build::build(&mut fw);
+    let user_files = fw.user_files.clone();
+    fw.element_rules.retain(|l| user_files.contains(&l.file));
+    fw
+}
+
+/// The cross-reference checks of `check_on_disk_config` and the daemon's start, and the
+/// apply-time errors `--check-config` misses (§1.4, §2.2).
+fn check(config: &Config, fw: &mut Firewalld) {
+    let mut push = |code: Code, at: Location, message: String, related: Vec<(Location, String)>| {
+        fw.findings.push(Finding { code, at, message, fallback: true, related });
+    };
+    let active: Vec<&str> = config.active_zones();
+    let default_zone =
+        if config.has(ObjectKind::Zone, &config.default_zone) { config.default_zone.as_str() } else { "public" };
+    let applied_zone = |z: &str| active.contains(&z) || z == default_zone;
+    // Policies firewalld applies: each side lists ANY/HOST or an active zone.
+    let policy_applied = |p: &Object| {
+        p.ingress.iter().any(|z| z.value == "ANY" || z.value == "HOST" || active.contains(&z.value.as_str()))
+    };
+    for kind in [ObjectKind::Zone, ObjectKind::Policy] {
+        let what = if kind == ObjectKind::Zone { "zone" } else { "policy" };
+        for (name, parts) in config.names(kind) {
+            for part in parts.iter().filter(|p| p.user) {
+                let o = &part.obj;
+                let applied = if kind == ObjectKind::Zone { applied_zone(name) } else { policy_applied(o) };
+                if kind == ObjectKind::Zone && config.has(ObjectKind::Policy, name) {
+                    push(
+                        Code::Invalid,
+                        part.at(o.root),
+                        format!("zone `{name}` has the same name as a policy"),
+                        vec![],
+                    );
+                }
+                for s in &o.services {
+                    if !config.has(ObjectKind::Service, &s.value) {
+                        push(
+                            Code::UnknownReference,
+                            part.at(s.span),
+                            format!("{what} `{name}` names service `{}`, which does not exist", s.value),
+                            vec![],
+                        );
+                    }
+                }
+                for i in &o.icmp_blocks {
+                    if !config.has(ObjectKind::Icmptype, &i.value) {
+                        push(
+                            Code::UnknownReference,
+                            part.at(i.span),
+                            format!("{what} `{name}` blocks ICMP type `{}`, which does not exist", i.value),
+                            vec![],
+                        );
+                    }
+                }
+                for f in &o.forward_ports {
+                    if f.to_port.is_empty() && f.to_addr.is_empty() {
+                        push(Code::Invalid, part.at(f.span), "a forward-port needs to-port or to-addr".into(), vec![]);
+                    }
+                }
+                for z in o.ingress.iter().chain(&o.egress) {
+                    if z.value != "ANY" && z.value != "HOST" && !config.has(ObjectKind::Zone, &z.value) {
+                        push(
+                            Code::UnknownReference,
+                            part.at(z.span),
+                            format!("policy `{name}` names zone `{}`, which does not exist", z.value),
+                            vec![],
+                        );
+                    }
+                }
+                for i in &o.interfaces {
+                    if !check_interface(&i.value) {
+                        push(
+                            Code::Invalid,
+                            part.at(i.span),
+                            format!("`{}` is not a valid interface name", i.value),
+                            vec![],
+                        );
+                    }
+                }
+                if applied {
+                    for s in o.sources.iter().filter_map(|s| s.value.strip_prefix("ipset:").map(|n| (n, s.span))) {
+                        if !config.has(ObjectKind::Ipset, s.0) {
+                            push(
+                                Code::UnknownReference,
+                                part.at(s.1),
+                                format!(
+                                    "zone `{name}` binds ipset `{}`, which does not exist (firewall-offline-cmd --check-config misses this; the daemon fails applying it)",
+                                    s.0
+                                ),
+                                vec![],
+                            );
+                        }
+                    }
+                }
+                for rule in &o.rules {
+                    check_rule_refs(config, rule, part, what, name, applied, &mut push);
+                }
+            }
+        }
+    }
+    // Interfaces and sources bound to two zones.
+    let mut bound: BTreeMap<(bool, String), (String, Location)> = BTreeMap::new();
+    for (name, parts) in config.names(ObjectKind::Zone) {
+        for part in parts {
+            for (is_if, s) in
+                part.obj.interfaces.iter().map(|s| (true, s)).chain(part.obj.sources.iter().map(|s| (false, s)))
+            {
+                let key = (is_if, s.value.clone());
+                match bound.get(&key) {
+                    Some((other, at)) if other != name => push(
+                        Code::ConflictingBinding,
+                        part.at(s.span),
+                        format!(
+                            "{} `{}` is bound to zone `{name}` and to zone `{other}`",
+                            if is_if { "interface" } else { "source" },
+                            s.value
+                        ),
+                        vec![(*at, format!("bound to `{other}` here"))],
+                    ),
+                    Some(_) => {}
+                    None => {
+                        bound.insert(key, (name.to_string(), part.at(s.span)));
+                    }
+                }
+            }
+        }
+    }
+    // Service includes.
+    for (name, parts) in config.names(ObjectKind::Service) {
+        for part in parts.iter().filter(|p| p.user) {
+            for inc in &part.obj.includes {
+                if !config.has(ObjectKind::Service, &inc.value) {
+                    push(
+                        Code::UnknownReference,
+                        part.at(inc.span),
+                        format!("service `{name}` includes service `{}`, which does not exist", inc.value),
+                        vec![],
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn check_rule_refs(
+    config: &Config,
+    rule: &crate::ast::firewalld::RichRule,
+    part: &Loaded,
+    what: &str,
+    name: &str,
+    applied: bool,
+    push: &mut impl FnMut(Code, Location, String, Vec<(Location, String)>),
+) {
+    let missed = " (firewall-offline-cmd --check-config misses this; the daemon fails applying it at boot)";
+    match rule.element.as_ref().map(|e| (&e.value, e.span)) {
+        Some((Element::IcmpBlock(n) | Element::IcmpType(n), span)) if !config.has(ObjectKind::Icmptype, n) => push(
+            Code::UnknownReference,
+            part.at(span),
+            format!("a rich rule of {what} `{name}` names ICMP type `{n}`, which does not exist"),
+            vec![],
+        ),
+        Some((Element::Service(s), span)) if applied && !config.has(ObjectKind::Service, s) => push(
+            Code::UnknownReference,
+            part.at(span),
+            format!("a rich rule of {what} `{name}` names service `{s}`, which does not exist{missed}"),
+            vec![],
+        ),
+        _ => {}
+    }
+    if !applied {
+        return;
+    }
+    for a in rule.source.iter().chain(&rule.destination) {
+        if let Some(set) = &a.ipset
+            && !config.has(ObjectKind::Ipset, set)
+        {
+            push(
+                Code::UnknownReference,
+                part.at(a.span),
+                format!("a rich rule of {what} `{name}` names ipset `{set}`, which does not exist{missed}"),
+                vec![],
+            );
+        }
+    }
+    // tcp-reset on anything that is not TCP: nft refuses the rule and the start fails.
+    if let Some(crate::ast::firewalld::Action {
+        kind: crate::ast::firewalld::ActionKind::Reject(Some(t)), span, ..
+    }) = &rule.action
+        && (t == "tcp-reset" || t == "tcp-rst")
+        && let Some(e) = &rule.element
+    {
+        let families: Vec<&str> = rule.family.as_deref().map_or(vec!["ipv4", "ipv6"], |f| vec![f]);
+        let non_tcp = match &e.value {
+            Element::Port { protocol, .. } => protocol != "tcp",
+            Element::Service(s) => build::service_entries(config, s, &families).iter().any(|(p, _)| p != "tcp"),
+            Element::Protocol(_) | Element::IcmpBlock(_) | Element::IcmpType(_) => true,
+            _ => false,
+        };
+        if non_tcp {
+            push(
+                Code::Invalid,
+                part.at(*span),
+                format!("`reject type=\"{t}\"` on traffic that is not TCP: nftables refuses the rule{missed}"),
+                vec![],
+            );
+        }
+    }
+}
+
+impl Firewalld {
+    /// Why firewalld falls back, for the messages of the findings that cause it.
+    pub fn fallback_note() -> &'static str {
+        "firewalld then starts with its full stock configuration: every file in /etc/firewalld is ignored, DefaultZone is `public`, and the public zone accepts SSH on port 22 from everywhere"
+    }
+
+    /// A Spanned value's location in a loaded object.
+    pub fn at<T>(part: &Loaded, s: &Spanned<T>) -> Location {
+        part.at(s.span)
+    }
+}
