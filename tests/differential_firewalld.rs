@@ -1,0 +1,137 @@
+//! sshlint's firewalld loader against firewalld 1.3.3 itself, offline: for seeded random
+//! system-config trees (`tools/firewalld/gen_trees.py`, about one in eight with a deliberate
+//! defect), firewalld's own modules run the `firewall-offline-cmd --check-config` code path in
+//! one process (`tools/firewalld/oracle_summary.py`, with the apply-time failures the daemon
+//! meets at boot). Both must agree on whether firewalld falls back to its stock configuration,
+//! the default zone, and each running zone's target, services, sources, interfaces and number
+//! of rich rules. sshlint reads the trees without /usr/lib/firewalld, so its built-in stock
+//! copy is what it compares with the machine's /usr/lib/firewalld.
+//!
+//! `SSHLINT_DIFF_SEED` seeds the generator (printed), `SSHLINT_FIREWALLD_TREES` sets how many
+//! (default 200); `SSHLINT_REQUIRE_ORACLES=1` turns a missing firewalld into a failure.
+
+mod common;
+
+use serde_json::Value;
+use sshlint::discover::HostRoot;
+use sshlint::model::firewall::firewalld;
+use sshlint::source::SourceMap;
+use std::process::Command;
+
+fn flag(name: &str) -> bool {
+    std::env::var(name).as_deref() == Ok("1")
+}
+
+fn skip(reason: &str) {
+    assert!(!flag("SSHLINT_REQUIRE_ORACLES"), "oracle required: {reason}");
+    println!("skipping differential_firewalld: {reason}");
+}
+
+#[test]
+fn loader_agrees_with_firewalld() {
+    let python = "/usr/bin/python3";
+    let ok = Command::new(python).args(["-c", "import firewall.core.fw"]).output().is_ok_and(|o| o.status.success());
+    if !ok || !std::path::Path::new("/usr/lib/firewalld/zones").is_dir() {
+        return skip("firewalld 1.3 (its python modules and /usr/lib/firewalld) is not installed");
+    }
+    let seed: u64 = std::env::var("SSHLINT_DIFF_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_secs() % 100_000)
+    });
+    let n: usize = std::env::var("SSHLINT_FIREWALLD_TREES").ok().and_then(|s| s.parse().ok()).unwrap_or(200);
+    println!("differential_firewalld: seed {seed}, {n} trees (SSHLINT_DIFF_SEED={seed} reproduces)");
+    let dir = common::TempDir::new("fwd-diff");
+    let tools = concat!(env!("CARGO_MANIFEST_DIR"), "/tools/firewalld");
+    let gen_dir = dir.join("gen");
+    let st = Command::new(python)
+        .arg(format!("{tools}/gen_trees.py"))
+        .args([seed.to_string(), n.to_string()])
+        .arg(&gen_dir)
+        .status()
+        .expect("gen_trees.py runs");
+    assert!(st.success(), "gen_trees.py failed");
+    let mut roots = Vec::new();
+    for i in 0..n {
+        let name = format!("t{i:04}");
+        let root = dir.join(&format!("roots/{name}"));
+        std::fs::create_dir_all(root.join("etc")).expect("mkdir");
+        std::fs::rename(gen_dir.join(&name), root.join("etc/firewalld")).expect("move tree");
+        roots.push(root);
+    }
+    let out = Command::new(python)
+        .arg(format!("{tools}/oracle_summary.py"))
+        .args(roots.iter().map(|r| r.join("etc/firewalld")))
+        .output()
+        .expect("oracle_summary.py runs");
+    assert!(out.status.success(), "oracle failed: {}", common::tail(&String::from_utf8_lossy(&out.stderr)));
+    let lines: Vec<Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("oracle JSON")).collect();
+    assert_eq!(lines.len(), n);
+    let mut mismatches = Vec::new();
+    let mut fallbacks = 0;
+    for (root, want) in roots.iter().zip(&lines) {
+        let mut sources = SourceMap::default();
+        let fw = firewalld::load(&HostRoot::new(root), &|_| None, &mut sources);
+        let tree = root.file_name().and_then(|s| s.to_str()).unwrap_or("?").to_string();
+        let want_fb = want["fallback"].as_bool().unwrap_or(false);
+        if want_fb {
+            fallbacks += 1;
+        }
+        if fw.fallback != want_fb {
+            let ours: Vec<String> = fw.findings.iter().filter(|f| f.fallback).map(|f| f.message.clone()).collect();
+            mismatches.push(format!(
+                "{tree}: fallback sshlint={} firewalld={} ({}) ours: {ours:?}",
+                fw.fallback, want_fb, want["why"]
+            ));
+            continue;
+        }
+        if want_fb {
+            continue;
+        }
+        if want["default_zone"].as_str() != Some(fw.running.default_zone.as_str()) {
+            mismatches.push(format!(
+                "{tree}: default zone sshlint={} firewalld={}",
+                fw.running.default_zone, want["default_zone"]
+            ));
+        }
+        let zones = want["zones"].as_object().cloned().unwrap_or_default();
+        let ours: Vec<&str> = fw.running.names(sshlint::ast::firewalld::ObjectKind::Zone).map(|(n, _)| n).collect();
+        let theirs: Vec<&str> = zones.keys().map(String::as_str).collect();
+        if ours != theirs {
+            mismatches.push(format!("{tree}: zones sshlint={ours:?} firewalld={theirs:?}"));
+            continue;
+        }
+        for (name, z) in &zones {
+            let parts = fw.running.get(sshlint::ast::firewalld::ObjectKind::Zone, name).unwrap_or_default();
+            let target = if parts.len() == 1 { parts[0].obj.target.as_ref().map(|t| t.value.clone()) } else { None };
+            let target = target.unwrap_or_else(|| "default".into());
+            let mut services: Vec<String> =
+                parts.iter().flat_map(|p| p.obj.services.iter().map(|s| s.value.clone())).collect();
+            services.sort();
+            services.dedup();
+            let sources: Vec<String> =
+                parts.iter().flat_map(|p| p.obj.sources.iter().map(|s| s.value.clone())).collect();
+            let ifaces: Vec<String> =
+                parts.iter().flat_map(|p| p.obj.interfaces.iter().map(|s| s.value.clone())).collect();
+            let rules: usize = parts.iter().map(|p| p.obj.rules.len()).sum();
+            let strs = |v: &Value| -> Vec<String> {
+                v.as_array()
+                    .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                    .unwrap_or_default()
+            };
+            let checks = [
+                ("target", vec![target], vec![z["target"].as_str().unwrap_or("").to_string()]),
+                ("services", services, strs(&z["services"])),
+                ("sources", sources, strs(&z["sources"])),
+                ("interfaces", ifaces, strs(&z["interfaces"])),
+                ("rich rules", vec![rules.to_string()], vec![z["rules"].to_string()]),
+            ];
+            for (what, a, b) in checks {
+                if a != b {
+                    mismatches.push(format!("{tree}: zone {name} {what}: sshlint={a:?} firewalld={b:?}"));
+                }
+            }
+        }
+    }
+    println!("differential_firewalld: {n} trees, {fallbacks} fall back at boot, {} mismatches", mismatches.len());
+    assert!(mismatches.is_empty(), "seed {seed}:\n{}", mismatches.join("\n"));
+}
