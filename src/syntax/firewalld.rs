@@ -301,18 +301,7 @@ fn lookup(kind: ObjectKind, name: &str) -> Option<(&'static [&'static str], &'st
         ObjectKind::Icmptype => &[ICMPTYPE],
         ObjectKind::Helper => &[HELPER],
     };
-    // An element in both lists (policy `masquerade`) takes the union; required ones come first.
-    let mut found: Option<(&[&str], &[&str])> = None;
-    for list in lists {
-        if let Some(&(_, req, opt)) = list.iter().find(|(n, ..)| *n == name) {
-            found = Some(match found {
-                None => (req, opt),
-                Some((r, _)) if !r.is_empty() => (r, opt),
-                Some(_) => (req, opt),
-            });
-        }
-    }
-    found
+    lists.iter().flat_map(|l| l.iter()).find(|(n, ..)| *n == name).map(|&(_, req, opt)| (req, opt))
 }
 
 /// Ipset types firewalld accepts.
@@ -396,7 +385,6 @@ impl Reader<'_> {
                             return Err(fatal(span, format!("ipset type `{t}` is not one firewalld knows")));
                         }
                         self.obj.ipset_type = Some(t);
-                        self.obj.root = self.obj.root.cover_if_empty(span);
                     }
                     "option" => self.obj.options.push((req("name"), get("value"))),
                     _ => {}
@@ -480,7 +468,6 @@ impl Reader<'_> {
             "module" => {
                 get("name").ok_or_else(|| missing("name"))?;
             }
-            "service" if self.obj.root.is_empty() => self.obj.root = span,
             _ => {}
         }
         Ok(())
@@ -742,9 +729,6 @@ impl Reader<'_> {
         // Zone- and policy-only elements.
         match (self.kind, name) {
             (ObjectKind::Zone, "zone") => {
-                if self.obj.root.is_empty() {
-                    self.obj.root = span;
-                }
                 if let Some(t) = get("target") {
                     if !["ACCEPT", "%%REJECT%%", "DROP", "default", ""].contains(&t.as_str()) {
                         return Err(fatal(
@@ -756,9 +740,6 @@ impl Reader<'_> {
                 }
             }
             (ObjectKind::Policy, "policy") => {
-                if self.obj.root.is_empty() {
-                    self.obj.root = span;
-                }
                 if let Some(p) = get("priority") {
                     let Some(n) = py_int(&p) else {
                         return Err(fatal(span, format!("policy priority `{p}` is not an integer")));
@@ -1111,16 +1092,6 @@ fn push_unique(list: &mut Vec<Spanned<String>>, value: String, span: Span) {
     }
 }
 
-trait CoverIfEmpty {
-    fn cover_if_empty(self, other: Span) -> Span;
-}
-
-impl CoverIfEmpty for Span {
-    fn cover_if_empty(self, other: Span) -> Span {
-        if self.is_empty() { other } else { self }
-    }
-}
-
 /// The start tag of an element: from `<` to its `>`, skipping quoted attribute values.
 fn start_tag(text: &str, from: usize) -> Span {
     let bytes = text.as_bytes();
@@ -1198,6 +1169,8 @@ pub fn parse_at(
             return obj;
         }
     };
+    let root = start_tag(body, doc.root_element().range().start);
+    obj.root = Span::new(root.start as usize + shift, root.end as usize + shift);
     let mut r = Reader { kind, obj, rule: None, rule_error: false, limit_ok: 0, part_limits: Vec::new(), resolve };
     // Depth-first, with an explicit stack: (node, entered).
     let mut stack = vec![(doc.root_element(), false)];
@@ -1215,29 +1188,13 @@ pub fn parse_at(
         if tag_text.split_whitespace().any(|w| w.starts_with("xmlns")) {
             attrs.push(("xmlns", ""));
         }
-        let full = match node.tag_name().namespace() {
-            Some(_)
-                if tag_text
-                    .trim_start_matches('<')
-                    .split([' ', '>', '/', '\t', '\n'])
-                    .next()
-                    .is_some_and(|n| n.contains(':')) =>
-            {
-                tag_text.trim_start_matches('<').split([' ', '>', '/', '\t', '\n']).next().unwrap_or(name)
-            }
-            _ => name,
-        };
-        if let Err(Abort(issue)) = r.start(full, &attrs, span) {
+        if let Err(Abort(issue)) = r.start(name, &attrs, span) {
             r.obj.issues.push(issue);
             return r.obj;
         }
         stack.push((node, true));
         let children: Vec<_> = node.children().filter(|c| c.is_element()).collect();
         stack.extend(children.into_iter().rev().map(|c| (c, false)));
-    }
-    if r.obj.root.is_empty() {
-        r.obj.root = start_tag(body, doc.root_element().range().start);
-        r.obj.root = Span::new(r.obj.root.start as usize + shift, r.obj.root.end as usize + shift);
     }
     r.obj
 }

@@ -47,18 +47,17 @@ declare_rule! {
 pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
     let fw = ctx.firewall;
     let ufw_files: Vec<_> = fw.ufw.as_ref().map(|u| u.rules.iter().map(|(_, id, _)| *id).collect()).unwrap_or_default();
+    // firewalld: only rules generated from /etc/firewalld elements (its own chains and the
+    // stock definitions are firewalld's, not the admin's).
+    let elements: std::collections::HashSet<crate::source::Location> =
+        fw.firewalld.iter().flat_map(|f| f.element_rules.iter().copied()).collect();
     for backend in &fw.backends {
         let Some(rs) = &backend.ruleset else { continue };
         let is_ufw = backend.kind == BackendKind::Ufw;
         let is_firewalld = backend.kind == BackendKind::Firewalld;
-        // firewalld: only rules generated from the configuration's own elements (its chains
-        // and the stock definitions are firewalld's, not the admin's).
-        let elements: std::collections::HashSet<crate::source::Location> =
-            fw.firewalld.iter().flat_map(|f| f.element_rules.iter().copied()).collect();
-        let stock = fw.firewalld.as_ref().and_then(|f| f.stock_file);
         let report = |e: &crate::model::firewall::ruleset::Entry| match backend.kind {
             BackendKind::Ufw => ufw_files.contains(&e.at.file),
-            BackendKind::Firewalld => elements.contains(&e.at) && Some(e.at.file) != stock,
+            BackendKind::Firewalld => elements.contains(&e.at),
             BackendKind::Iptables => true,
         };
         for u in shadow::unreachable(rs, &report, !is_ufw && !is_firewalld) {

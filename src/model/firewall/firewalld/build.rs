@@ -66,14 +66,14 @@ fn chain_part(name: &str, index: usize) -> String {
 pub(super) fn service_entries(config: &Config, name: &str, families: &[&str]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut seen = Vec::new();
-    service_walk(config, name, families, &mut seen, &mut |_, proto, port, _| out.push((proto, port)));
+    service_walk(config, name, families, &mut seen, &mut |proto, port, _| out.push((proto, port)));
     out
 }
 
-/// A visitor of service entries: (service part, protocol, port text, destination).
-type Visit<'v> = dyn FnMut(&Loaded, String, String, Option<String>) + 'v;
+/// A visitor of service entries: (protocol, port text, destination).
+type Visit<'v> = dyn FnMut(String, String, Option<String>) + 'v;
 
-/// Visit a service's entries: (service part, protocol, port text, destination for the family).
+/// Visit a service's entries: (protocol, port text, destination for the family).
 fn service_walk(config: &Config, name: &str, families: &[&str], seen: &mut Vec<String>, visit: &mut Visit<'_>) {
     if seen.iter().any(|s| s == name) {
         return;
@@ -90,10 +90,10 @@ fn service_walk(config: &Config, name: &str, families: &[&str], seen: &mut Vec<S
             continue;
         }
         for p in &o.ports {
-            visit(part, p.protocol.clone(), p.port.clone(), dest.clone());
+            visit(p.protocol.clone(), p.port.clone(), dest.clone());
         }
         for p in &o.protocols {
-            visit(part, p.value.clone(), String::new(), dest.clone());
+            visit(p.value.clone(), String::new(), dest.clone());
         }
     }
 }
@@ -105,7 +105,6 @@ struct Gen<'a> {
     text: String,
     origins: Vec<(u32, Location)>,
     elements: Vec<Location>,
-    base: Location,
 }
 
 impl Gen<'_> {
@@ -150,6 +149,23 @@ impl Gen<'_> {
         let (a, b) = port_range(port, self.resolve)?;
         let range = if a == b { a.to_string() } else { format!("{a}:{b}") };
         Some(format!("-p {proto} -m {proto} {flag} {range}"))
+    }
+
+    /// The matches of a service's entries in this family, with the service's `<destination>`
+    /// unless `with_dest` is false (a rich rule's own destination takes its place).
+    fn service_matches(&self, name: &str, with_dest: bool) -> Vec<String> {
+        let mut out = Vec::new();
+        let fam = [self.fam()];
+        service_walk(self.config, name, &fam, &mut Vec::new(), &mut |proto, port, dest| {
+            let d = dest.filter(|_| with_dest).map(|d| format!(" -d {d}")).unwrap_or_default();
+            let m = if port.is_empty() {
+                protocol_number(&proto).map(|n| format!("-p {n}"))
+            } else {
+                self.port_match(&proto, &port, "--dport")
+            };
+            out.extend(m.map(|m| format!("{m}{d}")));
+        });
+        out
     }
 
     /// An address match (`-s`/`-d`), or `None` when it can never match in this family.
@@ -235,25 +251,7 @@ impl Gen<'_> {
         let tcp_only = target.ends_with("tcp-reset");
         let matches: Vec<String> = match r.element.as_ref().map(|e| &e.value) {
             None => vec![if tcp_only { "-p tcp".to_string() } else { String::new() }],
-            Some(Element::Service(s)) => {
-                let mut v = Vec::new();
-                let mut seen = Vec::new();
-                let fam = [self.fam()];
-                service_walk(self.config, s, &fam, &mut seen, &mut |_, proto, port, dest| {
-                    let d = match (&dest, &r.destination) {
-                        (Some(d), None) => format!(" -d {d}"),
-                        _ => String::new(),
-                    };
-                    if port.is_empty() {
-                        if let Some(n) = protocol_number(&proto) {
-                            v.push(format!("-p {n}{d}"));
-                        }
-                    } else if let Some(m) = self.port_match(&proto, &port, "--dport") {
-                        v.push(format!("{m}{d}"));
-                    }
-                });
-                v
-            }
+            Some(Element::Service(s)) => self.service_matches(s, r.destination.is_none()),
             Some(Element::Port { port, protocol }) => self.port_match(protocol, port, "--dport").into_iter().collect(),
             Some(Element::SourcePort { port, protocol }) => {
                 self.port_match(protocol, port, "--sport").into_iter().collect()
@@ -318,21 +316,8 @@ impl Gen<'_> {
         }
         for part in parts {
             for s in &part.obj.services {
-                let mut lines = Vec::new();
-                let mut seen = Vec::new();
-                let fam = [self.fam()];
-                service_walk(self.config, &s.value, &fam, &mut seen, &mut |_, proto, port, dest| {
-                    let d = dest.map(|d| format!(" -d {d}")).unwrap_or_default();
-                    if port.is_empty() {
-                        if let Some(n) = protocol_number(&proto) {
-                            lines.push(format!("-p {n}{d} -j ACCEPT"));
-                        }
-                    } else if let Some(m) = self.port_match(&proto, &port, "--dport") {
-                        lines.push(format!("{m}{d} -j ACCEPT"));
-                    }
-                });
-                for l in lines {
-                    self.element(&format!("-A {chain}_allow {l}"), part.at(s.span));
+                for m in self.service_matches(&s.value, true) {
+                    self.element(&format!("-A {chain}_allow {m} -j ACCEPT"), part.at(s.span));
                 }
             }
             for p in &part.obj.ports {
@@ -363,7 +348,7 @@ impl Gen<'_> {
 }
 
 /// Build the IPv4 and IPv6 rulesets of the running configuration.
-pub(super) fn build(fw: &mut Firewalld) {
+pub(super) fn build(fw: &mut Firewalld, resolve: &dyn Fn(&str) -> Option<u16>) {
     let config = &fw.running;
     let base = fw
         .running
@@ -373,7 +358,6 @@ pub(super) fn build(fw: &mut Firewalld) {
             config.get(ObjectKind::Zone, &config.default_zone).and_then(|p| p.first()).map(|p| p.at(p.obj.root))
         })
         .unwrap_or_default();
-    let resolve = |n: &str| crate::ast::iptables::SERVICES.iter().find(|(s, _)| *s == n).map(|&(_, p)| p);
     let active = config.active_zones();
     let mut zones: Vec<&str> = active.clone();
     if !zones.contains(&config.default_zone.as_str()) {
@@ -402,15 +386,7 @@ pub(super) fn build(fw: &mut Firewalld) {
     let mut out = Vec::new();
     let mut elements = Vec::new();
     for family in [Family::Ipv4, Family::Ipv6] {
-        let mut g = Gen {
-            family,
-            config,
-            resolve: &resolve,
-            text: String::new(),
-            origins: Vec::new(),
-            elements: Vec::new(),
-            base,
-        };
+        let mut g = Gen { family, config, resolve, text: String::new(), origins: Vec::new(), elements: Vec::new() };
         g.line("*filter", base);
         for c in ["INPUT ACCEPT", "FORWARD ACCEPT", "OUTPUT ACCEPT"] {
             g.line(&format!(":{c} [0:0]"), base);
@@ -550,7 +526,6 @@ pub(super) fn build(fw: &mut Firewalld) {
             }
         }
         g.line("COMMIT", base);
-        let _ = g.base;
         let ast = parse_family(g.text.as_str(), family);
         let mut rs = Ruleset::new(family);
         let problems = rs.apply(&Batch { ast: &ast, file: base.file, noflush: false, at: Origin::Lines(&g.origins) });

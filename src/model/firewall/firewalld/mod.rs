@@ -10,7 +10,7 @@
 
 mod build;
 
-use crate::ast::firewalld::{Effect, Element, Object, ObjectKind, Spanned};
+use crate::ast::firewalld::{Effect, Element, Object, ObjectKind};
 use crate::ast::iptables::Family;
 use crate::discover::{HostRoot, ReadError};
 use crate::source::{FileId, Location, SourceFile, SourceMap, Span};
@@ -216,11 +216,9 @@ impl Reader<'_> {
             };
             self.invalid(at(issue.span), m, fatal && user);
         }
-        if obj.fatal().is_some() {
-            // The file is not part of any configuration; the fallback decides what runs.
-            if user {
-                return;
-            }
+        if user && obj.fatal().is_some() {
+            // Not part of any configuration: the fallback decides what runs.
+            return;
         }
         let key = (kind, name.split('/').next().unwrap_or(name).to_string());
         let loaded = Loaded { name: name.to_string(), file: id, obj, user };
@@ -406,7 +404,7 @@ pub fn load(root: &HostRoot, resolve: &dyn Fn(&str) -> Option<u16>, sources: &mu
     } else {
         config
     };
-    build::build(&mut fw);
+    build::build(&mut fw, resolve);
     let user_files = fw.user_files.clone();
     fw.element_rules.retain(|l| user_files.contains(&l.file));
     fw
@@ -440,24 +438,15 @@ fn check(config: &Config, fw: &mut Firewalld) {
                         vec![],
                     );
                 }
-                for s in &o.services {
-                    if !config.has(ObjectKind::Service, &s.value) {
-                        push(
-                            Code::UnknownReference,
-                            part.at(s.span),
-                            format!("{what} `{name}` names service `{}`, which does not exist", s.value),
-                            vec![],
-                        );
-                    }
-                }
-                for i in &o.icmp_blocks {
-                    if !config.has(ObjectKind::Icmptype, &i.value) {
-                        push(
-                            Code::UnknownReference,
-                            part.at(i.span),
-                            format!("{what} `{name}` blocks ICMP type `{}`, which does not exist", i.value),
-                            vec![],
-                        );
+                let refs = o
+                    .services
+                    .iter()
+                    .map(|s| (ObjectKind::Service, "names service", s))
+                    .chain(o.icmp_blocks.iter().map(|i| (ObjectKind::Icmptype, "blocks ICMP type", i)));
+                for (rkind, verb, r) in refs {
+                    if !config.has(rkind, &r.value) {
+                        let m = format!("{what} `{name}` {verb} `{}`, which does not exist", r.value);
+                        push(Code::UnknownReference, part.at(r.span), m, vec![]);
                     }
                 }
                 for f in &o.forward_ports {
@@ -619,10 +608,5 @@ impl Firewalld {
     /// Why firewalld falls back, for the messages of the findings that cause it.
     pub fn fallback_note() -> &'static str {
         "firewalld then starts with its full stock configuration: every file in /etc/firewalld is ignored, DefaultZone is `public`, and the public zone accepts SSH on port 22 from everywhere"
-    }
-
-    /// A Spanned value's location in a loaded object.
-    pub fn at<T>(part: &Loaded, s: &Spanned<T>) -> Location {
-        part.at(s.span)
     }
 }
