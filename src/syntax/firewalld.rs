@@ -331,6 +331,8 @@ struct Reader<'a> {
     limit_ok: u8,
     /// A limit on a log or audit part, checked when the rule ends.
     part_limits: Vec<String>,
+    /// Keys of the rules kept so far (duplicates are dropped).
+    rule_keys: std::collections::HashSet<String>,
     resolve: &'a dyn Fn(&str) -> Option<u16>,
 }
 
@@ -826,7 +828,7 @@ impl Reader<'_> {
                     match check_rule(&r, &self.part_limits, self.resolve) {
                         Err(why) => self.dropped(r.span, format!("firewalld drops this rich rule: {why}")),
                         Ok(()) => {
-                            if self.obj.rules.iter().any(|o| same_rule(o, &r)) {
+                            if !self.rule_keys.insert(rule_key(&r)) {
                                 self.dropped(r.span, "the same rich rule again: ignored");
                             } else {
                                 self.obj.rules.push(r);
@@ -843,25 +845,24 @@ impl Reader<'_> {
     }
 }
 
-fn same_rule(a: &RichRule, b: &RichRule) -> bool {
-    let strip = |r: &RichRule| {
-        let mut r = r.clone();
-        r.span = Span::default();
-        if let Some(s) = r.source.as_mut() {
-            s.span = Span::default();
-        }
-        if let Some(s) = r.destination.as_mut() {
-            s.span = Span::default();
-        }
-        if let Some(e) = r.element.as_mut() {
-            e.span = Span::default();
-        }
-        if let Some(a) = r.action.as_mut() {
-            a.span = Span::default();
-        }
-        r
+/// What firewalld compares to find a duplicate rule (its text form): everything but spans.
+fn rule_key(r: &RichRule) -> String {
+    let addr = |a: &Option<RuleAddr>| {
+        a.as_ref().map_or(String::new(), |a| format!("{:?} {:?} {:?} {}", a.address, a.mac, a.ipset, a.invert))
     };
-    strip(a) == strip(b)
+    format!(
+        "{:?}",
+        (
+            &r.family,
+            r.priority,
+            addr(&r.source),
+            addr(&r.destination),
+            r.element.as_ref().map(|e| &e.value),
+            r.log,
+            r.audit,
+            r.action.as_ref().map(|a| (&a.kind, &a.limit)),
+        )
+    )
 }
 
 fn is_true(v: Option<String>) -> bool {
@@ -1171,7 +1172,16 @@ pub fn parse_at(
     };
     let root = start_tag(body, doc.root_element().range().start);
     obj.root = Span::new(root.start as usize + shift, root.end as usize + shift);
-    let mut r = Reader { kind, obj, rule: None, rule_error: false, limit_ok: 0, part_limits: Vec::new(), resolve };
+    let mut r = Reader {
+        kind,
+        obj,
+        rule: None,
+        rule_error: false,
+        limit_ok: 0,
+        part_limits: Vec::new(),
+        rule_keys: Default::default(),
+        resolve,
+    };
     // Depth-first, with an explicit stack: (node, entered).
     let mut stack = vec![(doc.root_element(), false)];
     while let Some((node, entered)) = stack.pop() {
@@ -1229,6 +1239,16 @@ mod tests {
         assert_eq!(names, ["ssh"]);
         assert!(z.rules.is_empty());
         assert!(z.fatal().is_none());
+    }
+
+    #[test]
+    fn a_rule_written_twice_is_kept_once() {
+        let rule = r#"<rule family="ipv4"><source address="192.0.2.1"/><port port="22" protocol="tcp"/><drop/></rule>"#;
+        let z = zone(&format!(
+            "<zone>{rule}\n{rule}<rule family=\"ipv4\"><source address=\"192.0.2.2\"/><port port=\"22\" protocol=\"tcp\"/><drop/></rule></zone>"
+        ));
+        assert_eq!(z.rules.len(), 2);
+        assert!(z.issues.iter().any(|i| i.message.contains("same rich rule")));
     }
 
     #[test]
