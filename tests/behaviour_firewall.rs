@@ -16,7 +16,8 @@
 //!
 //! For every ruleset the server namespace's tables are reset, the ruleset is loaded the way the
 //! host would load it (`iptables-restore` / `ip6tables-restore` of `etc/iptables/rules.v4` /
-//! `rules.v6`, or ufw's own `/lib/ufw/ufw-init --datadir ROOT start`), a listener accepts on
+//! `rules.v6`, ufw's own `/lib/ufw/ufw-init --datadir ROOT start`, or for a firewalld tree the
+//! real firewalld daemon, see [`Firewalld`]), a listener accepts on
 //! sshd's ports (both families), and the clients connect from every source address (one agent per
 //! client namespace, all at once) to every candidate port. For every (source, port) the kernel's
 //! outcome must equal the top-level verdict of
@@ -40,14 +41,19 @@
 //!
 //! Rulesets: the fixed corpus in `fixtures/behaviour/` (see its README; each case also records the
 //! kernel's outcomes in `expected`, checked on every run, and may list in `conditional` the
-//! connections sshlint must call conditional) and `SSHLINT_BEHAVIOUR_CASES` (default 200)
-//! iptables rulesets generated from `SSHLINT_DIFF_SEED`.
+//! connections sshlint must call conditional), `SSHLINT_BEHAVIOUR_CASES` (default 200)
+//! iptables rulesets generated from `SSHLINT_DIFF_SEED`, and `SSHLINT_BEHAVIOUR_FIREWALLD_CASES`
+//! (default 60) firewalld trees from `tools/firewalld/gen_trees.py --lab` with the same seed
+//! (about one in eight with a defect that makes firewalld fall back to its stock configuration).
+//! The firewalld trees run last, in one firewalld daemon; without firewalld installed they are
+//! skipped with a printed reason (a failure under `SSHLINT_REQUIRE_ORACLES=1`).
 //!
 //! Environment:
 //! - `SSHLINT_BEHAVIOUR_KERNEL_ONLY=1`: run the kernel side only (no sshlint comparison).
 //! - `SSHLINT_KEEP=1`: keep the work directory: per ruleset its host root (`root/`), what
-//!   `iptables-save` / `ip6tables-save` printed after loading it (`loaded.v4`, `loaded.v6`) and
-//!   the kernel's outcomes (`kernel`).
+//!   `iptables-save` / `ip6tables-save` / `nft list ruleset` printed after loading it
+//!   (`loaded.v4`, `loaded.v6`, `loaded.nft`), for firewalld trees how the daemon took it
+//!   (`firewalld`: reload, or restart and why) and the kernel's outcomes (`kernel`).
 //! - `SSHLINT_BLESS=1`: rebuild the ufw fixtures from their `ufw-commands` with the real ufw CLI
 //!   and rewrite every fixture's `expected` from the kernel.
 //! - `SSHLINT_REQUIRE_ORACLES=1`: a missing oracle (not root, no `ip netns`, no iptables, no
@@ -116,6 +122,8 @@ use std::time::{Duration, Instant};
 
 const DEFAULT_SEED: u64 = 0x5eed_0be4_a710;
 const DEFAULT_CASES: usize = 200;
+/// Generated firewalld trees per run (`SSHLINT_BEHAVIOUR_FIREWALLD_CASES`).
+const FIREWALLD_CASES: usize = 60;
 /// How long the client waits for connections that have neither connected nor failed.
 const CONNECT_WAIT_SECS: f64 = 0.4;
 /// At most this share of all verdicts may be `conditional`.
@@ -592,6 +600,8 @@ struct Lab {
     /// One per client namespace, by tag.
     clients: Vec<(&'static str, Agent)>,
     listening: Vec<u16>,
+    /// The firewalld daemon in the server namespace, while firewalld trees are being loaded.
+    firewalld: Option<Firewalld>,
 }
 
 impl Lab {
@@ -614,6 +624,7 @@ impl Lab {
             server: None,
             clients: Vec::new(),
             listening: Vec::new(),
+            firewalld: None,
         };
         lab.setup(python)?; // on error, `lab` is dropped and deletes what it created
         Ok(lab)
@@ -748,9 +759,10 @@ impl Lab {
         self.clients.iter_mut().find(|(t, _)| *t == tag).map(|(_, a)| a).ok_or_else(|| format!("no client agent {tag}"))
     }
 
-    /// Reset every table of both families, check they are empty, load the ruleset.
-    fn load(&self, rs: &Ruleset, root: &Path, reset: &Path, dump_to: Option<&Path>) -> Result<(), String> {
-        let root = root.display();
+    /// Reset every table of both families, check they are empty, load the ruleset. A firewalld
+    /// tree goes to the firewalld daemon of [`Lab::firewalld`], started on first use.
+    fn load(&mut self, rs: &Ruleset, root: &Path, work: &Path, dump_to: Option<&Path>) -> Result<(), String> {
+        let reset = work.join("reset.rules");
         let mut script = format!(
             "set -e\niptables-restore < '{r}'\nip6tables-restore < '{r}'\n\
              for t in iptables-save ip6tables-save; do\n\
@@ -758,12 +770,13 @@ impl Lab {
              done\n",
             r = reset.display()
         );
+        let shown = root.display();
         match rs.backend {
             Backend::Iptables => {
                 let _ = write!(
                     script,
-                    "iptables-restore < '{root}/etc/iptables/rules.v4'\n\
-                     ip6tables-restore < '{root}/etc/iptables/rules.v6'\n"
+                    "iptables-restore < '{shown}/etc/iptables/rules.v4'\n\
+                     ip6tables-restore < '{shown}/etc/iptables/rules.v6'\n"
                 );
             }
             Backend::Ufw => {
@@ -771,25 +784,44 @@ impl Lab {
                 // mean the reset missed its chains).
                 let _ = write!(
                     script,
-                    "if ! out=$({UFW_INIT} --datadir '{root}' start 2>&1); then\n\
+                    "if ! out=$({UFW_INIT} --datadir '{shown}' start 2>&1); then\n\
                        echo \"ufw-init failed: $out\" >&2; exit 98\n\
                      fi\n\
                      if [ -n \"$out\" ]; then echo \"ufw-init: $out\" >&2; exit 98; fi\n"
                 );
             }
-        }
-        if let Some(dir) = dump_to {
-            let d = dir.display();
-            let _ = write!(script, "iptables-save > '{d}/loaded.v4'\nip6tables-save > '{d}/loaded.v6'\n");
+            Backend::Firewalld => {}
         }
         let mut cmd = Command::new("ip");
         cmd.args(["netns", "exec", &self.srv, "sh", "-c", &script]);
         let out = run(cmd, None);
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(format!("loading failed ({}):\n{}{}", out.status, out.stdout(), out.stderr()))
+        if !out.status.success() {
+            return Err(format!("loading failed ({}):\n{}{}", out.status, out.stdout(), out.stderr()));
         }
+        if rs.backend == Backend::Firewalld {
+            if self.firewalld.is_none() {
+                self.firewalld = Some(Firewalld::start(&self.srv, &work.join("firewalld"))?);
+            }
+            let fwd = self.firewalld.as_mut().ok_or("no firewalld")?;
+            let how = fwd.load(&root.join("etc/firewalld"))?;
+            if let Some(dir) = dump_to {
+                let first: String = how.lines().next().unwrap_or("").chars().take(300).collect();
+                let _ = fs::write(dir.join("firewalld"), format!("{first}\n"));
+            }
+        } else {
+            // Its table would stay behind and filter the next ruleset's connections.
+            self.firewalld = None;
+        }
+        if let Some(dir) = dump_to {
+            let d = dir.display();
+            let dump = format!(
+                "iptables-save > '{d}/loaded.v4'\nip6tables-save > '{d}/loaded.v6'\nnft list ruleset > '{d}/loaded.nft'\n"
+            );
+            let mut cmd = Command::new("ip");
+            cmd.args(["netns", "exec", &self.srv, "sh", "-c", &dump]);
+            run(cmd, None);
+        }
+        Ok(())
     }
 
     /// One connection per probe, in rounds (see [`rounds`]); the client namespaces run a round
@@ -865,6 +897,7 @@ fn rounds(probes: &[Probe]) -> Vec<(&'static str, usize)> {
 
 impl Drop for Lab {
     fn drop(&mut self) {
+        drop(self.firewalld.take());
         drop(self.server.take());
         self.clients.clear();
         for ns in self.namespaces.drain(..).rev() {
@@ -876,12 +909,188 @@ impl Drop for Lab {
 }
 
 // ---------------------------------------------------------------------------------------------
+// firewalld in the server namespace
+
+const FIREWALLD: &str = "/usr/sbin/firewalld";
+const FIREWALLD_STOCK: &str = "/usr/lib/firewalld";
+
+/// Why firewalld trees cannot be loaded here, if they cannot.
+fn firewalld_missing() -> Option<String> {
+    for tool in [FIREWALLD, "/usr/bin/firewall-cmd", "/usr/bin/dbus-daemon", "/usr/sbin/nft"] {
+        if !Path::new(tool).is_file() {
+            return Some(format!("`{tool}` is missing (firewalld, dbus or nftables is not installed)"));
+        }
+    }
+    if !Path::new(FIREWALLD_STOCK).join("zones").is_dir() {
+        return Some(format!("{FIREWALLD_STOCK}/zones is missing"));
+    }
+    None
+}
+
+/// firewalld 1.3 running in the server namespace, on a private system bus of its own (a
+/// `dbus-daemon` with an allow-all policy and no polkit, so `firewall-cmd` as root is allowed).
+/// It is started once with `--system-config DIR/cur`, where `cur` is a symlink; each tree is
+/// loaded by pointing the link at the tree's `etc/firewalld` and `firewall-cmd --reload`, which
+/// resolves the path afresh (0.2–0.4 s, against 0.3–0.6 s for a start). A reload that fails, or
+/// leaves the state other than `running`, does not give what a boot with that tree gives (the
+/// stock fallback): the daemon is then killed and started again, after deleting its table (a new
+/// firewalld deletes `inet firewalld` only if it created it itself, and would otherwise merge its
+/// rules into the stale chains). Facts from `docs/research/firewalld-1.3.3.md`, section 3.
+struct Firewalld {
+    srv: String,
+    dir: PathBuf,
+    bus_address: String,
+    bus: Child,
+    daemon: Option<Child>,
+    /// Daemon starts, for the log file names.
+    starts: usize,
+}
+
+impl Firewalld {
+    fn start(srv: &str, dir: &Path) -> Result<Firewalld, String> {
+        fs::create_dir_all(dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
+        let socket = dir.join("bus.sock");
+        let config = dir.join("dbus.conf");
+        let policy: String = ["method_call", "signal", "method_return", "error"]
+            .iter()
+            .map(|t| format!("    <allow send_type=\"{t}\"/>\n    <allow receive_type=\"{t}\"/>\n"))
+            .collect();
+        let text = format!(
+            "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN\"\n \
+             \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n<busconfig>\n  <type>system</type>\n  \
+             <listen>unix:path={}</listen>\n  <auth>EXTERNAL</auth>\n  <policy context=\"default\">\n    \
+             <allow user=\"*\"/>\n    <allow own=\"*\"/>\n{policy}  </policy>\n</busconfig>\n",
+            socket.display()
+        );
+        fs::write(&config, text).map_err(|e| format!("write {}: {e}", config.display()))?;
+        let log = fs::File::create(dir.join("dbus.log")).map_err(|e| format!("dbus.log: {e}"))?;
+        let bus = Command::new("dbus-daemon")
+            .arg(format!("--config-file={}", config.display()))
+            .args(["--nofork", "--nopidfile"])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().map_err(|e| e.to_string())?)
+            .stderr(log)
+            .spawn()
+            .map_err(|e| format!("dbus-daemon: {e}"))?;
+        let fwd = Firewalld {
+            srv: srv.to_string(),
+            dir: dir.to_path_buf(),
+            bus_address: format!("unix:path={}", socket.display()),
+            bus,
+            daemon: None,
+            starts: 0,
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !socket.exists() {
+            if Instant::now() > deadline {
+                return Err(format!("dbus-daemon did not create {} (see dbus.log)", socket.display()));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(fwd)
+    }
+
+    fn cmd(&self, args: &[&str]) -> (bool, String) {
+        match Command::new("firewall-cmd").args(args).env("DBUS_SYSTEM_BUS_ADDRESS", &self.bus_address).output() {
+            Ok(o) => (
+                o.status.success(),
+                format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)).trim().into(),
+            ),
+            Err(e) => (false, format!("firewall-cmd: {e}")),
+        }
+    }
+
+    fn state(&self) -> String {
+        self.cmd(&["--state"]).1
+    }
+
+    /// Start the daemon on `cur` and wait until it answers `running`, or `failed` (it fell back
+    /// to its stock configuration, as at boot).
+    fn spawn(&mut self) -> Result<(), String> {
+        self.starts += 1;
+        let log = fs::File::create(self.dir.join(format!("firewalld-{}.log", self.starts)))
+            .map_err(|e| format!("firewalld log: {e}"))?;
+        let child = Command::new("ip")
+            .args(["netns", "exec", &self.srv, FIREWALLD, "--nofork", "--nopid", "--log-target=console"])
+            .arg(format!("--system-config={}", self.dir.join("cur").display()))
+            .arg(format!("--default-config={FIREWALLD_STOCK}"))
+            .env("DBUS_SYSTEM_BUS_ADDRESS", &self.bus_address)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().map_err(|e| e.to_string())?)
+            .stderr(log)
+            .spawn()
+            .map_err(|e| format!("firewalld: {e}"))?;
+        self.daemon = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let state = self.state();
+            if state == "running" || state == "failed" {
+                return Ok(());
+            }
+            if let Some(Ok(Some(status))) = self.daemon.as_mut().map(Child::try_wait) {
+                return Err(format!(
+                    "firewalld exited ({status}) before answering; see its log in {}",
+                    self.dir.display()
+                ));
+            }
+            if Instant::now() > deadline {
+                return Err(format!("firewalld did not come up in 30 s (state `{state}`)"));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut child) = self.daemon.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = Command::new("ip")
+            .args(["netns", "exec", &self.srv, "nft", "delete", "table", "inet", "firewalld"])
+            .output();
+    }
+
+    /// Make the daemon run `tree` as it would after a boot with it; say how it got there.
+    fn load(&mut self, tree: &Path) -> Result<String, String> {
+        let link = self.dir.join("cur");
+        let tmp = self.dir.join("cur.new");
+        let _ = fs::remove_file(&tmp);
+        std::os::unix::fs::symlink(tree, &tmp).map_err(|e| format!("symlink: {e}"))?;
+        fs::rename(&tmp, &link).map_err(|e| format!("rename {}: {e}", link.display()))?;
+        if self.daemon.is_some() {
+            let (ok, out) = self.cmd(&["--reload"]);
+            let state = self.state();
+            if ok && state == "running" {
+                return Ok("reload".to_string());
+            }
+            self.kill();
+            self.spawn()?;
+            return Ok(format!("restart (reload: `{out}`, state `{state}`), then `{}`", self.state()));
+        }
+        self.spawn()?;
+        Ok(format!("start, then `{}`", self.state()))
+    }
+}
+
+/// Stops the daemon (its table goes with it) and the bus.
+impl Drop for Firewalld {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = self.bus.kill();
+        let _ = self.bus.wait();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Rulesets
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Backend {
     Iptables,
     Ufw,
+    /// `etc/firewalld`: the system configuration of firewalld 1.3 running in the server
+    /// namespace (see [`Firewalld`]).
+    Firewalld,
 }
 
 struct Ruleset {
@@ -1006,11 +1215,14 @@ fn load_fixture(dir: &Path) -> Ruleset {
     let etc = dir.join("etc");
     let backend = if etc.join("ufw/ufw.conf").is_file() {
         Backend::Ufw
+    } else if etc.join("firewalld/firewalld.conf").is_file() {
+        Backend::Firewalld
     } else if etc.join("iptables/rules.v4").is_file() && etc.join("iptables/rules.v6").is_file() {
         Backend::Iptables
     } else {
         panic!(
-            "{}: neither etc/ufw/ufw.conf nor etc/iptables/rules.v4 + rules.v6 (run SSHLINT_BLESS=1?)",
+            "{}: none of etc/ufw/ufw.conf, etc/firewalld/firewalld.conf, etc/iptables/rules.v4 + rules.v6 \
+             (run SSHLINT_BLESS=1?)",
             dir.display()
         )
     };
@@ -1639,6 +1851,47 @@ fn generate(rng: &mut Rng, index: usize) -> Ruleset {
     }
 }
 
+/// The ports of every generated firewalld tree: sshd listens on all three (2201 is the port of
+/// the generator's own `mysvc` service, 2222 that of its `ssh.xml` override).
+const FIREWALLD_PORTS: [u16; 3] = [22, 2222, 2201];
+
+/// `n` firewalld system-config trees from `tools/firewalld/gen_trees.py --lab` (zones bound to
+/// the lab's sources and interface placeholders, rich rules, service overrides, policies, and
+/// about one tree in eight with a defect that makes firewalld fall back to its stock setup).
+fn generate_firewalld(python: &Path, seed: u64, n: usize, scratch: &Path) -> Vec<Ruleset> {
+    if n == 0 {
+        return Vec::new();
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/firewalld/gen_trees.py");
+    let out = Command::new(python)
+        .arg(&script)
+        .args([seed.to_string(), n.to_string()])
+        .arg(scratch)
+        .arg("--lab")
+        .output()
+        .unwrap_or_else(|e| panic!("{}: {e}", script.display()));
+    assert!(out.status.success(), "gen_trees.py failed: {}", String::from_utf8_lossy(&out.stderr));
+    let ports: Vec<String> = FIREWALLD_PORTS.iter().map(|p| format!("Port {p}\n")).collect();
+    (0..n)
+        .map(|i| {
+            let tree = scratch.join(format!("t{i:04}"));
+            let mut files = vec![(PathBuf::from("etc/ssh/sshd_config"), ports.concat().into_bytes())];
+            read_tree(&tree, Path::new("etc/firewalld"), &mut files);
+            let stateful = files.iter().any(|(_, b)| String::from_utf8_lossy(b).contains("<limit"));
+            Ruleset {
+                name: format!("firewalld-gen-{i:03}"),
+                fixture: None,
+                backend: Backend::Firewalld,
+                files,
+                ports: FIREWALLD_PORTS.to_vec(),
+                listen: FIREWALLD_PORTS.to_vec(),
+                stateful,
+                must_be_conditional: Vec::new(),
+            }
+        })
+        .collect()
+}
+
 // ---------------------------------------------------------------------------------------------
 // sshlint's side
 
@@ -1767,8 +2020,7 @@ fn kernel_outcomes_match_sshlint_trace() {
     };
     let _ = fs::remove_dir_all(&work.path);
     fs::create_dir_all(&work.path).expect("create the work directory");
-    let reset = work.path.join("reset.rules");
-    fs::write(&reset, RESET).expect("write reset.rules");
+    fs::write(work.path.join("reset.rules"), RESET).expect("write reset.rules");
 
     let dirs = fixture_dirs();
     if bless {
@@ -1777,12 +2029,31 @@ fn kernel_outcomes_match_sshlint_trace() {
         }
     }
     let mut rulesets: Vec<Ruleset> = dirs.iter().map(|d| load_fixture(d)).collect();
+    let python = python().expect("python3 (checked above)");
+    let fwd_cases: usize =
+        std::env::var("SSHLINT_BEHAVIOUR_FIREWALLD_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(FIREWALLD_CASES);
+    let mut rng = Rng::new(seed);
+    let generated_fwd = match firewalld_missing() {
+        Some(reason) => {
+            assert!(!flag("SSHLINT_REQUIRE_ORACLES"), "oracle required: {reason}");
+            println!("behaviour_firewall: skipping the firewalld trees: {reason}");
+            rulesets.retain(|r| r.backend != Backend::Firewalld);
+            Vec::new()
+        }
+        None => generate_firewalld(&python, seed, fwd_cases, &work.path.join("firewalld-gen")),
+    };
     let corpus = rulesets.len();
     assert!(corpus >= 20, "fixtures/behaviour has only {corpus} cases");
-    let mut rng = Rng::new(seed);
     rulesets.extend((0..cases).map(|i| generate(&mut rng, i)));
+    rulesets.extend(generated_fwd);
+    // firewalld ones last: the daemon keeps running from the first to the last of them.
+    rulesets.sort_by_key(|r| r.backend == Backend::Firewalld);
+    println!(
+        "behaviour_firewall: {} firewalld trees ({} generated, SSHLINT_BEHAVIOUR_FIREWALLD_CASES)",
+        rulesets.iter().filter(|r| r.backend == Backend::Firewalld).count(),
+        fwd_cases
+    );
 
-    let python = python().expect("python3 (checked above)");
     let mut lab = match Lab::new(&python) {
         Ok(lab) => lab,
         Err(e) => {
@@ -1832,8 +2103,9 @@ fn kernel_outcomes_match_sshlint_trace() {
             let root = dir.join("root");
             rs.materialize(&root, &ifaces);
             let t = Instant::now();
-            let loaded =
-                lab.listen(&rs.listen).and_then(|()| lab.load(rs, &root, &reset, work.keep.then_some(dir.as_path())));
+            let loaded = lab
+                .listen(&rs.listen)
+                .and_then(|()| lab.load(rs, &root, &work.path, work.keep.then_some(dir.as_path())));
             if let Err(e) = loaded {
                 let files: String = rs
                     .files
@@ -2005,8 +2277,9 @@ fn kernel_outcomes_match_sshlint_trace() {
             let where_ =
                 rs.fixture.as_ref().map_or_else(|| roots[i].display().to_string(), |d| d.display().to_string());
             let _ = writeln!(report, "== {} ({where_}, interfaces {} and {})", rs.name, ifaces.link, ifaces.router);
-            if rs.backend == Backend::Iptables {
-                for (p, b) in rs.files.iter().filter(|(p, _)| p.starts_with("etc/iptables")) {
+            if rs.backend != Backend::Ufw {
+                let shown = |p: &Path| p.starts_with("etc/iptables") || p.starts_with("etc/firewalld");
+                for (p, b) in rs.files.iter().filter(|(p, _)| shown(p)) {
                     let _ = write!(report, "-- {}\n{}", p.display(), numbered(&String::from_utf8_lossy(b)));
                 }
             }

@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
-"""gen_trees.py SEED N OUTDIR : write N seeded random firewalld system-config trees OUTDIR/tNNNN/
+"""gen_trees.py SEED N OUTDIR [--lab] : write N seeded random firewalld system-config trees OUTDIR/tNNNN/
 (firewalld.conf, zones/, services/, policies/, ipsets/). Addresses only from 192.0.2.0/24, 198.51.100.0/24,
 2001:db8::/32. About 1 tree in 8 gets a deliberate defect (malformed XML, bad target, unknown service, ...).
-Interfaces used: vfw (the veth in the test netns) and eth1..eth3."""
+Interfaces used: vfw (the veth in the test netns) and eth1..eth3.
+
+--lab: trees for tests/behaviour_firewall.rs: zone sources are drawn from that lab's client addresses and the
+networks around them, and the interfaces bound are its placeholders @IFACE@ (the server's link) and @IFACE2@ (the
+router link) besides eth1 and eth2."""
 import os
 import re
 import random
@@ -15,6 +19,16 @@ PORTS = ["22", "2222", "23", "2200-2230"]
 TARGETS = [None, None, None, "ACCEPT", "DROP", "%%REJECT%%", "default"]
 DEFECTS = ["malformed", "badtarget", "unksvc", "unksvc_rich", "iface2", "src2", "baddefzone",
            "unkipset", "action_outside", "rule_nofamily", "longname", "emptyfile"]
+
+
+LAB_SRC4 = ["192.0.2.0/24", "192.0.2.10", "192.0.2.200", "192.0.2.128/25", "198.51.100.7", "198.51.100.0/24"]
+LAB_SRC6 = ["2001:db8::/64", "2001:db8::10", "2001:db8::beef", "2001:db8:1::/64", "2001:db8:1::7", "2001:db8::/32"]
+LAB_IFACES = ["@IFACE@", "@IFACE2@", "eth1", "eth2"]
+
+
+def use_lab():
+    global SRC4, SRC6
+    SRC4, SRC6 = LAB_SRC4, LAB_SRC6
 
 
 def rich(r, family):
@@ -62,7 +76,7 @@ def gen(r, d):
         os.makedirs(os.path.join(d, sub), exist_ok=True)
     names = r.sample(["aa", "mgmt", "public", "work", "zz", "internal", "dmz2"], r.randint(1, 4))
     srcs = r.sample(SRC4 + SRC6, len(SRC4 + SRC6))
-    ifaces = ["vfw", "eth1", "eth2", "eth3"]
+    ifaces = list(LAB_IFACES if SRC4 is LAB_SRC4 else ["vfw", "eth1", "eth2", "eth3"])
     for n in names:
         binds = []
         for _ in range(r.randint(0, 2)):
@@ -127,6 +141,8 @@ def gen(r, d):
 
 def main():
     seed, n, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    if sys.argv[4:] == ["--lab"]:
+        use_lab()
     for i in range(n):
         r = random.Random("%d-%d" % (seed, i))
         gen(r, os.path.join(out, "t%04d" % i))
