@@ -405,47 +405,119 @@ impl<'a> Earlier<'a> {
     }
 }
 
+/// Per chain: the position (chain, rule) of the one unconditional `-j` that walks it in place,
+/// or `None` when it is analysed on its own.
+fn inlinable(table: &Table) -> Vec<Option<(usize, usize)>> {
+    let n = table.chains.len();
+    let mut refs: Vec<Vec<(usize, usize, bool)>> = vec![Vec::new(); n];
+    for (ci, chain) in table.chains.iter().enumerate() {
+        for (ri, e) in chain.rules.iter().enumerate() {
+            if let Some(j) = e.jump()
+                && let Some(slot) = refs.get_mut(j)
+            {
+                let plain_jump = e.rule().target().is_some_and(|t| t.kind() != TargetKind::Goto)
+                    && e.rule().params().len() == 0
+                    && e.rule().matches().all(|m| m.name() == "comment");
+                slot.push((ci, ri, plain_jump));
+            }
+        }
+    }
+    (0..n)
+        .map(|j| {
+            let chain = &table.chains[j];
+            let returns = chain.rules.iter().any(|e| e.rule().target().is_some_and(|t| t.name() == "RETURN"));
+            match refs[j].as_slice() {
+                [(ci, ri, true)] if !chain.builtin && !returns && *ci != j => Some((*ci, *ri)),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// One table's walk for [`unreachable`].
+struct Walk<'a, 'o> {
+    table: &'a Table,
+    family: Family,
+    memo: &'a Memo,
+    report: &'a dyn Fn(&Entry) -> bool,
+    inline: &'a [Option<(usize, usize)>],
+    out: &'o mut Vec<Unreachable>,
+}
+
+impl<'a> Walk<'a, '_> {
+    /// Walk chain `ci` with the rules before it (`earlier`), descending into inlined chains.
+    fn chain(&mut self, ci: usize, earlier: &mut Earlier<'a>, visited: &mut [bool], depth: usize) {
+        let (table, family) = (self.table, self.family);
+        visited[ci] = true;
+        let chain = &table.chains[ci];
+        for (ri, e) in chain.rules.iter().enumerate() {
+            let b = build(e.rule(), family);
+            let mut shadowed = false;
+            if (self.report)(e) {
+                if let Some(why) = &b.empty {
+                    self.out.push(Unreachable {
+                        at: e.at,
+                        table: table.name.as_str(),
+                        chain: chain.name.to_string(),
+                        why: Why::Contradictory(why.to_string()),
+                    });
+                } else if let Some((q, _, action)) = earlier.first_covering(&b) {
+                    let mine = terminal_action(table, e, family, 0, self.memo)
+                        .or_else(|| table.target_name(e).map(str::to_string))
+                        .unwrap_or_default();
+                    let strip = |s: &str| s.split(" via ").next().unwrap_or(s).to_string();
+                    self.out.push(Unreachable {
+                        at: e.at,
+                        table: table.name.as_str(),
+                        chain: chain.name.to_string(),
+                        why: Why::Shadowed {
+                            by: q.at,
+                            same_action: strip(&mine) == strip(action),
+                            by_action: action.clone(),
+                        },
+                    });
+                    shadowed = true;
+                }
+            }
+            // A jump no packet takes leads nowhere: its chain is analysed on its own (later).
+            if let Some(j) = e.jump()
+                && !shadowed
+                && self.inline.get(j).copied().flatten() == Some((ci, ri))
+                && !visited[j]
+                && depth < 16
+            {
+                self.chain(j, earlier, visited, depth + 1);
+                continue;
+            }
+            if b.empty.is_none()
+                && let Some(action) = terminal_action(table, e, family, 0, self.memo)
+            {
+                earlier.push(e, b, action);
+            }
+        }
+    }
+}
+
 /// The unreachable rules of a ruleset. `report` says which rules may be reported (rules from
 /// files the user wrote, not lines sshlint synthesised).
+///
+/// A user chain that one unconditional `-j` leads to and nothing else, and that has no RETURN
+/// (ufw's `ufw-before-input` → `ufw-user-input`, firewalld's zone chain → `_deny` → `_allow`),
+/// is walked in place of that jump: its rules and the caller's share one list of earlier rules,
+/// so an ACCEPT, DROP or REJECT in the first chain shadows rules in the chains after it.
 pub fn unreachable(rs: &Ruleset, report: &dyn Fn(&Entry) -> bool, unused_chains: bool) -> Vec<Unreachable> {
     let family = rs.family;
     let mut out = Vec::new();
     for table in &rs.tables {
         let memo = Memo::new(vec![None; table.chains.len()]);
-        for chain in &table.chains {
-            let mut earlier = Earlier::default();
-            for e in &chain.rules {
-                let b = build(e.rule(), family);
-                if report(e) {
-                    if let Some(why) = &b.empty {
-                        out.push(Unreachable {
-                            at: e.at,
-                            table: table.name.as_str(),
-                            chain: chain.name.to_string(),
-                            why: Why::Contradictory(why.to_string()),
-                        });
-                    } else if let Some((q, _, action)) = earlier.first_covering(&b) {
-                        let mine = terminal_action(table, e, family, 0, &memo)
-                            .or_else(|| table.target_name(e).map(str::to_string))
-                            .unwrap_or_default();
-                        let strip = |s: &str| s.split(" via ").next().unwrap_or(s).to_string();
-                        out.push(Unreachable {
-                            at: e.at,
-                            table: table.name.as_str(),
-                            chain: chain.name.to_string(),
-                            why: Why::Shadowed {
-                                by: q.at,
-                                same_action: strip(&mine) == strip(action),
-                                by_action: action.clone(),
-                            },
-                        });
-                    }
-                }
-                if b.empty.is_none()
-                    && let Some(action) = terminal_action(table, e, family, 0, &memo)
-                {
-                    earlier.push(e, b, action);
-                }
+        let inline = inlinable(table);
+        let mut walk = Walk { table, family, memo: &memo, report, inline: &inline, out: &mut out };
+        let mut visited = vec![false; table.chains.len()];
+        // Roots first, then whatever no root reached (a cycle of inlinable chains).
+        let order = (0..table.chains.len()).filter(|&i| inline[i].is_none()).chain(0..table.chains.len());
+        for ci in order.collect::<Vec<_>>() {
+            if !visited[ci] {
+                walk.chain(ci, &mut Earlier::default(), &mut visited, 0);
             }
         }
         if unused_chains {
