@@ -1180,3 +1180,163 @@ fn ufw_profiles_and_tuples_that_are_not_text_or_files() {
         assert!(!p.ends_with("/fifo") && !p.ends_with("/dangling") && !p.contains("/dir"), "{f}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// firewalld XML
+
+/// A root with a firewalld configuration whose default zone is `public`.
+fn firewalld_root(tag: &str) -> TempDir {
+    let t = TempDir::new(tag);
+    sshd_config(&t, "Port 22\n");
+    t.write("etc/firewalld/firewalld.conf", "DefaultZone=public\n");
+    t
+}
+
+const ZONE: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<zone target=\"DROP\">\n  <short>Admin</short>\n  \
+    <source address=\"192.0.2.0/24\"/>\n  <service name=\"ssh\"/>\n  <rule family=\"ipv4\" priority=\"-1\">\n    \
+    <source address=\"198.51.100.0/24\" invert=\"True\"/>\n    <port port=\"2222\" protocol=\"tcp\"/>\n    \
+    <log prefix=\"x \" level=\"info\"><limit value=\"3/m\"/></log>\n    <reject type=\"icmp-host-prohibited\"/>\n  \
+    </rule>\n</zone>\n";
+
+/// Every strict prefix of a zone file (cut at each of 40 places) is malformed: one FW010 per
+/// file, at the line where the file stops (or where the XML goes wrong), and the run goes on.
+#[test]
+fn firewalld_truncated_xml_at_every_place() {
+    let t = firewalld_root("fwd-truncated");
+    let cuts: Vec<usize> = (1..40).map(|i| i * (ZONE.trim_end().len() - 1) / 40).collect();
+    for (i, &cut) in cuts.iter().enumerate() {
+        t.write(&format!("etc/firewalld/zones/z{i:02}.xml"), &ZONE[..cut]);
+    }
+    let a = audit_root(t.path(), &[1]);
+    for (i, &cut) in cuts.iter().enumerate() {
+        let name = format!("z{i:02}.xml");
+        let f: Vec<&Value> = a
+            .findings()
+            .iter()
+            .filter(|f| f["code"] == "FW010" && f["path"].as_str().is_some_and(|p| p.ends_with(&name)))
+            .collect();
+        assert_eq!(f.len(), 1, "cut at {cut}: {f:?}");
+        let line = f[0]["line"].as_u64().unwrap_or(0);
+        let last = ZONE[..cut].lines().count().max(1) as u64;
+        assert!((1..=last).contains(&line), "cut at {cut}: line {line} of {last}");
+    }
+    // The configuration is refused as a whole: firewalld runs its stock one, and says so.
+    assert!(a.all_text().contains("stock"), "{}", tail(&a.human));
+}
+
+/// No entity is expanded beyond XML's five: a billion-laughs DOCTYPE, an external entity
+/// naming /etc/passwd and a parameter entity are each reported at the DOCTYPE, fast, and
+/// nothing of /etc/passwd appears in the output.
+#[test]
+fn firewalld_entity_bombs_are_not_expanded() {
+    let t = firewalld_root("fwd-bombs");
+    let mut laughs = String::from("<?xml version=\"1.0\"?>\n<!DOCTYPE zone [\n <!ENTITY l0 \"lol\">\n");
+    for i in 1..=9 {
+        let prev = format!("&l{};", i - 1).repeat(10);
+        laughs.push_str(&format!(" <!ENTITY l{i} \"{prev}\">\n"));
+    }
+    laughs.push_str("]>\n<zone><short>&l9;</short></zone>\n");
+    t.write("etc/firewalld/zones/laughs.xml", &laughs);
+    t.write(
+        "etc/firewalld/zones/xxe.xml",
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE zone [ <!ENTITY x SYSTEM \"file:///etc/passwd\"> ]>\n\
+         <zone><description>&x;</description></zone>\n",
+    );
+    t.write(
+        "etc/firewalld/services/param.xml",
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE service [ <!ENTITY % p SYSTEM \"file:///etc/shadow\"> %p; ]>\n\
+         <service><port port=\"22\" protocol=\"tcp\"/></service>\n",
+    );
+    // Undefined entities without a DOCTYPE: not well-formed.
+    t.write("etc/firewalld/zones/undef.xml", "<zone>\n<short>&nope;</short>\n</zone>\n");
+    let a = audit_root(t.path(), &[1]);
+    a.find("FW010", "zones/laughs.xml", 2);
+    a.find("FW010", "zones/xxe.xml", 2);
+    a.find("FW010", "services/param.xml", 2);
+    a.find("FW010", "zones/undef.xml", 2);
+    assert!(a.json_out.elapsed < Duration::from_secs(3), "took {:?}", a.json_out.elapsed);
+    assert!(!a.all_text().contains("root:x:0:0"), "the contents of /etc/passwd leaked");
+    assert!(!a.all_text().contains("lollollol"), "an entity was expanded");
+}
+
+/// Files that are not readable XML documents: a FIFO (never opened), a symlink loop, a
+/// directory named `*.xml`, a sparse 1 GiB file, undeclared latin-1, an empty file, a file of
+/// NUL bytes. Each gets its FW010 and the run goes on to the valid zone next to them.
+#[test]
+fn firewalld_files_that_are_not_documents() {
+    let t = firewalld_root("fwd-not-files");
+    t.mkfifo("etc/firewalld/zones/fifo.xml");
+    t.symlink("etc/firewalld/zones/loop.xml", "loop.xml");
+    t.mkdir("etc/firewalld/zones/dir.xml");
+    let sparse = t.join("etc/firewalld/zones/sparse.xml");
+    fs::File::create(&sparse).and_then(|f| f.set_len(1 << 30)).expect("sparse file");
+    t.write("etc/firewalld/services/latin.xml", b"<service><short>Caf\xe9</short></service>\n");
+    t.write("etc/firewalld/zones/empty.xml", "");
+    t.write("etc/firewalld/zones/nul.xml", vec![0u8; 4096]);
+    t.write("etc/firewalld/zones/public.xml", "<zone><service name=\"ssh\"/></zone>\n");
+    let a = audit_root(t.path(), &[1, 2]);
+    for f in ["fifo.xml", "loop.xml", "dir.xml", "sparse.xml", "latin.xml", "empty.xml", "nul.xml"] {
+        assert!(
+            a.findings().iter().any(|x| x["code"] == "FW010" && x["path"].as_str().is_some_and(|p| p.ends_with(f))),
+            "no FW010 for {f}: {:?}",
+            a.codes()
+        );
+    }
+    assert!(a.json_out.elapsed < Duration::from_secs(3), "took {:?}", a.json_out.elapsed);
+}
+
+/// Names firewalld refuses, at the element or file: a zone name of 18 characters (17 allowed),
+/// a policy name of 19 (18 allowed), characters outside a service name's set, an interface
+/// name of 17 characters (16 allowed), and a 100,000-character attribute value.
+#[test]
+fn firewalld_names_longer_than_allowed() {
+    let t = firewalld_root("fwd-names");
+    t.write("etc/firewalld/zones/abcdefghijklmnopqr.xml", "<zone/>\n");
+    t.write(
+        "etc/firewalld/policies/abcdefghijklmnopqrs.xml",
+        "<policy target=\"CONTINUE\"><ingress-zone name=\"ANY\"/><egress-zone name=\"HOST\"/></policy>\n",
+    );
+    t.write("etc/firewalld/services/bad name!.xml", "<service><port port=\"22\" protocol=\"tcp\"/></service>\n");
+    t.write("etc/firewalld/zones/work.xml", "<zone>\n<interface name=\"abcdefghijklmnopq\"/>\n</zone>\n");
+    let long = "x".repeat(100_000);
+    t.write(
+        "etc/firewalld/zones/home.xml",
+        format!("<zone>\n<short>ok</short>\n<service name=\"{long}\"/>\n</zone>\n"),
+    );
+    let a = audit_root(t.path(), &[1]);
+    a.find("FW010", "zones/abcdefghijklmnopqr.xml", 1);
+    a.find("FW010", "policies/abcdefghijklmnopqrs.xml", 1);
+    a.find("FW010", "services/bad name!.xml", 1);
+    a.find_at("zones/work.xml", 2);
+    a.find_at("zones/home.xml", 3);
+    // A finding quotes the long name shortened, not 100,000 characters.
+    assert!(a.json_out.stdout().len() < 200_000, "output of {} bytes", a.json_out.stdout().len());
+}
+
+/// A zone of 20,000 rich rules (one in 100 a duplicate) and 2,000 ports: linted in bounded
+/// time, and the duplicates are reported where they are.
+#[test]
+fn firewalld_zone_with_thousands_of_rich_rules() {
+    let t = firewalld_root("fwd-many");
+    let mut zone = String::from("<?xml version=\"1.0\"?>\n<zone>\n<service name=\"ssh\"/>\n");
+    for i in 0..20_000u32 {
+        let n = if i % 100 == 99 { i - 1 } else { i };
+        zone.push_str(&format!(
+            "<rule family=\"ipv4\" priority=\"{}\"><source address=\"198.51.{}.{}\"/><port port=\"{}\" protocol=\"tcp\"/><drop/></rule>\n",
+            n % 7,
+            100 + n / 256 % 2,
+            n % 256,
+            1024 + n
+        ));
+    }
+    for p in 0..2_000u32 {
+        zone.push_str(&format!("<port port=\"{}\" protocol=\"udp\"/>\n", 30_000 + p));
+    }
+    zone.push_str("</zone>\n");
+    t.write("etc/firewalld/zones/public.xml", &zone);
+    let a = audit_with(t.path(), t.path(), true, &[0, 1], User::Current, false);
+    assert!(a.json_out.elapsed < Duration::from_secs(8), "took {:?}", a.json_out.elapsed);
+    // Rule 99 repeats rule 98: line 3 + 99 + 1.
+    a.find("FW010", "zones/public.xml", 103);
+    assert!(!a.codes().contains("FW101"), "ssh stays open: {:?}", a.codes());
+}

@@ -1153,13 +1153,20 @@ pub fn parse_at(
     let doc = match roxmltree::Document::parse_with_options(body, opts) {
         Ok(d) => d,
         Err(e) => {
+            // roxmltree has no position for a document that ends too early: point at its end,
+            // where it was cut off.
+            let end = body.trim_end().len().saturating_sub(1);
             let at = match &e {
                 roxmltree::Error::DtdDetected => body.find("<!DOCTYPE").unwrap_or(0),
+                roxmltree::Error::UnclosedRootNode | roxmltree::Error::UnexpectedEndOfStream => end,
                 _ => offset_of(body, e.pos()),
             } + shift;
             let message = match e {
                 roxmltree::Error::DtdDetected => "a DOCTYPE: sshlint does not expand DTD entities (firewalld does, and a nested one stalls its start for minutes before it falls back); remove the DOCTYPE".to_string(),
                 roxmltree::Error::UnknownEntityReference(name, _) => format!("entity `&{name};` is not defined: not well-formed XML"),
+                roxmltree::Error::UnclosedRootNode | roxmltree::Error::UnexpectedEndOfStream => {
+                    "not well-formed XML: the file ends before its root element is closed (truncated?)".to_string()
+                }
                 e => format!("not well-formed XML: {e}"),
             };
             obj.issues.push(Issue {

@@ -316,6 +316,9 @@ pub fn check_doc(doc: &Value, what: &str) {
                     "ufw-default",
                     "ufw-application",
                     "systemd-unit",
+                    "firewalld-conf",
+                    "firewalld-xml",
+                    "firewalld-stock-builtin",
                     "unknown"
                 ]
                 .contains(&kind),

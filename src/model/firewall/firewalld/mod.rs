@@ -187,6 +187,7 @@ impl Reader<'_> {
                 let id = self
                     .sources
                     .add(SourceFile::new(self.root.dir.join(host_path.trim_start_matches('/')), Vec::new()));
+                self.fw.files.push((id, kind));
                 let why = if e == ReadError::IsDirectory { "is a directory".to_string() } else { e.describe() };
                 self.invalid(
                     Location { file: id, span: Span::default() },
