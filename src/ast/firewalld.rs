@@ -158,6 +158,10 @@ pub struct Object {
     pub target: Option<Spanned<String>>,
     /// Policy priority.
     pub priority: Option<Spanned<i32>>,
+    /// Zone `ingress-priority` (firewalld 2.0 and later): the order of zone dispatch.
+    pub ingress_priority: Option<Spanned<i32>>,
+    /// Policy `<disable/>` (firewalld 2.4 and later): the policy is not applied.
+    pub disabled: bool,
     pub services: Vec<Spanned<String>>,
     pub ports: Vec<PortEntry>,
     pub protocols: Vec<Spanned<String>>,

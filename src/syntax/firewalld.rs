@@ -238,12 +238,12 @@ const RULE_PARTS: Whitelist = &[
     ("reject", &[], &["type"]),
     ("drop", &[], &[]),
     ("mark", &["set"], &[]),
-    ("limit", &["value"], &[]),
+    ("limit", &["value"], &["burst"]),
     ("tcp-mss-clamp", &[], &["value"]),
 ];
 
 const ZONE_ONLY: Whitelist = &[
-    ("zone", &[], &["name", "immutable", "target", "version"]),
+    ("zone", &[], &["name", "immutable", "target", "version", "ingress-priority", "egress-priority"]),
     ("forward", &[], &[]),
     ("interface", &["name"], &[]),
     ("icmp-block-inversion", &[], &[]),
@@ -255,6 +255,7 @@ const POLICY_ONLY: Whitelist = &[
     ("masquerade", &[], &[]),
     ("ingress-zone", &["name"], &[]),
     ("egress-zone", &["name"], &[]),
+    ("disable", &[], &[]),
 ];
 
 const SERVICE: Whitelist = &[
@@ -319,6 +320,22 @@ pub const IPSET_TYPES: &[&str] = &[
     "hash:mac",
 ];
 
+/// The firewalld release whose reader is replayed: `None` when the host root does not say.
+/// Elements and attributes newer than 1.3 are accepted when the release is unknown (firewalld
+/// 1.x's own tools never write them), with a warning that 1.x refuses the file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Dialect {
+    pub version: Option<[u32; 3]>,
+}
+
+impl Dialect {
+    pub const V1_3_3: Dialect = Dialect { version: Some([1, 3, 3]) };
+
+    pub fn describe(self) -> String {
+        self.version.map_or_else(|| "unknown".to_string(), |[a, b, c]| format!("{a}.{b}.{c}"))
+    }
+}
+
 /// A problem that aborts the file.
 struct Abort(Issue);
 
@@ -334,6 +351,7 @@ struct Reader<'a> {
     /// Keys of the rules kept so far (duplicates are dropped).
     rule_keys: std::collections::HashSet<String>,
     resolve: &'a dyn Fn(&str) -> Option<u16>,
+    dialect: Dialect,
 }
 
 fn fatal(span: Span, message: impl Into<String>) -> Abort {
@@ -341,6 +359,32 @@ fn fatal(span: Span, message: impl Into<String>) -> Abort {
 }
 
 impl Reader<'_> {
+    /// An element or attribute added after 1.3: an older known release refuses it as it does
+    /// any unknown one; an unknown release gets the benefit of the doubt, with a warning.
+    fn newer(&mut self, what: &str, since: [u32; 3], span: Span) -> Result<(), Abort> {
+        let [major, minor, _] = since;
+        match self.dialect.version {
+            Some(v) if v < since => Err(fatal(
+                span,
+                format!(
+                    "{what} needs firewalld {major}.{minor} or later; firewalld {} refuses the file",
+                    self.dialect.describe()
+                ),
+            )),
+            Some(_) => Ok(()),
+            None => {
+                self.dropped(
+                    span,
+                    format!(
+                        "{what} needs firewalld {major}.{minor} or later, and firewalld 1.x refuses the whole file; \
+                         no firewalld release was found under the root, so sshlint reads it as a newer one"
+                    ),
+                );
+                Ok(())
+            }
+        }
+    }
+
     fn dropped(&mut self, span: Span, message: impl Into<String>) {
         self.obj.issues.push(Issue { span, message: message.into(), effect: Effect::Dropped });
     }
@@ -713,6 +757,12 @@ impl Reader<'_> {
                     self.rule_error(span, "`<limit>` outside an action, log or audit");
                     return Ok(());
                 }
+                if let Some(b) = get("burst") {
+                    self.newer("`<limit burst=…>`", [2, 2, 0], span)?;
+                    if !py_int(&b).is_some_and(|n| (0..=10_000_000).contains(&n)) {
+                        return Err(fatal(span, format!("limit burst `{b}` is not a packet count in 0..10000000")));
+                    }
+                }
                 let value = normalise_limit(&req("value"));
                 match (self.limit_ok, self.rule.as_mut()) {
                     (1, Some(RichRule { action: Some(a), .. })) => {
@@ -740,6 +790,23 @@ impl Reader<'_> {
                     }
                     self.obj.target = (t != "default" && !t.is_empty()).then_some(Spanned { value: t, span });
                 }
+                for attr in ["ingress-priority", "egress-priority"] {
+                    let Some(p) = get(attr) else { continue };
+                    self.newer(&format!("`{attr}`"), [2, 0, 0], span)?;
+                    let Some(n) = py_int(&p).and_then(|n| i32::try_from(n).ok()) else {
+                        return Err(fatal(span, format!("{attr} `{p}` is not an integer")));
+                    };
+                    if !(-32768..=32767).contains(&n) {
+                        return Err(fatal(span, format!("{attr} {n} is outside -32768..32767")));
+                    }
+                    if attr == "ingress-priority" {
+                        self.obj.ingress_priority = Some(Spanned { value: n, span });
+                    }
+                }
+            }
+            (ObjectKind::Policy, "disable") => {
+                self.newer("`<disable/>`", [2, 4, 0], span)?;
+                self.obj.disabled = true;
             }
             (ObjectKind::Policy, "policy") => {
                 if let Some(p) = get("priority") {
@@ -1125,8 +1192,14 @@ fn declares_single_byte(text: &str) -> bool {
 
 /// Parse one firewalld XML file. `lossy`: the bytes were not UTF-8 (see [`crate::source`]);
 /// `resolve` names ports (the host's services).
-pub fn parse(text: &str, lossy: bool, kind: ObjectKind, resolve: &dyn Fn(&str) -> Option<u16>) -> Object {
-    parse_at(text, 0, lossy, kind, resolve)
+pub fn parse(
+    text: &str,
+    lossy: bool,
+    kind: ObjectKind,
+    resolve: &dyn Fn(&str) -> Option<u16>,
+    dialect: Dialect,
+) -> Object {
+    parse_at(text, 0, lossy, kind, resolve, dialect)
 }
 
 /// [`parse`] for a text that starts at byte `base` of its file (the built-in stock bundle).
@@ -1136,6 +1209,7 @@ pub fn parse_at(
     lossy: bool,
     kind: ObjectKind,
     resolve: &dyn Fn(&str) -> Option<u16>,
+    dialect: Dialect,
 ) -> Object {
     let mut obj = Object::default();
     if lossy && !declares_single_byte(text) {
@@ -1188,6 +1262,7 @@ pub fn parse_at(
         part_limits: Vec::new(),
         rule_keys: Default::default(),
         resolve,
+        dialect,
     };
     // Depth-first, with an explicit stack: (node, entered).
     let mut stack = vec![(doc.root_element(), false)];
@@ -1234,7 +1309,42 @@ mod tests {
     use super::*;
 
     fn zone(xml: &str) -> Object {
-        parse(xml, false, ObjectKind::Zone, &|n| (n == "ssh").then_some(22))
+        parse(xml, false, ObjectKind::Zone, &|n| (n == "ssh").then_some(22), Dialect::V1_3_3)
+    }
+
+    fn in_release(kind: ObjectKind, xml: &str, version: Option<[u32; 3]>) -> Object {
+        parse(xml, false, kind, &|_| None, Dialect { version })
+    }
+
+    /// 2.x additions: refused by an older known release like any unknown attribute, accepted
+    /// by one that has them, accepted with a warning when the release is unknown.
+    #[test]
+    fn newer_releases_elements_and_attributes() {
+        let prio = r#"<zone ingress-priority="-10" egress-priority="5"><service name="ssh"/></zone>"#;
+        let z = in_release(ObjectKind::Zone, prio, Some([1, 3, 3]));
+        assert_eq!(z.fatal().map(|i| i.message.contains("2.0 or later")), Some(true), "{:?}", z.issues);
+        let z = in_release(ObjectKind::Zone, prio, Some([2, 0, 0]));
+        assert!(z.issues.is_empty(), "{:?}", z.issues);
+        assert_eq!(z.ingress_priority.map(|p| p.value), Some(-10));
+        let z = in_release(ObjectKind::Zone, prio, None);
+        assert!(z.fatal().is_none() && z.issues.len() == 2, "{:?}", z.issues);
+        assert_eq!(z.ingress_priority.map(|p| p.value), Some(-10));
+        for bad in [r#"<zone ingress-priority="x"/>"#, r#"<zone ingress-priority="40000"/>"#] {
+            assert!(in_release(ObjectKind::Zone, bad, Some([2, 1, 0])).fatal().is_some(), "{bad}");
+        }
+
+        let burst = r#"<zone><rule><service name="ssh"/><accept><limit value="3/m" burst="5"/></accept></rule></zone>"#;
+        assert!(in_release(ObjectKind::Zone, burst, Some([2, 1, 0])).fatal().is_some());
+        let z = in_release(ObjectKind::Zone, burst, Some([2, 2, 0]));
+        assert!(z.issues.is_empty() && z.rules.len() == 1, "{:?}", z.issues);
+        let bad = burst.replace("burst=\"5\"", "burst=\"-1\"");
+        assert!(in_release(ObjectKind::Zone, &bad, Some([2, 5, 0])).fatal().is_some());
+
+        let disabled =
+            r#"<policy target="DROP"><ingress-zone name="ANY"/><egress-zone name="HOST"/><disable/></policy>"#;
+        assert!(in_release(ObjectKind::Policy, disabled, Some([2, 3, 0])).fatal().is_some());
+        let p = in_release(ObjectKind::Policy, disabled, Some([2, 4, 0]));
+        assert!(p.issues.is_empty() && p.disabled, "{:?}", p.issues);
     }
 
     #[test]

@@ -368,13 +368,14 @@ pub(super) fn build(fw: &mut Firewalld, resolve: &dyn Fn(&str) -> Option<u16>) {
         let i = zones.iter().position(|x| *x == z).unwrap_or(0);
         format!("IN_{}", chain_part(z, i))
     };
-    // Active policies towards the host.
+    // Active policies towards the host (a `<disable/>`d one is not applied).
     let mut policies: Vec<(i32, &str, &[Loaded])> = config
         .names(ObjectKind::Policy)
         .filter(|(_, parts)| {
             let o = parts.first().map(|p| &p.obj);
             o.is_some_and(|o| {
-                o.egress.iter().any(|z| z.value == "HOST")
+                !o.disabled
+                    && o.egress.iter().any(|z| z.value == "HOST")
                     && o.ingress
                         .iter()
                         .any(|z| z.value == "ANY" || z.value == "HOST" || active.contains(&z.value.as_str()))
@@ -417,9 +418,12 @@ pub(super) fn build(fw: &mut Firewalld, resolve: &dyn Fn(&str) -> Option<u16>) {
         g.line("-A INPUT -j INPUT_ZONES", base);
         let final_reject = g.admin_reject();
         g.line(&format!("-A INPUT {final_reject}"), base);
-        // Dispatch: every source binding by zone name, then interfaces, then the default zone.
+        // Dispatch: bindings ordered by the zone's ingress-priority (firewalld 2.x; 0 without
+        // one), then sources before interfaces, then zone name; the default zone last.
+        let mut bindings: Vec<(i32, u8, String, Location)> = Vec::new();
         for z in &active {
             for part in config.get(ObjectKind::Zone, z).unwrap_or_default() {
+                let prio = config.ingress_priority(z);
                 for s in &part.obj.sources {
                     let m = if let Some(set) = s.value.strip_prefix("ipset:") {
                         (g.ipset_family(set) == Some(family)).then(|| format!("-m set --match-set {set} src"))
@@ -429,17 +433,19 @@ pub(super) fn build(fw: &mut Firewalld, resolve: &dyn Fn(&str) -> Option<u16>) {
                         (addr_family(&s.value) == family).then(|| format!("-s {}", s.value))
                     };
                     if let Some(m) = m {
-                        g.line(&format!("-A INPUT_ZONES {m} -g {}", chain_of(z)), part.at(s.span));
+                        bindings.push((prio, 1, format!("-A INPUT_ZONES {m} -g {}", chain_of(z)), part.at(s.span)));
                     }
+                }
+                for i in &part.obj.interfaces {
+                    let line = format!("-A INPUT_ZONES -i {} -g {}", i.value, chain_of(z));
+                    bindings.push((prio, 2, line, part.at(i.span)));
                 }
             }
         }
-        for z in &active {
-            for part in config.get(ObjectKind::Zone, z).unwrap_or_default() {
-                for i in &part.obj.interfaces {
-                    g.line(&format!("-A INPUT_ZONES -i {} -g {}", i.value, chain_of(z)), part.at(i.span));
-                }
-            }
+        // Stable: zones stay in name order within a priority and kind.
+        bindings.sort_by_key(|&(prio, kind, ..)| (prio, kind));
+        for (_, _, line, at) in &bindings {
+            g.line(line, *at);
         }
         let dz = config.default_zone.clone();
         g.line(&format!("-A INPUT_ZONES -g {}", chain_of(&dz)), base);

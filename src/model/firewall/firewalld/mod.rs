@@ -14,7 +14,7 @@ use crate::ast::firewalld::{Effect, Element, Object, ObjectKind};
 use crate::ast::iptables::Family;
 use crate::discover::{HostRoot, ReadError};
 use crate::source::{FileId, Location, SourceFile, SourceMap, Span};
-use crate::syntax::firewalld::{check_interface, parse, parse_at};
+use crate::syntax::firewalld::{Dialect, check_interface, parse, parse_at};
 use std::collections::BTreeMap;
 
 use super::ruleset::{Problem, Ruleset};
@@ -83,6 +83,16 @@ impl Config {
     pub fn names(&self, kind: ObjectKind) -> impl Iterator<Item = (&str, &[Loaded])> {
         self.objects.iter().filter(move |((k, _), _)| *k == kind).map(|((_, n), v)| (n.as_str(), v.as_slice()))
     }
+    /// A zone's `ingress-priority` (firewalld 2.x), 0 without one (combined zones: the first
+    /// part that sets it).
+    pub fn ingress_priority(&self, zone: &str) -> i32 {
+        self.get(ObjectKind::Zone, zone)
+            .unwrap_or_default()
+            .iter()
+            .find_map(|p| p.obj.ingress_priority.as_ref().map(|s| s.value))
+            .unwrap_or(0)
+    }
+
     /// Zones with an interface or source (firewalld's active zones).
     pub fn active_zones(&self) -> Vec<&str> {
         self.names(ObjectKind::Zone)
@@ -110,9 +120,12 @@ pub struct Firewalld {
     pub element_rules: Vec<Location>,
     /// Files read from /etc/firewalld.
     pub user_files: Vec<FileId>,
+    /// The firewalld release found under the root (its python package), whose reader the XML
+    /// goes through.
+    pub dialect: Dialect,
 }
 
-/// `firewalld.conf` keys firewalld 1.3 knows.
+/// `firewalld.conf` keys firewalld 1.3 and 2.x know.
 const CONF_KEYS: &[&str] = &[
     "DefaultZone",
     "MinimalMark",
@@ -198,7 +211,7 @@ impl Reader<'_> {
             }
         };
         let file = SourceFile::new(self.root.dir.join(host_path.trim_start_matches('/')), bytes);
-        let obj = parse(&file.text, file.lossy, kind, self.resolve);
+        let obj = parse(&file.text, file.lossy, kind, self.resolve, self.fw.dialect);
         let id = self.sources.add(file);
         self.fw.files.push((id, kind));
         if user {
@@ -252,7 +265,7 @@ impl Reader<'_> {
             let Some((dir, file)) = h.split_once('/') else { continue };
             let Some(kind) = ObjectKind::ALL.into_iter().find(|k| k.dir() == dir) else { continue };
             let name = file.trim_end_matches(".xml");
-            let obj = parse_at(line.trim_end(), start, false, kind, self.resolve);
+            let obj = parse_at(line.trim_end(), start, false, kind, self.resolve, Dialect::V1_3_3);
             config
                 .objects
                 .insert((kind, name.to_string()), vec![Loaded { name: name.to_string(), file: id, obj, user: false }]);
@@ -332,8 +345,23 @@ impl Reader<'_> {
 
 /// Load the firewalld configuration of a host root. `resolve` names ports (the root's
 /// services).
+/// The firewalld release installed under the root: `VERSION = '…'` in its python package.
+pub fn installed_version(root: &HostRoot) -> Option<[u32; 3]> {
+    let candidates =
+        ["/usr/lib/python3*/dist-packages", "/usr/lib/python3*/site-packages", "/usr/lib64/python3*/site-packages"];
+    candidates.iter().flat_map(|dir| root.glob(&format!("{dir}/firewall/config/__init__.py"))).find_map(|path| {
+        let text = String::from_utf8_lossy(&root.read(&path).ok()?).into_owned();
+        let line = text.lines().find(|l| l.trim_start().starts_with("VERSION"))?;
+        let value = line.split_once('=')?.1.trim().trim_matches(['\'', '"']);
+        let mut parts =
+            value.split('.').map(|p| p.chars().take_while(char::is_ascii_digit).collect::<String>().parse().ok());
+        Some([parts.next()??, parts.next().flatten().unwrap_or(0), parts.next().flatten().unwrap_or(0)])
+    })
+}
+
 pub fn load(root: &HostRoot, resolve: &dyn Fn(&str) -> Option<u16>, sources: &mut SourceMap) -> Firewalld {
-    let mut r = Reader { root, sources, resolve, fw: Firewalld::default() };
+    let dialect = Dialect { version: installed_version(root) };
+    let mut r = Reader { root, sources, resolve, fw: Firewalld { dialect, ..Firewalld::default() } };
     let mut user = Config::default();
     let mut stock = Config::default();
     let has_stock_dir = root.is_dir("/usr/lib/firewalld/zones");
@@ -423,7 +451,8 @@ fn check(config: &Config, fw: &mut Firewalld) {
     let applied_zone = |z: &str| active.contains(&z) || z == default_zone;
     // Policies firewalld applies: each side lists ANY/HOST or an active zone.
     let policy_applied = |p: &Object| {
-        p.ingress.iter().any(|z| z.value == "ANY" || z.value == "HOST" || active.contains(&z.value.as_str()))
+        !p.disabled
+            && p.ingress.iter().any(|z| z.value == "ANY" || z.value == "HOST" || active.contains(&z.value.as_str()))
     };
     for kind in [ObjectKind::Zone, ObjectKind::Policy] {
         let what = if kind == ObjectKind::Zone { "zone" } else { "policy" };
@@ -609,5 +638,60 @@ impl Firewalld {
     /// Why firewalld falls back, for the messages of the findings that cause it.
     pub fn fallback_note() -> &'static str {
         "firewalld then starts with its full stock configuration: every file in /etc/firewalld is ignored, DefaultZone is `public`, and the public zone accepts SSH on port 22 from everywhere"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::TempTree;
+
+    const PY: &str = "usr/lib/python3/dist-packages/firewall/config/__init__.py";
+
+    fn load_tree(files: &[(&str, &str)]) -> (Firewalld, SourceMap) {
+        let tree = TempTree::new(files);
+        let mut sources = SourceMap::default();
+        let fw = load(&HostRoot::new(tree.path()), &|_| None, &mut sources);
+        (fw, sources)
+    }
+
+    /// The INPUT_ZONES lines of the IPv4 ruleset, as written.
+    fn dispatch(fw: &Firewalld, sources: &SourceMap) -> Vec<String> {
+        let (_, rs, _) = fw.built.iter().find(|(f, ..)| *f == Family::Ipv4).expect("an IPv4 ruleset");
+        let Some(table) = rs.tables.iter().find(|t| t.name.as_str() == "filter") else { return Vec::new() };
+        let Some(chain) = table.chains.iter().find(|c| &*c.name == "INPUT_ZONES") else { return Vec::new() };
+        chain.rules.iter().map(|e| sources.get(e.at.file).slice(e.at.span).to_string()).collect()
+    }
+
+    #[test]
+    fn release_comes_from_the_python_package() {
+        let tree = TempTree::new(&[(PY, "# comment\nVERSION = '2.1.1'\n")]);
+        assert_eq!(installed_version(&HostRoot::new(tree.path())), Some([2, 1, 1]));
+        let tree = TempTree::new(&[("etc/firewalld/firewalld.conf", "DefaultZone=public\n")]);
+        assert_eq!(installed_version(&HostRoot::new(tree.path())), None);
+    }
+
+    /// firewalld 2.x dispatches by (ingress-priority, sources before interfaces, zone name):
+    /// an interface zone with priority -10 comes before a source zone with the default 0.
+    #[test]
+    fn ingress_priority_orders_zone_dispatch() {
+        let files = [
+            (PY, "VERSION = '2.0.0'\n"),
+            ("etc/firewalld/firewalld.conf", "DefaultZone=drop\n"),
+            ("etc/firewalld/zones/aaa.xml", "<zone><source address=\"192.0.2.0/24\"/></zone>"),
+            ("etc/firewalld/zones/zzz.xml", "<zone ingress-priority=\"-10\"><interface name=\"eth0\"/></zone>"),
+        ];
+        let (fw, sources) = load_tree(&files);
+        assert!(!fw.fallback, "{:?}", fw.findings.iter().map(|f| &f.message).collect::<Vec<_>>());
+        let order = dispatch(&fw, &sources);
+        let zzz = order.iter().position(|l| l.contains("interface")).expect("the interface binding");
+        let aaa = order.iter().position(|l| l.contains("source")).expect("the source binding");
+        assert!(zzz < aaa, "{order:?}");
+
+        // The same tree for firewalld 1.3.3: the attribute is refused and firewalld falls back.
+        let mut old = files;
+        old[0] = (PY, "VERSION = '1.3.3'\n");
+        let (fw, _) = load_tree(&old);
+        assert!(fw.fallback);
     }
 }
