@@ -3,9 +3,11 @@
 //! defect), firewalld's own modules run the `firewall-offline-cmd --check-config` code path in
 //! one process (`tools/firewalld/oracle_summary.py`, with the apply-time failures the daemon
 //! meets at boot). Both must agree on whether firewalld falls back to its stock configuration,
-//! the default zone, and each running zone's target, services, sources, interfaces and number
-//! of rich rules. sshlint reads the trees without /usr/lib/firewalld, so its built-in stock
-//! copy is what it compares with the machine's /usr/lib/firewalld.
+//! the default zone, and each running zone's target, services, ports (as the set of port
+//! numbers they cover per protocol), sources, interfaces and number of rich rules. sshlint
+//! reads the trees without /usr/lib/firewalld, so its built-in stock copy is what it compares
+//! with the machine's /usr/lib/firewalld, and without /etc/services, so port names resolve
+//! with its built-in table.
 //!
 //! `SSHLINT_DIFF_SEED` seeds the generator (printed), `SSHLINT_FIREWALLD_TREES` sets how many
 //! (default 200); `SSHLINT_REQUIRE_ORACLES=1` turns a missing firewalld into a failure.
@@ -25,6 +27,106 @@ fn flag(name: &str) -> bool {
 fn skip(reason: &str) {
     assert!(!flag("SSHLINT_REQUIRE_ORACLES"), "oracle required: {reason}");
     println!("skipping differential_firewalld: {reason}");
+}
+
+/// A port name as sshlint resolves it for a root without /etc/services (its built-in table).
+fn resolve(name: &str) -> Option<u16> {
+    sshlint::ast::iptables::SERVICES.iter().find(|(n, _)| *n == name).map(|&(_, p)| p)
+}
+
+/// Port entries as the numbers they cover, per protocol: `a-b/proto` (or `a/proto`) for each
+/// maximal run of consecutive ports, sorted. firewalld coalesces the overlapping ranges of one
+/// protocol when it reads a zone (`coalescePortRange`; adjacent ranges and ranges contained in
+/// an earlier one are handled differently) and sshlint keeps the entries as written: what both
+/// must agree on is the set of ports opened.
+fn covered(ranges: impl IntoIterator<Item = (String, u16, u16)>) -> Vec<String> {
+    let mut v: Vec<(String, u16, u16)> = ranges.into_iter().collect();
+    v.sort();
+    let mut runs: Vec<(String, u16, u16)> = Vec::new();
+    for (proto, a, b) in v {
+        match runs.last_mut() {
+            Some((p, _, end)) if *p == proto && u32::from(a) <= u32::from(*end) + 1 => *end = (*end).max(b),
+            _ => runs.push((proto, a, b)),
+        }
+    }
+    runs.into_iter().map(|(p, a, b)| if a == b { format!("{a}/{p}") } else { format!("{a}-{b}/{p}") }).collect()
+}
+
+/// Compare sshlint's view of one host root with the oracle's JSON line for it; push what
+/// differs. Returns whether firewalld falls back to its stock configuration.
+fn compare(tree: &str, root: &std::path::Path, want: &Value, mismatches: &mut Vec<String>) -> bool {
+    use sshlint::ast::firewalld::ObjectKind;
+    let mut sources = SourceMap::default();
+    let fw = firewalld::load(&HostRoot::new(root), &resolve, &mut sources);
+    let want_fb = want["fallback"].as_bool().unwrap_or(false);
+    if fw.fallback != want_fb {
+        let ours: Vec<String> = fw.findings.iter().filter(|f| f.fallback).map(|f| f.message.clone()).collect();
+        mismatches.push(format!(
+            "{tree}: fallback sshlint={} firewalld={} ({}) ours: {ours:?}",
+            fw.fallback, want_fb, want["why"]
+        ));
+        return want_fb;
+    }
+    if want_fb {
+        return true;
+    }
+    if want["default_zone"].as_str() != Some(fw.running.default_zone.as_str()) {
+        mismatches.push(format!(
+            "{tree}: default zone sshlint={} firewalld={}",
+            fw.running.default_zone, want["default_zone"]
+        ));
+    }
+    let zones = want["zones"].as_object().cloned().unwrap_or_default();
+    let ours: Vec<&str> = fw.running.names(ObjectKind::Zone).map(|(n, _)| n).collect();
+    let theirs: Vec<&str> = zones.keys().map(String::as_str).collect();
+    if ours != theirs {
+        mismatches.push(format!("{tree}: zones sshlint={ours:?} firewalld={theirs:?}"));
+        return false;
+    }
+    let strs = |v: &Value| -> Vec<String> {
+        v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
+    };
+    for (name, z) in &zones {
+        let parts = fw.running.get(ObjectKind::Zone, name).unwrap_or_default();
+        let target = if parts.len() == 1 { parts[0].obj.target.as_ref().map(|t| t.value.clone()) } else { None };
+        let target = target.unwrap_or_else(|| "default".into());
+        let mut services: Vec<String> =
+            parts.iter().flat_map(|p| p.obj.services.iter().map(|s| s.value.clone())).collect();
+        services.sort();
+        services.dedup();
+        let mut unreadable = Vec::new();
+        let mut ranges = Vec::new();
+        for p in parts.iter().flat_map(|p| &p.obj.ports) {
+            match sshlint::syntax::firewalld::port_range(&p.port, &resolve) {
+                Some((a, b)) => ranges.push((p.protocol.clone(), a, b)),
+                None => unreadable.push(format!("unreadable {}/{}", p.port, p.protocol)),
+            }
+        }
+        let mut ports = covered(ranges);
+        ports.extend(unreadable);
+        let theirs_ports = covered(strs(&z["ports"]).iter().filter_map(|s| {
+            let (range, proto) = s.split_once('/')?;
+            let (a, b) = range.split_once('-').unwrap_or((range, range));
+            Some((proto.to_string(), a.parse().ok()?, b.parse().ok()?))
+        }));
+        let sources: Vec<String> = parts.iter().flat_map(|p| p.obj.sources.iter().map(|s| s.value.clone())).collect();
+        let ifaces: Vec<String> = parts.iter().flat_map(|p| p.obj.interfaces.iter().map(|s| s.value.clone())).collect();
+        let rules: usize = parts.iter().map(|p| p.obj.rules.len()).sum();
+        let checks = [
+            ("target", vec![target], vec![z["target"].as_str().unwrap_or("").to_string()]),
+            ("services", services, strs(&z["services"])),
+            ("ports", ports, theirs_ports),
+            ("sources", sources, strs(&z["sources"])),
+            ("interfaces", ifaces, strs(&z["interfaces"])),
+            ("rich rules", vec![rules.to_string()], vec![z["rules"].to_string()]),
+        ];
+        for (what, a, b) in checks {
+            if a != b {
+                mismatches.push(format!("{tree}: zone {name} {what}: sshlint={a:?} firewalld={b:?}"));
+            }
+        }
+    }
+    false
 }
 
 #[test]
@@ -69,68 +171,8 @@ fn loader_agrees_with_firewalld() {
     let mut mismatches = Vec::new();
     let mut fallbacks = 0;
     for (root, want) in roots.iter().zip(&lines) {
-        let mut sources = SourceMap::default();
-        let fw = firewalld::load(&HostRoot::new(root), &|_| None, &mut sources);
         let tree = root.file_name().and_then(|s| s.to_str()).unwrap_or("?").to_string();
-        let want_fb = want["fallback"].as_bool().unwrap_or(false);
-        if want_fb {
-            fallbacks += 1;
-        }
-        if fw.fallback != want_fb {
-            let ours: Vec<String> = fw.findings.iter().filter(|f| f.fallback).map(|f| f.message.clone()).collect();
-            mismatches.push(format!(
-                "{tree}: fallback sshlint={} firewalld={} ({}) ours: {ours:?}",
-                fw.fallback, want_fb, want["why"]
-            ));
-            continue;
-        }
-        if want_fb {
-            continue;
-        }
-        if want["default_zone"].as_str() != Some(fw.running.default_zone.as_str()) {
-            mismatches.push(format!(
-                "{tree}: default zone sshlint={} firewalld={}",
-                fw.running.default_zone, want["default_zone"]
-            ));
-        }
-        let zones = want["zones"].as_object().cloned().unwrap_or_default();
-        let ours: Vec<&str> = fw.running.names(sshlint::ast::firewalld::ObjectKind::Zone).map(|(n, _)| n).collect();
-        let theirs: Vec<&str> = zones.keys().map(String::as_str).collect();
-        if ours != theirs {
-            mismatches.push(format!("{tree}: zones sshlint={ours:?} firewalld={theirs:?}"));
-            continue;
-        }
-        for (name, z) in &zones {
-            let parts = fw.running.get(sshlint::ast::firewalld::ObjectKind::Zone, name).unwrap_or_default();
-            let target = if parts.len() == 1 { parts[0].obj.target.as_ref().map(|t| t.value.clone()) } else { None };
-            let target = target.unwrap_or_else(|| "default".into());
-            let mut services: Vec<String> =
-                parts.iter().flat_map(|p| p.obj.services.iter().map(|s| s.value.clone())).collect();
-            services.sort();
-            services.dedup();
-            let sources: Vec<String> =
-                parts.iter().flat_map(|p| p.obj.sources.iter().map(|s| s.value.clone())).collect();
-            let ifaces: Vec<String> =
-                parts.iter().flat_map(|p| p.obj.interfaces.iter().map(|s| s.value.clone())).collect();
-            let rules: usize = parts.iter().map(|p| p.obj.rules.len()).sum();
-            let strs = |v: &Value| -> Vec<String> {
-                v.as_array()
-                    .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
-                    .unwrap_or_default()
-            };
-            let checks = [
-                ("target", vec![target], vec![z["target"].as_str().unwrap_or("").to_string()]),
-                ("services", services, strs(&z["services"])),
-                ("sources", sources, strs(&z["sources"])),
-                ("interfaces", ifaces, strs(&z["interfaces"])),
-                ("rich rules", vec![rules.to_string()], vec![z["rules"].to_string()]),
-            ];
-            for (what, a, b) in checks {
-                if a != b {
-                    mismatches.push(format!("{tree}: zone {name} {what}: sshlint={a:?} firewalld={b:?}"));
-                }
-            }
-        }
+        fallbacks += usize::from(compare(&tree, root, want, &mut mismatches));
     }
     println!("differential_firewalld: {n} trees, {fallbacks} fall back at boot, {} mismatches", mismatches.len());
     assert!(mismatches.is_empty(), "seed {seed}:\n{}", mismatches.join("\n"));
