@@ -18,10 +18,11 @@ SRC4 = ["192.0.2.0/24", "192.0.2.2", "192.0.2.3", "198.51.100.0/24", "198.51.100
 SRC6 = ["2001:db8::/64", "2001:db8::2"]
 PORTS = ["22", "2222", "23", "2200-2230"]
 TARGETS = [None, None, None, "ACCEPT", "DROP", "%%REJECT%%", "default"]
-# Overlapping, contained, adjacent and duplicate port entries (firewalld coalesces overlapping ranges of
+# Overlapping, contained, adjacent, duplicate, reversed (N-M with N > M) and single (N-N) port entries (firewalld coalesces overlapping ranges of
 # one protocol when it reads a zone); only in the default mode, from a second random stream.
 PORT_GROUPS = [["2200-2230", "2222"], ["22", "22-23"], ["22", "23"], ["2220-2225", "2225-2240"],
-               ["2222", "2200-2230", "2231"], ["22", "22"], ["2210-2220", "2200-2230"], ["53"]]
+               ["2222", "2200-2230", "2231"], ["22", "22"], ["2210-2220", "2200-2230"], ["53"],
+               ["2230-2200", "2222"], ["22-22", "22-23"]]
 DEFECTS = ["malformed", "badtarget", "unksvc", "unksvc_rich", "iface2", "src2", "baddefzone",
            "unkipset", "action_outside", "rule_nofamily", "longname", "emptyfile"]
 
