@@ -4,7 +4,9 @@
 //! one process (`tools/firewalld/oracle_summary.py`, with the apply-time failures the daemon
 //! meets at boot). Both must agree on whether firewalld falls back to its stock configuration,
 //! the default zone, and each running zone's target, services, ports (as the set of port
-//! numbers they cover per protocol), sources, interfaces and number of rich rules. sshlint
+//! numbers they cover per protocol), sources, interfaces and number of rich rules, and every
+//! service those zones name or include as `firewall-offline-cmd --info-service` shows it
+//! (ports, protocols, includes, destination of the definition that wins). sshlint
 //! reads the trees without /usr/lib/firewalld, so its built-in stock copy is what it compares
 //! with the machine's /usr/lib/firewalld, and without /etc/services, so port names resolve
 //! with its built-in table.
@@ -126,7 +128,62 @@ fn compare(tree: &str, root: &std::path::Path, want: &Value, mismatches: &mut Ve
             }
         }
     }
+    compare_services(tree, &fw.running, &want["services_info"], mismatches);
     false
+}
+
+/// The services the running zones name (`<service>`, a rich rule's service element) and those
+/// they include, transitively, as `firewall-offline-cmd --info-service` shows them: the
+/// definition that wins, its ports as written, protocols, includes and destination.
+fn compare_services(tree: &str, config: &firewalld::Config, want: &Value, mismatches: &mut Vec<String>) {
+    use sshlint::ast::firewalld::{Element, ObjectKind};
+    let mut todo: Vec<String> = Vec::new();
+    for (_, parts) in config.names(ObjectKind::Zone) {
+        for p in parts {
+            todo.extend(p.obj.services.iter().map(|s| s.value.clone()));
+            todo.extend(p.obj.rules.iter().filter_map(|r| match r.element.as_ref().map(|e| &e.value) {
+                Some(Element::Service(s)) => Some(s.clone()),
+                _ => None,
+            }));
+        }
+    }
+    let mut ours = serde_json::Map::new();
+    while let Some(name) = todo.pop() {
+        let Some(part) = config.get(ObjectKind::Service, &name).and_then(|p| p.first()) else { continue };
+        if ours.contains_key(&name) {
+            continue;
+        }
+        let o = &part.obj;
+        let mut dest = serde_json::Map::new();
+        for (fam, d) in [("ipv4", &o.destination_v4), ("ipv6", &o.destination_v6)] {
+            if let Some(d) = d {
+                dest.insert(fam.into(), d.clone().into());
+            }
+        }
+        let includes: Vec<String> = o.includes.iter().map(|i| i.value.clone()).collect();
+        ours.insert(
+            name,
+            serde_json::json!({
+                "ports": o.ports.iter().map(|p| format!("{}/{}", p.port, p.protocol)).collect::<Vec<_>>(),
+                "protocols": o.protocols.iter().map(|p| p.value.clone()).collect::<Vec<_>>(),
+                "includes": includes,
+                "destination": dest,
+            }),
+        );
+        todo.extend(includes);
+    }
+    let theirs = want.as_object().cloned().unwrap_or_default();
+    let names = |m: &serde_json::Map<String, Value>| m.keys().cloned().collect::<Vec<_>>();
+    if names(&ours) != names(&theirs) {
+        mismatches.push(format!("{tree}: services named sshlint={:?} firewalld={:?}", names(&ours), names(&theirs)));
+    }
+    for (name, a) in &ours {
+        if let Some(b) = theirs.get(name)
+            && a != b
+        {
+            mismatches.push(format!("{tree}: service {name}: sshlint={a} firewalld={b}"));
+        }
+    }
 }
 
 #[test]

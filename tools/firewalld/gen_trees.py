@@ -23,6 +23,16 @@ TARGETS = [None, None, None, "ACCEPT", "DROP", "%%REJECT%%", "default"]
 PORT_GROUPS = [["2200-2230", "2222"], ["22", "22-23"], ["22", "23"], ["2220-2225", "2225-2240"],
                ["2222", "2200-2230", "2231"], ["22", "22"], ["2210-2220", "2200-2230"], ["53"],
                ["2230-2200", "2222"], ["22-22", "22-23"]]
+# Service bodies for mysvc.xml and ssh.xml (default mode only): includes (a cycle through ssh and mysvc
+# too), duplicate and reversed ports, protocol-only entries, destinations.
+SERVICE_BODIES = [
+    '<port port="2222" protocol="tcp"/><port port="2222" protocol="tcp"/><port port="22" protocol="udp"/>',
+    '<port port="2201" protocol="tcp"/><include service="https"/><include service="https"/>',
+    '<include service="mysvc"/><port port="2230-2200" protocol="tcp"/>',
+    '<include service="ssh"/><port port="" protocol="gre"/><protocol value="icmp"/>',
+    '<port port="2222" protocol="tcp"/><destination ipv4="192.0.2.0/24" ipv6="2001:db8::/64"/>',
+    '<port port="2201" protocol="sctp"/><destination ipv6="2001:db8::/64"/><include service="http"/>',
+]
 DEFECTS = ["malformed", "badtarget", "unksvc", "unksvc_rich", "iface2", "src2", "baddefzone",
            "unkipset", "action_outside", "rule_nofamily", "longname", "emptyfile"]
 
@@ -98,11 +108,17 @@ def gen(r, d, extra=None):
                 binds.append('<interface name="%s"/>' % ifaces.pop(r.randrange(len(ifaces))))
         write(os.path.join(d, "zones", n + ".xml"), zone_xml(r, r.choice(TARGETS), binds, extra))
     if r.random() < 0.3:
+        body = '<port port="2201" protocol="tcp"/>'
+        if extra is not None and extra.random() < 0.5:
+            body = extra.choice(SERVICE_BODIES)
         write(os.path.join(d, "services", "mysvc.xml"),
-              '<?xml version="1.0" encoding="utf-8"?>\n<service><port port="2201" protocol="tcp"/></service>\n')
+              '<?xml version="1.0" encoding="utf-8"?>\n<service>%s</service>\n' % body)
     if r.random() < 0.2:
+        body = '<port port="2222" protocol="tcp"/>'
+        if extra is not None and extra.random() < 0.5:
+            body = extra.choice(SERVICE_BODIES)
         write(os.path.join(d, "services", "ssh.xml"),
-              '<?xml version="1.0" encoding="utf-8"?>\n<service><port port="2222" protocol="tcp"/></service>\n')
+              '<?xml version="1.0" encoding="utf-8"?>\n<service>%s</service>\n' % body)
     if r.random() < 0.3:
         ing = r.choice(["ANY"] + names)
         write(os.path.join(d, "policies", "pol.xml"),
