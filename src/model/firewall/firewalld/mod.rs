@@ -438,6 +438,16 @@ fn check(config: &Config, fw: &mut Firewalld) {
                         vec![],
                     );
                 }
+                // A policy named like a stock zone (a user zone of that name is reported above).
+                let stock_zone = config.get(ObjectKind::Zone, name).is_some_and(|z| z.iter().all(|p| !p.user));
+                if kind == ObjectKind::Policy && stock_zone {
+                    push(
+                        Code::Invalid,
+                        part.at(o.root),
+                        format!("policy `{name}` has the same name as the stock zone `{name}`"),
+                        vec![],
+                    );
+                }
                 let refs = o
                     .services
                     .iter()
@@ -608,5 +618,34 @@ impl Firewalld {
     /// Why firewalld falls back, for the messages of the findings that cause it.
     pub fn fallback_note() -> &'static str {
         "firewalld then starts with its full stock configuration: every file in /etc/firewalld is ignored, DefaultZone is `public`, and the public zone accepts SSH on port 22 from everywhere"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::TempTree;
+
+    fn load_tree(files: &[(&str, &str)]) -> Firewalld {
+        let t = TempTree::new(files);
+        load(&HostRoot::new(t.path()), &|_| None, &mut SourceMap::default())
+    }
+
+    #[test]
+    fn policy_named_like_a_stock_zone_falls_back() {
+        let pol = r#"<policy target="CONTINUE"><ingress-zone name="ANY"/><egress-zone name="HOST"/></policy>"#;
+        let conf = ("etc/firewalld/firewalld.conf", "DefaultZone=public\n");
+        let fw = load_tree(&[conf, ("etc/firewalld/policies/public.xml", pol)]);
+        assert!(fw.fallback);
+        assert!(fw.findings.iter().any(|f| f.message.contains("same name as the stock zone `public`")));
+        // A user zone of that name is reported once, as the zone.
+        let fw = load_tree(&[
+            conf,
+            ("etc/firewalld/policies/public.xml", pol),
+            ("etc/firewalld/zones/public.xml", "<zone/>"),
+        ]);
+        assert_eq!(fw.findings.iter().filter(|f| f.message.contains("same name as")).count(), 1);
+        let fw = load_tree(&[conf, ("etc/firewalld/policies/mypol.xml", pol)]);
+        assert!(!fw.fallback);
     }
 }
