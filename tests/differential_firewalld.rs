@@ -11,6 +11,9 @@
 //! with the machine's /usr/lib/firewalld, and without /etc/services, so port names resolve
 //! with its built-in table.
 //!
+//! A second test runs the fixed corpus `fixtures/differential/firewalld` (its README) the same
+//! way; `expected-mismatches` there lists the known differences.
+//!
 //! `SSHLINT_DIFF_SEED` seeds the generator (printed), `SSHLINT_FIREWALLD_TREES` sets how many
 //! (default 200); `SSHLINT_REQUIRE_ORACLES=1` turns a missing firewalld into a failure.
 
@@ -20,6 +23,7 @@ use serde_json::Value;
 use sshlint::discover::HostRoot;
 use sshlint::model::firewall::firewalld;
 use sshlint::source::SourceMap;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn flag(name: &str) -> bool {
@@ -29,6 +33,28 @@ fn flag(name: &str) -> bool {
 fn skip(reason: &str) {
     assert!(!flag("SSHLINT_REQUIRE_ORACLES"), "oracle required: {reason}");
     println!("skipping differential_firewalld: {reason}");
+}
+
+const PYTHON: &str = "/usr/bin/python3";
+const TOOLS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tools/firewalld");
+
+fn oracle_available() -> bool {
+    let ok = Command::new(PYTHON).args(["-c", "import firewall.core.fw"]).output().is_ok_and(|o| o.status.success());
+    ok && Path::new("/usr/lib/firewalld/zones").is_dir()
+}
+
+/// `oracle_summary.py`'s line for each root's etc/firewalld, in order.
+fn oracle(roots: &[PathBuf]) -> Vec<Value> {
+    let out = Command::new(PYTHON)
+        .arg(format!("{TOOLS}/oracle_summary.py"))
+        .args(roots.iter().map(|r| r.join("etc/firewalld")))
+        .output()
+        .expect("oracle_summary.py runs");
+    assert!(out.status.success(), "oracle failed: {}", common::tail(&String::from_utf8_lossy(&out.stderr)));
+    let lines: Vec<Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("oracle JSON")).collect();
+    assert_eq!(lines.len(), roots.len());
+    lines
 }
 
 /// A port name as sshlint resolves it for a root without /etc/services (its built-in table).
@@ -56,7 +82,7 @@ fn covered(ranges: impl IntoIterator<Item = (String, u16, u16)>) -> Vec<String> 
 
 /// Compare sshlint's view of one host root with the oracle's JSON line for it; push what
 /// differs. Returns whether firewalld falls back to its stock configuration.
-fn compare(tree: &str, root: &std::path::Path, want: &Value, mismatches: &mut Vec<String>) -> bool {
+fn compare(tree: &str, root: &Path, want: &Value, mismatches: &mut Vec<String>) -> bool {
     use sshlint::ast::firewalld::ObjectKind;
     let mut sources = SourceMap::default();
     let fw = firewalld::load(&HostRoot::new(root), &resolve, &mut sources);
@@ -188,9 +214,7 @@ fn compare_services(tree: &str, config: &firewalld::Config, want: &Value, mismat
 
 #[test]
 fn loader_agrees_with_firewalld() {
-    let python = "/usr/bin/python3";
-    let ok = Command::new(python).args(["-c", "import firewall.core.fw"]).output().is_ok_and(|o| o.status.success());
-    if !ok || !std::path::Path::new("/usr/lib/firewalld/zones").is_dir() {
+    if !oracle_available() {
         return skip("firewalld 1.3 (its python modules and /usr/lib/firewalld) is not installed");
     }
     let seed: u64 = std::env::var("SSHLINT_DIFF_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
@@ -199,10 +223,9 @@ fn loader_agrees_with_firewalld() {
     let n: usize = std::env::var("SSHLINT_FIREWALLD_TREES").ok().and_then(|s| s.parse().ok()).unwrap_or(200);
     println!("differential_firewalld: seed {seed}, {n} trees (SSHLINT_DIFF_SEED={seed} reproduces)");
     let dir = common::TempDir::new("fwd-diff");
-    let tools = concat!(env!("CARGO_MANIFEST_DIR"), "/tools/firewalld");
     let gen_dir = dir.join("gen");
-    let st = Command::new(python)
-        .arg(format!("{tools}/gen_trees.py"))
+    let st = Command::new(PYTHON)
+        .arg(format!("{TOOLS}/gen_trees.py"))
         .args([seed.to_string(), n.to_string()])
         .arg(&gen_dir)
         .status()
@@ -216,15 +239,7 @@ fn loader_agrees_with_firewalld() {
         std::fs::rename(gen_dir.join(&name), root.join("etc/firewalld")).expect("move tree");
         roots.push(root);
     }
-    let out = Command::new(python)
-        .arg(format!("{tools}/oracle_summary.py"))
-        .args(roots.iter().map(|r| r.join("etc/firewalld")))
-        .output()
-        .expect("oracle_summary.py runs");
-    assert!(out.status.success(), "oracle failed: {}", common::tail(&String::from_utf8_lossy(&out.stderr)));
-    let lines: Vec<Value> =
-        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("oracle JSON")).collect();
-    assert_eq!(lines.len(), n);
+    let lines = oracle(&roots);
     let mut mismatches = Vec::new();
     let mut fallbacks = 0;
     for (root, want) in roots.iter().zip(&lines) {
@@ -233,4 +248,81 @@ fn loader_agrees_with_firewalld() {
     }
     println!("differential_firewalld: {n} trees, {fallbacks} fall back at boot, {} mismatches", mismatches.len());
     assert!(mismatches.is_empty(), "seed {seed}:\n{}", mismatches.join("\n"));
+}
+
+/// Copy a case, symlinks as symlinks (the oracle reads the copy, so nothing it might write
+/// lands in the repository).
+fn copy_tree(from: &Path, to: &Path) {
+    let meta = std::fs::symlink_metadata(from).expect("stat corpus file");
+    if meta.file_type().is_symlink() {
+        std::os::unix::fs::symlink(std::fs::read_link(from).expect("readlink"), to).expect("symlink");
+    } else if meta.is_dir() {
+        std::fs::create_dir_all(to).expect("mkdir");
+        for e in std::fs::read_dir(from).expect("read corpus dir") {
+            let e = e.expect("corpus entry");
+            copy_tree(&e.path(), &to.join(e.file_name()));
+        }
+    } else {
+        std::fs::copy(from, to).expect("copy corpus file");
+    }
+}
+
+/// The fixed corpus `fixtures/differential/firewalld/<case>/etc/firewalld` through the same
+/// oracle and comparison. A case listed in `expected-mismatches` (`case: reason`) must differ
+/// and is printed with its reason; any other difference, or a listed case that now agrees,
+/// fails.
+#[test]
+fn corpus_agrees_with_firewalld() {
+    if !oracle_available() {
+        return skip("firewalld 1.3 (its python modules and /usr/lib/firewalld) is not installed");
+    }
+    let corpus = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/differential/firewalld"));
+    let expected_text = std::fs::read_to_string(corpus.join("expected-mismatches")).unwrap_or_default();
+    let expected: Vec<(&str, &str)> = expected_text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_once(':').map(|(c, why)| (c.trim(), why.trim())))
+        .collect();
+    let mut cases: Vec<String> = std::fs::read_dir(corpus)
+        .expect("corpus dir")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .collect();
+    cases.sort();
+    let dir = common::TempDir::new("fwd-corpus");
+    let roots: Vec<PathBuf> = cases
+        .iter()
+        .map(|c| {
+            let root = dir.join(c);
+            copy_tree(&corpus.join(c), &root);
+            root
+        })
+        .collect();
+    let lines = oracle(&roots);
+    let mut failures = Vec::new();
+    let (mut fallbacks, mut known) = (0, 0);
+    for ((case, root), want) in cases.iter().zip(&roots).zip(&lines) {
+        let mut found = Vec::new();
+        fallbacks += usize::from(compare(case, root, want, &mut found));
+        match expected.iter().find(|(c, _)| c == case) {
+            Some((_, why)) if !found.is_empty() => {
+                known += 1;
+                println!("expected mismatch {case} ({why}):\n  {}", found.join("\n  "));
+            }
+            Some(_) => failures.push(format!("{case}: listed in expected-mismatches but sshlint now agrees")),
+            None => failures.extend(found),
+        }
+    }
+    for (c, _) in &expected {
+        if !cases.iter().any(|x| x == c) {
+            failures.push(format!("{c}: listed in expected-mismatches but there is no such case"));
+        }
+    }
+    println!(
+        "differential_firewalld corpus: {} cases, {fallbacks} fall back at boot, {known} expected mismatches, {} failures",
+        cases.len(),
+        failures.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
