@@ -82,8 +82,10 @@ pub fn protocol_number(p: &str) -> Option<u8> {
     PROTOCOLS.iter().find(|(name, _)| *name == p).map(|&(_, n)| n)
 }
 
-/// A port range as firewalld's `getPortRange` reads it: `N`, `N-M` (N < M), or a service name
-/// (`resolve`, the host's services). `None` when firewalld's `check_port` fails.
+/// A port range as firewalld's `getPortRange` reads it: `N`, `N-M` (either order; `N-N` is
+/// port N), or names of the host's services (`resolve`) in place of numbers. `None` when
+/// firewalld's `check_port` fails: no reading, a number above 65535, or a dash that splits the
+/// text into ports in more than one way.
 pub fn port_range(p: &str, resolve: &dyn Fn(&str) -> Option<u16>) -> Option<(u16, u16)> {
     let id = |s: &str| -> Option<u16> {
         if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
@@ -92,27 +94,29 @@ pub fn port_range(p: &str, resolve: &dyn Fn(&str) -> Option<u16>) -> Option<(u16
             resolve(s)
         }
     };
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if digits(p) {
+    if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) {
         return id(p).map(|n| (n, n));
     }
+    // Every split at a dash, the whole text first; an empty right side means the left alone
+    // (so `22-` is port 22), and a whole-text match ends the search.
     let parts: Vec<&str> = p.split('-').collect();
-    match parts.as_slice() {
-        [a, b] if digits(a) && digits(b) => {
-            let (a, b) = (id(a)?, id(b)?);
-            (a < b).then_some((a, b))
-        }
-        [one] => id(one).map(|n| (n, n)),
-        _ => {
-            // Names with dashes: try every split, as firewalld does.
-            for i in 1..parts.len() {
-                let (a, b) = (parts[..i].join("-"), parts[i..].join("-"));
-                if let (Some(a), Some(b)) = (id(&a), id(&b)) {
-                    return (a < b).then_some((a, b));
-                }
+    let mut matched = Vec::new();
+    for i in (1..=parts.len()).rev() {
+        let (a, b) = (parts[..i].join("-"), parts[i..].join("-"));
+        if !b.is_empty() {
+            if let (Some(a), Some(b)) = (id(&a), id(&b)) {
+                matched.push((a.min(b), a.max(b)));
             }
-            id(p).map(|n| (n, n))
+        } else if let Some(a) = id(&a) {
+            matched.push((a, a));
+            if i == parts.len() {
+                break;
+            }
         }
+    }
+    match matched.as_slice() {
+        [one] => Some(*one),
+        _ => None,
     }
 }
 
@@ -1403,10 +1407,24 @@ mod tests {
         let r = |s: &str| port_range(s, &|n| (n == "ssh").then_some(22));
         assert_eq!(r("22"), Some((22, 22)));
         assert_eq!(r("1000-2000"), Some((1000, 2000)));
-        assert_eq!(r("2000-1000"), None);
-        assert_eq!(r("22-22"), None);
+        assert_eq!(r("2000-1000"), Some((1000, 2000)));
+        assert_eq!(r("22-22"), Some((22, 22)));
+        assert_eq!(r("22-"), Some((22, 22)));
+        assert_eq!(r("-22"), None);
+        assert_eq!(r("ssh-2000"), Some((22, 2000)));
+        assert_eq!(r("70000-80"), None);
         assert_eq!(r("ssh"), Some((22, 22)));
         assert_eq!(r("65536"), None);
         assert_eq!(r(""), None);
+    }
+
+    #[test]
+    fn reversed_and_single_port_ranges_load() {
+        let z = zone(
+            r#"<zone><port port="2230-2200" protocol="tcp"/><port port="22-22" protocol="udp"/><rule><port port="30-20" protocol="tcp"/><accept/></rule></zone>"#,
+        );
+        assert_eq!(z.fatal(), None);
+        assert_eq!(z.ports.len(), 2);
+        assert_eq!(z.rules.len(), 1);
     }
 }

@@ -2,7 +2,8 @@
 """gen_trees.py SEED N OUTDIR [--lab] : write N seeded random firewalld system-config trees OUTDIR/tNNNN/
 (firewalld.conf, zones/, services/, policies/, ipsets/). Addresses only from 192.0.2.0/24, 198.51.100.0/24,
 2001:db8::/32. About 1 tree in 8 gets a deliberate defect (malformed XML, bad target, unknown service, ...).
-Interfaces used: vfw (the veth in the test netns) and eth1..eth3.
+Interfaces used: vfw (the veth in the test netns) and eth1..eth3. Zones sometimes also get overlapping, adjacent
+or duplicate <port> entries (PORT_GROUPS), drawn from a second random stream so that --lab trees stay as they were.
 
 --lab: trees for tests/behaviour_firewall.rs: zone sources are drawn from that lab's client addresses and the
 networks around them, and the interfaces bound are its placeholders @IFACE@ (the server's link) and @IFACE2@ (the
@@ -17,6 +18,21 @@ SRC4 = ["192.0.2.0/24", "192.0.2.2", "192.0.2.3", "198.51.100.0/24", "198.51.100
 SRC6 = ["2001:db8::/64", "2001:db8::2"]
 PORTS = ["22", "2222", "23", "2200-2230"]
 TARGETS = [None, None, None, "ACCEPT", "DROP", "%%REJECT%%", "default"]
+# Overlapping, contained, adjacent, duplicate, reversed (N-M with N > M) and single (N-N) port entries (firewalld coalesces overlapping ranges of
+# one protocol when it reads a zone); only in the default mode, from a second random stream.
+PORT_GROUPS = [["2200-2230", "2222"], ["22", "22-23"], ["22", "23"], ["2220-2225", "2225-2240"],
+               ["2222", "2200-2230", "2231"], ["22", "22"], ["2210-2220", "2200-2230"], ["53"],
+               ["2230-2200", "2222"], ["22-22", "22-23"]]
+# Service bodies for mysvc.xml and ssh.xml (default mode only): includes (a cycle through ssh and mysvc
+# too), duplicate and reversed ports, protocol-only entries, destinations.
+SERVICE_BODIES = [
+    '<port port="2222" protocol="tcp"/><port port="2222" protocol="tcp"/><port port="22" protocol="udp"/>',
+    '<port port="2201" protocol="tcp"/><include service="https"/><include service="https"/>',
+    '<include service="mysvc"/><port port="2230-2200" protocol="tcp"/>',
+    '<include service="ssh"/><port port="" protocol="gre"/><protocol value="icmp"/>',
+    '<port port="2222" protocol="tcp"/><destination ipv4="192.0.2.0/24" ipv6="2001:db8::/64"/>',
+    '<port port="2201" protocol="sctp"/><destination ipv6="2001:db8::/64"/><include service="http"/>',
+]
 DEFECTS = ["malformed", "badtarget", "unksvc", "unksvc_rich", "iface2", "src2", "baddefzone",
            "unkipset", "action_outside", "rule_nofamily", "longname", "emptyfile"]
 
@@ -52,13 +68,19 @@ def rich(r, family):
     return "".join(parts)
 
 
-def zone_xml(r, target, binds):
+def zone_xml(r, target, binds, extra=None):
     out = ['<?xml version="1.0" encoding="utf-8"?>', "<zone%s>" % (' target="%s"' % target if target else "")]
     out += binds
     for s in r.sample(SERVICES[:5], r.randint(0, 2)):
         out.append('<service name="%s"/>' % s)
     for p in r.sample(PORTS, r.randint(0, 2)):
         out.append('<port port="%s" protocol="tcp"/>' % p)
+    if extra is not None and extra.random() < 0.4:
+        for _ in range(extra.randint(1, 2)):
+            proto = extra.choice(["tcp", "tcp", "udp"])
+            group = list(extra.choice(PORT_GROUPS))
+            extra.shuffle(group)
+            out += ['<port port="%s" protocol="%s"/>' % (p, proto) for p in group]
     for _ in range(r.randint(0, 3)):
         out.append(rich(r, r.choice(["ipv4", "ipv4", "ipv6"])))
     out.append("</zone>")
@@ -71,7 +93,7 @@ def write(path, text):
         f.write(text)
 
 
-def gen(r, d):
+def gen(r, d, extra=None):
     for sub in ["zones", "services", "policies", "ipsets", "icmptypes", "helpers"]:
         os.makedirs(os.path.join(d, sub), exist_ok=True)
     names = r.sample(["aa", "mgmt", "public", "work", "zz", "internal", "dmz2"], r.randint(1, 4))
@@ -84,13 +106,19 @@ def gen(r, d):
                 binds.append('<source address="%s"/>' % srcs.pop())
             elif ifaces:
                 binds.append('<interface name="%s"/>' % ifaces.pop(r.randrange(len(ifaces))))
-        write(os.path.join(d, "zones", n + ".xml"), zone_xml(r, r.choice(TARGETS), binds))
+        write(os.path.join(d, "zones", n + ".xml"), zone_xml(r, r.choice(TARGETS), binds, extra))
     if r.random() < 0.3:
+        body = '<port port="2201" protocol="tcp"/>'
+        if extra is not None and extra.random() < 0.5:
+            body = extra.choice(SERVICE_BODIES)
         write(os.path.join(d, "services", "mysvc.xml"),
-              '<?xml version="1.0" encoding="utf-8"?>\n<service><port port="2201" protocol="tcp"/></service>\n')
+              '<?xml version="1.0" encoding="utf-8"?>\n<service>%s</service>\n' % body)
     if r.random() < 0.2:
+        body = '<port port="2222" protocol="tcp"/>'
+        if extra is not None and extra.random() < 0.5:
+            body = extra.choice(SERVICE_BODIES)
         write(os.path.join(d, "services", "ssh.xml"),
-              '<?xml version="1.0" encoding="utf-8"?>\n<service><port port="2222" protocol="tcp"/></service>\n')
+              '<?xml version="1.0" encoding="utf-8"?>\n<service>%s</service>\n' % body)
     if r.random() < 0.3:
         ing = r.choice(["ANY"] + names)
         write(os.path.join(d, "policies", "pol.xml"),
@@ -141,11 +169,13 @@ def gen(r, d):
 
 def main():
     seed, n, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-    if sys.argv[4:] == ["--lab"]:
+    lab = sys.argv[4:] == ["--lab"]
+    if lab:
         use_lab()
     for i in range(n):
         r = random.Random("%d-%d" % (seed, i))
-        gen(r, os.path.join(out, "t%04d" % i))
+        extra = None if lab else random.Random("%d-%d-ports" % (seed, i))
+        gen(r, os.path.join(out, "t%04d" % i), extra)
 
 
 if __name__ == "__main__":

@@ -258,6 +258,10 @@ def to_probe(v, fam):
 def apply_time_failure(cfg):
     """apply-time errors --check-config does not report: unknown ipset / rich-rule service in an applied zone/policy."""
     m = Model(cfg)
+    for name, z in cfg["zones"].items():  # combined zones are checked only when merged into the runtime, bound or not
+        for svc in z.get("services", []):
+            if svc not in cfg["services"]:
+                return "unknown service %s in zone %s (a combined zone: --check-config misses it)" % (svc, name)
     applied = set(m.active_zones()) | {cfg["default_zone"]}
     objs = [cfg["zones"][z] for z in applied] + [
         p for p in cfg["policies"].values()

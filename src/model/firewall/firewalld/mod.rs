@@ -468,6 +468,16 @@ fn check(config: &Config, fw: &mut Firewalld) {
                         vec![],
                     );
                 }
+                // A policy named like a stock zone (a user zone of that name is reported above).
+                let stock_zone = config.get(ObjectKind::Zone, name).is_some_and(|z| z.iter().all(|p| !p.user));
+                if kind == ObjectKind::Policy && stock_zone {
+                    push(
+                        Code::Invalid,
+                        part.at(o.root),
+                        format!("policy `{name}` has the same name as the stock zone `{name}`"),
+                        vec![],
+                    );
+                }
                 let refs = o
                     .services
                     .iter()
@@ -693,5 +703,23 @@ mod tests {
         old[0] = (PY, "VERSION = '1.3.3'\n");
         let (fw, _) = load_tree(&old);
         assert!(fw.fallback);
+    }
+
+    #[test]
+    fn policy_named_like_a_stock_zone_falls_back() {
+        let pol = r#"<policy target="CONTINUE"><ingress-zone name="ANY"/><egress-zone name="HOST"/></policy>"#;
+        let conf = ("etc/firewalld/firewalld.conf", "DefaultZone=public\n");
+        let (fw, _) = load_tree(&[conf, ("etc/firewalld/policies/public.xml", pol)]);
+        assert!(fw.fallback);
+        assert!(fw.findings.iter().any(|f| f.message.contains("same name as the stock zone `public`")));
+        // A user zone of that name is reported once, as the zone.
+        let (fw, _) = load_tree(&[
+            conf,
+            ("etc/firewalld/policies/public.xml", pol),
+            ("etc/firewalld/zones/public.xml", "<zone/>"),
+        ]);
+        assert_eq!(fw.findings.iter().filter(|f| f.message.contains("same name as")).count(), 1);
+        let (fw, _) = load_tree(&[conf, ("etc/firewalld/policies/mypol.xml", pol)]);
+        assert!(!fw.fallback);
     }
 }
