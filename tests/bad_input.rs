@@ -1224,8 +1224,8 @@ fn firewalld_truncated_xml_at_every_place() {
     assert!(a.all_text().contains("stock"), "{}", tail(&a.human));
 }
 
-/// No entity is expanded beyond XML's five: a billion-laughs DOCTYPE, an external entity
-/// naming /etc/passwd and a parameter entity are each reported at the DOCTYPE, fast, and
+/// No entity is expanded beyond XML's five: a billion-laughs DOCTYPE and an external entity
+/// naming /etc/passwd, both used in the document, are each reported at the DOCTYPE, fast, and
 /// nothing of /etc/passwd appears in the output.
 #[test]
 fn firewalld_entity_bombs_are_not_expanded() {
@@ -1252,7 +1252,9 @@ fn firewalld_entity_bombs_are_not_expanded() {
     let a = audit_root(t.path(), &[1]);
     a.find("FW010", "zones/laughs.xml", 2);
     a.find("FW010", "zones/xxe.xml", 2);
-    a.find("FW010", "services/param.xml", 2);
+    // A parameter entity is used only inside the DTD, which neither expat nor sshlint loads:
+    // the document itself reads the same either way.
+    assert!(!a.findings().iter().any(|f| f["path"].as_str().is_some_and(|p| p.ends_with("param.xml"))));
     a.find("FW010", "zones/undef.xml", 2);
     assert!(a.json_out.elapsed < Duration::from_secs(3), "took {:?}", a.json_out.elapsed);
     assert!(!a.all_text().contains("root:x:0:0"), "the contents of /etc/passwd leaked");

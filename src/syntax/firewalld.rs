@@ -340,6 +340,38 @@ impl Dialect {
     }
 }
 
+/// The document with its DOCTYPE declaration (internal subset included) replaced by spaces,
+/// newlines kept; `None` without one.
+fn blank_doctype(body: &str) -> Option<String> {
+    let start = body.find("<!DOCTYPE")?;
+    let (mut depth, mut quote) = (0u32, None::<char>);
+    let mut end = None;
+    for (i, c) in body[start..].char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[') => depth += 1,
+            (None, ']') => depth = depth.saturating_sub(1),
+            (None, '>') if depth == 0 => {
+                end = Some(start + i + 1);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let end = end?;
+    let mut out = String::with_capacity(body.len());
+    out.push_str(&body[..start]);
+    for c in body[start..end].chars() {
+        // As many bytes as the character had, so every offset after it stays put.
+        let blank = if c == '\n' { "\n" } else { "    " };
+        out.push_str(&blank[..c.len_utf8().min(blank.len())]);
+    }
+    out.push_str(&body[end..]);
+    Some(out)
+}
+
 /// A problem that aborts the file.
 struct Abort(Issue);
 
@@ -1227,15 +1259,26 @@ pub fn parse_at(
     }
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let shift = text.len() - body.len() + base;
+    // A DOCTYPE is blanked out (offsets kept) rather than read: firewalld's expat reads it and
+    // expands the entities it declares, sshlint expands none. A document that uses none of
+    // them reads the same either way; one that does is reported (DtdDetected below).
+    let blanked = blank_doctype(body);
+    let body_parsed = blanked.as_deref().unwrap_or(body);
     let opts = roxmltree::ParsingOptions { allow_dtd: false, nodes_limit: 2_000_000, ..Default::default() };
-    let doc = match roxmltree::Document::parse_with_options(body, opts) {
+    let parsed = match roxmltree::Document::parse_with_options(body_parsed, opts) {
+        Err(roxmltree::Error::UnknownEntityReference(..)) if blanked.is_some() => Err(roxmltree::Error::DtdDetected),
+        other => other,
+    };
+    let original = body;
+    let body = body_parsed;
+    let doc = match parsed {
         Ok(d) => d,
         Err(e) => {
             // roxmltree has no position for a document that ends too early: point at its end,
             // where it was cut off.
             let end = body.trim_end().len().saturating_sub(1);
             let at = match &e {
-                roxmltree::Error::DtdDetected => body.find("<!DOCTYPE").unwrap_or(0),
+                roxmltree::Error::DtdDetected => original.find("<!DOCTYPE").unwrap_or(0),
                 roxmltree::Error::UnclosedRootNode | roxmltree::Error::UnexpectedEndOfStream => end,
                 _ => offset_of(body, e.pos()),
             } + shift;
@@ -1314,6 +1357,19 @@ mod tests {
 
     fn zone(xml: &str) -> Object {
         parse(xml, false, ObjectKind::Zone, &|n| (n == "ssh").then_some(22), Dialect::V1_3_3)
+    }
+
+    /// A DOCTYPE whose entities the document does not use changes nothing: the rest is read
+    /// exactly, at the same offsets (a multi-byte character in the DTD included).
+    #[test]
+    fn doctype_without_entity_use_is_read_exactly() {
+        let xml = "<?xml version=\"1.0\"?>\n<!DOCTYPE zone [ <!-- é --> <!ENTITY a \"x\"> ]>\n<zone><service name=\"ssh\"/></zone>";
+        let z = zone(xml);
+        assert!(z.issues.is_empty(), "{:?}", z.issues);
+        let svc = &z.services[0];
+        assert_eq!(&xml[svc.span.range()], "<service name=\"ssh\"/>");
+        let z = zone(&xml.replace("<zone>", "<zone><short>&a;</short>"));
+        assert!(z.fatal().is_some_and(|i| i.message.contains("DOCTYPE")), "{:?}", z.issues);
     }
 
     fn in_release(kind: ObjectKind, xml: &str, version: Option<[u32; 3]>) -> Object {
