@@ -441,14 +441,16 @@ struct Walk<'a, 'o> {
     memo: &'a Memo,
     report: &'a dyn Fn(&Entry) -> bool,
     inline: &'a [Option<(usize, usize)>],
+    /// Chains walked so far (each once: an inlined chain with its caller).
+    visited: Vec<bool>,
     out: &'o mut Vec<Unreachable>,
 }
 
 impl<'a> Walk<'a, '_> {
     /// Walk chain `ci` with the rules before it (`earlier`), descending into inlined chains.
-    fn chain(&mut self, ci: usize, earlier: &mut Earlier<'a>, visited: &mut [bool], depth: usize) {
+    fn chain(&mut self, ci: usize, earlier: &mut Earlier<'a>, depth: usize) {
         let (table, family) = (self.table, self.family);
-        visited[ci] = true;
+        self.visited[ci] = true;
         let chain = &table.chains[ci];
         for (ri, e) in chain.rules.iter().enumerate() {
             let b = build(e.rule(), family);
@@ -483,10 +485,10 @@ impl<'a> Walk<'a, '_> {
             if let Some(j) = e.jump()
                 && !shadowed
                 && self.inline.get(j).copied().flatten() == Some((ci, ri))
-                && !visited[j]
+                && !self.visited[j]
                 && depth < 16
             {
-                self.chain(j, earlier, visited, depth + 1);
+                self.chain(j, earlier, depth + 1);
                 continue;
             }
             if b.empty.is_none()
@@ -511,13 +513,13 @@ pub fn unreachable(rs: &Ruleset, report: &dyn Fn(&Entry) -> bool, unused_chains:
     for table in &rs.tables {
         let memo = Memo::new(vec![None; table.chains.len()]);
         let inline = inlinable(table);
-        let mut walk = Walk { table, family, memo: &memo, report, inline: &inline, out: &mut out };
-        let mut visited = vec![false; table.chains.len()];
+        let visited = vec![false; table.chains.len()];
+        let mut walk = Walk { table, family, memo: &memo, report, inline: &inline, visited, out: &mut out };
         // Roots first, then whatever no root reached (a cycle of inlinable chains).
-        let order = (0..table.chains.len()).filter(|&i| inline[i].is_none()).chain(0..table.chains.len());
-        for ci in order.collect::<Vec<_>>() {
-            if !visited[ci] {
-                walk.chain(ci, &mut Earlier::default(), &mut visited, 0);
+        let roots = (0..table.chains.len()).filter(|&i| inline[i].is_none());
+        for ci in roots.chain(0..table.chains.len()) {
+            if !walk.visited[ci] {
+                walk.chain(ci, &mut Earlier::default(), 0);
             }
         }
         if unused_chains {

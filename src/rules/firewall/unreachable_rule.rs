@@ -3,6 +3,7 @@
 use crate::declare_rule;
 use crate::diagnostic::Violation;
 use crate::model::firewall::BackendKind;
+use crate::model::firewall::firewalld::Firewalld;
 use crate::model::firewall::shadow::{self, Why};
 use crate::rules::Context;
 use crate::source::Location;
@@ -69,7 +70,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
         for u in shadow::unreachable(rs, &report, !is_ufw && !is_firewalld) {
             if is_firewalld {
                 // One element makes rules for both families: say it once.
-                if let Some(v) = firewalld_violation(&u, &mut seen) {
+                if let Some(v) = firewalld_violation(fw.firewalld.as_ref(), &u, &mut seen) {
                     out.push(v);
                 }
                 continue;
@@ -111,7 +112,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
 /// A firewalld element no packet reaches, in firewalld's terms (its chains are sshlint's
 /// rendering of firewalld's, not something the admin wrote); `None` when `seen` already has it
 /// from the other family.
-fn firewalld_violation(u: &shadow::Unreachable, seen: &mut HashSet<(Location, Option<Location>)>) -> Option<Violation> {
+fn firewalld_violation(
+    fw: Option<&Firewalld>,
+    u: &shadow::Unreachable,
+    seen: &mut HashSet<(Location, Option<Location>)>,
+) -> Option<Violation> {
     let by = match &u.why {
         Why::Shadowed { by, .. } => Some(*by),
         _ => None,
@@ -119,17 +124,7 @@ fn firewalld_violation(u: &shadow::Unreachable, seen: &mut HashSet<(Location, Op
     if !seen.insert((u.at, by)) {
         return None;
     }
-    // IN_<zone>_<part> and PO_<policy>_<part> (build.rs).
-    let (base, part) = match u.chain.rsplit_once('_') {
-        Some((base, part)) if ["pre", "deny", "allow", "post"].contains(&part) => (base, Some(part)),
-        _ => (u.chain.as_str(), None),
-    };
-    let object = match (base.strip_prefix("IN_"), base.strip_prefix("PO_")) {
-        (Some(zone), _) => format!("zone `{zone}`"),
-        (_, Some(policy)) => format!("policy `{policy}`"),
-        _ => format!("chain `{base}`"),
-    };
-    let place = part.map_or_else(|| object.clone(), |p| format!("{object} ({p} rules)"));
+    let place = fw.and_then(|f| f.describe_chain(&u.chain)).unwrap_or_else(|| format!("chain `{}`", u.chain));
     Some(match &u.why {
         Why::Shadowed { by, same_action, by_action } => {
             let verb = match by_action.split_whitespace().next().unwrap_or("") {
@@ -156,7 +151,8 @@ fn firewalld_violation(u: &shadow::Unreachable, seen: &mut HashSet<(Location, Op
         }
         Why::Contradictory(why) => Violation::new(u.at, format!("this element can never match: {why}"))
             .help("split it into separate rules, or remove it"),
-        Why::UnusedChain(name) => Violation::new(u.at, format!("nothing leads to `{name}`")),
+        // Not asked for: firewalld's chains are all reached.
+        Why::UnusedChain(_) => return None,
     })
 }
 

@@ -384,6 +384,16 @@ pub(super) fn build(fw: &mut Firewalld, resolve: &dyn Fn(&str) -> Option<u16>) {
         .map(|(n, parts)| (parts.first().and_then(|p| p.obj.priority.as_ref()).map_or(-1, |p| p.value), n, parts))
         .collect();
     policies.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let chain_owners: Vec<(String, String)> = zones
+        .iter()
+        .map(|z| (chain_of(z), format!("zone `{z}`")))
+        .chain(
+            policies
+                .iter()
+                .enumerate()
+                .map(|(i, (_, p, _))| (format!("PO_{}", chain_part(p, i)), format!("policy `{p}`"))),
+        )
+        .collect();
     let mut out = Vec::new();
     let mut elements = Vec::new();
     for family in [Family::Ipv4, Family::Ipv6] {
@@ -550,4 +560,5 @@ pub(super) fn build(fw: &mut Firewalld, resolve: &dyn Fn(&str) -> Option<u16>) {
     }
     fw.built = out;
     fw.element_rules = elements;
+    fw.chain_owners = chain_owners;
 }

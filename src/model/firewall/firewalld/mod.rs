@@ -123,6 +123,8 @@ pub struct Firewalld {
     /// The firewalld release found under the root (its python package), whose reader the XML
     /// goes through.
     pub dialect: Dialect,
+    /// The generated chain of each zone and policy and what it stands for ("zone `public`").
+    pub chain_owners: Vec<(String, String)>,
 }
 
 /// `firewalld.conf` keys firewalld 1.3 and 2.x know.
@@ -646,6 +648,18 @@ fn check_rule_refs(
 
 impl Firewalld {
     /// Why firewalld falls back, for the messages of the findings that cause it.
+    /// A generated chain in firewalld's terms: "zone `public`", "zone `public` (allow rules)".
+    pub fn describe_chain(&self, chain: &str) -> Option<String> {
+        // An exact match first: a zone may be called `x_allow` next to a zone `x`.
+        let exact = self.chain_owners.iter().find(|(c, _)| c == chain).map(|(_, owner)| owner.clone());
+        exact.or_else(|| {
+            self.chain_owners.iter().find_map(|(c, owner)| match chain.strip_prefix(c.as_str())?.strip_prefix('_')? {
+                part @ ("pre" | "deny" | "allow" | "post") => Some(format!("{owner} ({part} rules)")),
+                _ => None,
+            })
+        })
+    }
+
     pub fn fallback_note() -> &'static str {
         "firewalld then starts with its full stock configuration: every file in /etc/firewalld is ignored, DefaultZone is `public`, and the public zone accepts SSH on port 22 from everywhere"
     }
@@ -703,6 +717,20 @@ mod tests {
         old[0] = (PY, "VERSION = '1.3.3'\n");
         let (fw, _) = load_tree(&old);
         assert!(fw.fallback);
+    }
+
+    /// Generated chains named back in firewalld's terms, zone names with underscores included.
+    #[test]
+    fn chains_are_described_by_their_zone() {
+        let (fw, _) = load_tree(&[
+            ("etc/firewalld/firewalld.conf", "DefaultZone=x\n"),
+            ("etc/firewalld/zones/x.xml", "<zone/>"),
+            ("etc/firewalld/zones/x_allow.xml", "<zone><interface name=\"eth1\"/></zone>"),
+        ]);
+        assert_eq!(fw.describe_chain("IN_x_allow").as_deref(), Some("zone `x_allow`"));
+        assert_eq!(fw.describe_chain("IN_x_allow_deny").as_deref(), Some("zone `x_allow` (deny rules)"));
+        assert_eq!(fw.describe_chain("IN_x_pre").as_deref(), Some("zone `x` (pre rules)"));
+        assert_eq!(fw.describe_chain("INPUT_ZONES"), None);
     }
 
     #[test]
