@@ -4,7 +4,8 @@
 //! one process (`tools/firewalld/oracle_summary.py`, with the apply-time failures the daemon
 //! meets at boot). Both must agree on whether firewalld falls back to its stock configuration,
 //! the default zone, and each running zone's target, services, ports (as the set of port
-//! numbers they cover per protocol), sources, interfaces and number of rich rules, and every
+//! numbers they cover per protocol), sources, interfaces, forward-ports and number of rich
+//! rules, and every
 //! service those zones name or include as `firewall-offline-cmd --info-service` shows it
 //! (ports, protocols, includes, destination of the definition that wins). sshlint
 //! reads the trees without /usr/lib/firewalld, so its built-in stock copy is what it compares
@@ -140,6 +141,13 @@ fn compare(tree: &str, root: &Path, want: &Value, mismatches: &mut Vec<String>) 
         let sources: Vec<String> = parts.iter().flat_map(|p| p.obj.sources.iter().map(|s| s.value.clone())).collect();
         let ifaces: Vec<String> = parts.iter().flat_map(|p| p.obj.interfaces.iter().map(|s| s.value.clone())).collect();
         let rules: usize = parts.iter().map(|p| p.obj.rules.len()).sum();
+        let mut forwards: Vec<String> = parts
+            .iter()
+            .flat_map(|p| &p.obj.forward_ports)
+            .map(|f| format!("{}/{}>{}@{}", f.port, f.protocol, f.to_port, f.to_addr))
+            .collect();
+        forwards.sort();
+        forwards.dedup();
         let checks = [
             ("target", vec![target], vec![z["target"].as_str().unwrap_or("").to_string()]),
             ("services", services, strs(&z["services"])),
@@ -147,6 +155,7 @@ fn compare(tree: &str, root: &Path, want: &Value, mismatches: &mut Vec<String>) 
             ("sources", sources, strs(&z["sources"])),
             ("interfaces", ifaces, strs(&z["interfaces"])),
             ("rich rules", vec![rules.to_string()], vec![z["rules"].to_string()]),
+            ("forward-ports", forwards, strs(&z["forward_ports"])),
         ];
         for (what, a, b) in checks {
             if a != b {

@@ -4,6 +4,9 @@
 2001:db8::/32. About 1 tree in 8 gets a deliberate defect (malformed XML, bad target, unknown service, ...).
 Interfaces used: vfw (the veth in the test netns) and eth1..eth3. Zones sometimes also get overlapping, adjacent
 or duplicate <port> entries (PORT_GROUPS), drawn from a second random stream so that --lab trees stay as they were.
+About one tree in three gets forward-ports (zone <forward-port> and rich-rule ones, local redirects between the lab's
+ports 22, 2222 and 2201 and, outside --lab, DNAT to another address), from a third stream: earlier trees keep their
+other contents.
 
 --lab: trees for tests/behaviour_firewall.rs: zone sources are drawn from that lab's client addresses and the
 networks around them, and the interfaces bound are its placeholders @IFACE@ (the server's link) and @IFACE2@ (the
@@ -87,13 +90,38 @@ def zone_xml(r, target, binds, extra=None):
     return "\n".join(out) + "\n"
 
 
+def forward_ports(f, zone_file):
+    """Add forward-ports to a zone file: plain ones (IPv4 unless to-addr is IPv6) and rich ones."""
+    ports = ["22", "2222", "2201"]
+    out = []
+    for _ in range(f.randint(1, 3)):
+        port = f.choice(ports)
+        to = f.choice([p for p in ports if p != port])
+        if f.random() < 0.5:
+            out.append('<forward-port port="%s" protocol="tcp" to-port="%s"/>' % (port, to))
+            continue
+        family = f.choice(["ipv4", "ipv4", "ipv6"])
+        prio = f.choice([0, 0, -5, 5])
+        src = ""
+        if f.random() < 0.6:
+            src = '<source address="%s"%s/>' % (f.choice(SRC4 if family == "ipv4" else SRC6),
+                                                ' invert="True"' if f.random() < 0.2 else "")
+        out.append('<rule family="%s"%s>%s<forward-port port="%s" protocol="tcp" to-port="%s"/></rule>'
+                   % (family, ' priority="%d"' % prio if prio else "", src, port, to))
+    if SRC4 is not LAB_SRC4 and f.random() < 0.3:
+        out.append('<forward-port port="2200-2210" protocol="tcp" to-addr="192.0.2.77"/>')
+        out.append('<forward-port port="23" protocol="tcp" to-port="22" to-addr="2001:db8::77"/>')
+    text = open(zone_file).read()
+    write(zone_file, text.replace("</zone>", "\n".join(out) + "\n</zone>"))
+
+
 def write(path, text):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
         f.write(text)
 
 
-def gen(r, d, extra=None):
+def gen(r, d, extra=None, nat=None):
     for sub in ["zones", "services", "policies", "ipsets", "icmptypes", "helpers"]:
         os.makedirs(os.path.join(d, sub), exist_ok=True)
     names = r.sample(["aa", "mgmt", "public", "work", "zz", "internal", "dmz2"], r.randint(1, 4))
@@ -125,6 +153,8 @@ def gen(r, d, extra=None):
               '<?xml version="1.0" encoding="utf-8"?>\n<policy target="%s" priority="%d"><ingress-zone name="%s"/>'
               '<egress-zone name="HOST"/>%s</policy>\n' % (r.choice(["CONTINUE", "ACCEPT", "REJECT", "DROP"]),
                                                           r.choice([-100, -1, 10]), ing, rich(r, "ipv4")))
+    if nat is not None and nat.random() < 0.35:
+        forward_ports(nat, os.path.join(d, "zones", nat.choice(names) + ".xml"))
     dz = r.choice(names + ["public", "drop", "block", "trusted"])
     conf = "DefaultZone=%s\nFirewallBackend=nftables\nLogDenied=off\n" % dz
     defect = None
@@ -175,7 +205,8 @@ def main():
     for i in range(n):
         r = random.Random("%d-%d" % (seed, i))
         extra = None if lab else random.Random("%d-%d-ports" % (seed, i))
-        gen(r, os.path.join(out, "t%04d" % i), extra)
+        nat = random.Random("%d-%d-nat" % (seed, i))
+        gen(r, os.path.join(out, "t%04d" % i), extra, nat)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """oracle_summary.py TREE... : for each firewalld system-config tree, what firewalld 1.3.3 starts with at boot,
 as one JSON line: {"tree", "fallback" (check-config code or apply-time failure, see model.py), "why",
-"default_zone", "zones": {name: {"target", "services", "ports", "sources", "interfaces", "rules": count}},
+"default_zone", "zones": {name: {"target", "services", "ports", "sources", "interfaces", "rules": count,
+"forward_ports": ["PORT/PROTO>TO-PORT@TO-ADDR"...]}},
 "services_info": {name: {"ports": ["PORT/PROTO"...], "protocols", "includes", "destination": {"ipv4"?, "ipv6"?}}}}.
 zones and services_info are given only when firewalld does not fall back. services_info is what
 `firewall-offline-cmd --info-service=NAME` shows for every service a zone names (<service> or a rich rule's
@@ -54,6 +55,7 @@ def main():
                     "sources": list(z.get("sources", [])),
                     "interfaces": list(z.get("interfaces", [])),
                     "rules": len(z.get("rules_str", [])),
+                    "forward_ports": sorted("%s/%s>%s@%s" % tuple(f) for f in z.get("forward_ports", [])),
                 }
                 for name, z in cfg.get("zones", {}).items()
             }

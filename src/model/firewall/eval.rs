@@ -39,6 +39,9 @@ pub struct Packet<'a> {
     /// A neighbour-discovery packet (ICMPv6 type 135 or 136, hop limit 255, conntrack
     /// UNTRACKED) instead of a TCP one.
     pub icmp6: Option<u8>,
+    /// The connection's destination was translated by nat (DNAT, REDIRECT): conntrack's virtual
+    /// `--ctstate DNAT` holds for its packets after nat PREROUTING.
+    pub dnat: bool,
 }
 
 /// How a client reaches the host, which decides who resolves the host's IPv6 link-layer
@@ -88,6 +91,7 @@ impl<'a> Packet<'a> {
             refusal: None,
             via: None,
             icmp6: None,
+            dnat: false,
         }
     }
 }
@@ -651,7 +655,10 @@ impl Compiler<'_> {
                             } else {
                                 "NEW"
                             };
-                            let hit = arg.split(',').any(|s| s.eq_ignore_ascii_case(state));
+                            let dnat = self.pkt.dnat && !self.raw;
+                            let hit = arg
+                                .split(',')
+                                .any(|s| s.eq_ignore_ascii_case(state) || (dnat && s.eq_ignore_ascii_case("DNAT")));
                             negate(if hit { Tri::Yes } else { Tri::No }, neg)
                         }
                         "--ctproto" => {
@@ -1454,14 +1461,14 @@ fn walk_stages(
         // packet of the connection is translated at nat's priority too, so raw and mangle
         // PREROUTING still see the port the client wrote.
         let untranslated = later && !pkt.reply && cname == "PREROUTING";
-        let port_of = |t: &Token| if untranslated { pkt.dport } else { t.dport };
-        let mut ports: Vec<u16> = tokens.iter().map(port_of).collect();
+        let port_of = |t: &Token| (if untranslated { pkt.dport } else { t.dport }, t.redirected.is_some());
+        let mut ports: Vec<(u16, bool)> = tokens.iter().map(port_of).collect();
         ports.sort_unstable();
         ports.dedup();
         let mut next_tokens = Vec::new();
-        for port in ports {
-            let group: Vec<Token> = tokens.iter().filter(|t| port_of(t) == port).cloned().collect();
-            let p = Packet { dport: port, ..pkt.clone() };
+        for (port, dnat) in ports {
+            let group: Vec<Token> = tokens.iter().filter(|t| port_of(t) == (port, dnat)).cloned().collect();
+            let p = Packet { dport: port, dnat, ..pkt.clone() };
             let mut w = Walker::new(table, &p);
             let mut ends = Vec::new();
             let back = w.chain(ci, group, 0, &mut ends);
@@ -1644,6 +1651,23 @@ mod tests {
             ev.class_of(ev.region_of(super::addr::to_int(ip)).expect("a region"))
         };
         assert_eq!((class(2222), class(22)), (Open, Dropped));
+    }
+
+    /// conntrack's virtual DNAT state holds after nat PREROUTING translated the connection (a
+    /// REDIRECT too), and only then: firewalld's `ct status dnat accept` is written this way.
+    #[test]
+    fn dnat_state_follows_translation() {
+        let rules = "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp --dport 2201 -j REDIRECT --to-ports 22\nCOMMIT\n\
+                     *filter\n:INPUT DROP [0:0]\n-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED,DNAT -j ACCEPT\nCOMMIT\n";
+        let mut sources = SourceMap::default();
+        let file = SourceFile::new("rules.v4".into(), rules.as_bytes().to_vec());
+        let fw = Firewall::from_file(file, Family::Ipv4, &mut sources);
+        let ip: std::net::IpAddr = "192.0.2.10".parse().expect("address");
+        let class = |port| {
+            let ev = fw.evaluate(0, port, None, None, None, &AddrSet::single(ip)).expect("the ruleset loads");
+            ev.class_of(ev.region_of(super::addr::to_int(ip)).expect("a region"))
+        };
+        assert_eq!((class(2201), class(22)), (Open, Dropped));
     }
 
     #[test]

@@ -9,8 +9,9 @@ use crate::rules::Context;
 
 declare_rule! {
     /// ## What it does
-    /// Reports nat rules (`DNAT`, `REDIRECT` in nat PREROUTING) that send new connections for an
-    /// sshd port to another port where sshd does not listen, or to another machine.
+    /// Reports nat rules (`DNAT`, `REDIRECT` in nat PREROUTING, a firewalld `<forward-port>`)
+    /// that send new connections for an sshd port to another port where sshd does not listen, or
+    /// to another machine.
     ///
     /// ## Why is this bad?
     /// The connection never reaches this host's sshd: a container published on the SSH port, a
@@ -32,6 +33,7 @@ declare_rule! {
     ///
     /// ## References
     /// - iptables-extensions(8) DNAT, REDIRECT
+    /// - firewalld.zone(5) forward-port: without `to-addr` it redirects to a local port, IPv4 only
     /// - reference/firewalls.md §1.4, §1.5 (Docker)
     pub static RULE = {
         code: "FW106",

@@ -263,6 +263,197 @@ impl Gen<'_> {
         matches.into_iter().map(|m| format!("{m}{common}{limit} {target}")).collect()
     }
 
+    /// Zone dispatch in this family: (match, zone, element) of every source and interface binding,
+    /// ordered by the zone's ingress-priority (firewalld 2.x; 0 without one), then sources
+    /// before interfaces, then zone name. The default zone comes after them all.
+    fn bindings<'z>(&self, active: &[&'z str]) -> Vec<(String, &'z str, Location)> {
+        let config = self.config;
+        let mut out: Vec<(i32, u8, String, &'z str, Location)> = Vec::new();
+        for &z in active {
+            let prio = config.ingress_priority(z);
+            for part in config.get(ObjectKind::Zone, z).unwrap_or_default() {
+                for s in &part.obj.sources {
+                    let m = if let Some(set) = s.value.strip_prefix("ipset:") {
+                        (self.ipset_family(set) == Some(self.family)).then(|| format!("-m set --match-set {set} src"))
+                    } else if is_mac(&s.value) {
+                        Some(format!("-m mac --mac-source {}", s.value))
+                    } else {
+                        (addr_family(&s.value) == self.family).then(|| format!("-s {}", s.value))
+                    };
+                    if let Some(m) = m {
+                        out.push((prio, 1, m, z, part.at(s.span)));
+                    }
+                }
+                for i in &part.obj.interfaces {
+                    out.push((prio, 2, format!("-i {}", i.value), z, part.at(i.span)));
+                }
+            }
+        }
+        // Stable: zones stay in name order within a priority and kind.
+        out.sort_by_key(|&(prio, kind, ..)| (prio, kind));
+        out.into_iter().map(|(_, _, m, z, at)| (m, z, at)).collect()
+    }
+
+    /// firewalld's nat PREROUTING, for forward-ports: dispatched by zone like INPUT, each zone
+    /// (and each policy towards the host) in its own `PRE_` chain.
+    fn nat(&mut self, zones: &[(&str, String)], policies: &[(i32, &str, &[Loaded])], active: &[&str], base: Location) {
+        let config = self.config;
+        let subs = ["pre", "allow", "post"];
+        self.line("*nat", base);
+        for c in ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"] {
+            self.line(&format!(":{c} ACCEPT [0:0]"), base);
+        }
+        for c in ["PRE_ZONES", "PRE_POLICIES_pre", "PRE_POLICIES_post"] {
+            self.line(&format!(":{c} - [0:0]"), base);
+        }
+        let zone_at =
+            |z: &str| config.get(ObjectKind::Zone, z).and_then(|p| p.first()).map_or(base, |p| p.at(p.obj.root));
+        let policy_chains: Vec<String> =
+            policies.iter().enumerate().map(|(i, (_, p, _))| format!("PN_{}", chain_part(p, i))).collect();
+        for (z, c) in zones {
+            for s in ["", "_pre", "_allow", "_post"] {
+                self.line(&format!(":{c}{s} - [0:0]"), zone_at(z));
+            }
+        }
+        for ((_, _, parts), c) in policies.iter().zip(&policy_chains) {
+            let at = parts.first().map_or(base, |l| l.at(l.obj.root));
+            for s in ["", "_pre", "_allow", "_post"] {
+                self.line(&format!(":{c}{s} - [0:0]"), at);
+            }
+        }
+        self.line("-A PREROUTING -j PRE_ZONES", base);
+        let chain_of = |z: &str| zones.iter().find(|(n, _)| *n == z).map(|(_, c)| c.clone());
+        for (m, z, at) in self.bindings(active) {
+            if let Some(c) = chain_of(z) {
+                self.line(&format!("-A PRE_ZONES {m} -g {c}"), at);
+            }
+        }
+        if let Some(c) = chain_of(&config.default_zone) {
+            self.line(&format!("-A PRE_ZONES -g {c}"), base);
+        }
+        for ((prio, _, parts), c) in policies.iter().zip(&policy_chains) {
+            let Some(part) = parts.first() else { continue };
+            let list = if *prio < 0 { "PRE_POLICIES_pre" } else { "PRE_POLICIES_post" };
+            self.policy_jumps(list, c, part, active);
+            for s in subs {
+                self.line(&format!("-A {c} -j {c}_{s}"), part.at(part.obj.root));
+            }
+            self.forward_body(c, parts);
+        }
+        for (z, c) in zones {
+            let at = zone_at(z);
+            self.line(&format!("-A {c} -j PRE_POLICIES_pre"), at);
+            for s in subs {
+                self.line(&format!("-A {c} -j {c}_{s}"), at);
+            }
+            self.line(&format!("-A {c} -j PRE_POLICIES_post"), at);
+            self.forward_body(c, config.get(ObjectKind::Zone, z).unwrap_or_default());
+        }
+        self.line("COMMIT", base);
+    }
+
+    /// The jumps from `list` to a policy's chain `target`, one per binding of its ingress zones
+    /// in this family (one unconditional jump for ANY and HOST).
+    fn policy_jumps(&mut self, list: &str, target: &str, part: &Loaded, active: &[&str]) {
+        for z in &part.obj.ingress {
+            if z.value == "ANY" || z.value == "HOST" {
+                self.line(&format!("-A {list} -j {target}"), part.at(z.span));
+                continue;
+            }
+            if !active.contains(&z.value.as_str()) {
+                continue;
+            }
+            for zp in self.config.get(ObjectKind::Zone, &z.value).unwrap_or_default() {
+                for s in &zp.obj.sources {
+                    if !s.value.starts_with("ipset:") && !is_mac(&s.value) && addr_family(&s.value) == self.family {
+                        self.line(&format!("-A {list} -s {} -j {target}", s.value), part.at(z.span));
+                    }
+                }
+                for itf in &zp.obj.interfaces {
+                    self.line(&format!("-A {list} -i {} -j {target}", itf.value), part.at(z.span));
+                }
+            }
+        }
+    }
+
+    /// The nat rule of a forward-port (REDIRECT to a local port, DNAT to another address), or
+    /// `None` when it does not apply to this family: a zone's or policy's `<forward-port>`
+    /// without an IPv6 `to-addr` is IPv4 only.
+    fn forward_port(&self, port: &str, protocol: &str, to_port: &str, to_addr: &str, rich: bool) -> Option<String> {
+        if !rich && self.family != if to_addr.contains(':') { Family::Ipv6 } else { Family::Ipv4 } {
+            return None;
+        }
+        let m = self.port_match(protocol, port, "--dport")?;
+        let to = if to_port.is_empty() {
+            None
+        } else {
+            let (a, b) = port_range(to_port, self.resolve)?;
+            Some(if a == b { a.to_string() } else { format!("{a}-{b}") })
+        };
+        Some(match (to_addr, to) {
+            ("", Some(to)) => format!("{m} -j REDIRECT --to-ports {to}"),
+            ("", None) => return None,
+            (addr, None) => format!("{m} -j DNAT --to-destination {addr}"),
+            (addr, Some(to)) if addr.contains(':') => format!("{m} -j DNAT --to-destination [{addr}]:{to}"),
+            (addr, Some(to)) => format!("{m} -j DNAT --to-destination {addr}:{to}"),
+        })
+    }
+
+    /// The nat PREROUTING chains `{chain}_pre/_allow/_post` of a zone or policy: its
+    /// forward-ports (allow, after them the priority-0 rich ones) and the rich forward-ports of
+    /// other priorities, in priority order.
+    fn forward_body(&mut self, chain: &str, parts: &[Loaded]) {
+        let mut rich: Vec<(i32, &Loaded, &RichRule)> = parts
+            .iter()
+            .flat_map(|part| part.obj.rules.iter().map(move |r| (r.priority, part, r)))
+            .filter(|(_, _, r)| matches!(r.element.as_ref().map(|e| &e.value), Some(Element::ForwardPort { .. })))
+            .collect();
+        // Stable: rules of one priority stay in file order.
+        rich.sort_by_key(|x| x.0);
+        let mut lines: Vec<(&str, String, Location)> = Vec::new();
+        for (_, part, r) in rich.iter().filter(|x| x.0 < 0) {
+            lines.extend(self.rich_forward(r).map(|l| ("pre", l, part.at(element_span(r)))));
+        }
+        for part in parts {
+            for f in &part.obj.forward_ports {
+                let line = self.forward_port(&f.port, &f.protocol, &f.to_port, &f.to_addr, false);
+                lines.extend(line.map(|l| ("allow", l, part.at(f.span))));
+            }
+        }
+        for (prio, part, r) in rich.iter().filter(|x| x.0 >= 0) {
+            let sub = if *prio == 0 { "allow" } else { "post" };
+            lines.extend(self.rich_forward(r).map(|l| (sub, l, part.at(element_span(r)))));
+        }
+        for (sub, l, at) in lines {
+            self.element(&format!("-A {chain}_{sub} {l}"), at);
+        }
+    }
+
+    /// A rich rule's forward-port in this family, with its source and destination.
+    fn rich_forward(&self, r: &RichRule) -> Option<String> {
+        let Some(Element::ForwardPort { port, protocol, to_port, to_addr }) = r.element.as_ref().map(|e| &e.value)
+        else {
+            return None;
+        };
+        if r.family.as_deref().is_some_and(|f| f != self.fam()) {
+            return None;
+        }
+        let mut common = String::new();
+        for (a, flag, dir) in [(&r.source, "-s", "src"), (&r.destination, "-d", "dst")] {
+            if let Some(a) = a {
+                let m = self.addr_match(a, flag, dir)?;
+                if !m.is_empty() {
+                    common.push(' ');
+                    common.push_str(&m);
+                }
+            }
+        }
+        let l = self.forward_port(port, protocol, to_port, to_addr, true)?;
+        // The matches go before the target: split at the first ` -j `.
+        let (m, t) = l.split_once(" -j ")?;
+        Some(format!("{m}{common} -j {t}"))
+    }
+
     /// The `_pre/_deny/_allow/_post` chains of a zone or policy and their contents.
     fn body(&mut self, chain: &str, parts: &[Loaded], zone: bool) {
         let mut pre: Vec<(i32, &Loaded, &RichRule)> = Vec::new();
@@ -394,6 +585,46 @@ pub(super) fn build(fw: &mut Firewalld, resolve: &dyn Fn(&str) -> Option<u16>) {
                 .map(|(i, (_, p, _))| (format!("PO_{}", chain_part(p, i)), format!("policy `{p}`"))),
         )
         .collect();
+    // Zones and policies towards the host with forward-ports: firewalld's nat PREROUTING.
+    let forwards = |parts: &[Loaded]| {
+        parts.iter().any(|p| {
+            !p.obj.forward_ports.is_empty()
+                || p.obj
+                    .rules
+                    .iter()
+                    .any(|r| matches!(r.element.as_ref().map(|e| &e.value), Some(Element::ForwardPort { .. })))
+        })
+    };
+    let nat_zones: Vec<(&str, String)> =
+        zones.iter().enumerate().map(|(i, z)| (*z, format!("PRE_{}", chain_part(z, i)))).collect();
+    let mut nat_policies: Vec<(i32, &str, &[Loaded])> = config
+        .names(ObjectKind::Policy)
+        .filter(|(_, parts)| {
+            let o = parts.first().map(|p| &p.obj);
+            forwards(parts)
+                && o.is_some_and(|o| {
+                    !o.disabled
+                        && o.egress.iter().any(|z| z.value == "HOST" || z.value == "ANY")
+                        && o.ingress
+                            .iter()
+                            .any(|z| z.value == "ANY" || z.value == "HOST" || active.contains(&z.value.as_str()))
+                })
+        })
+        .map(|(n, parts)| (parts.first().and_then(|p| p.obj.priority.as_ref()).map_or(-1, |p| p.value), n, parts))
+        .collect();
+    nat_policies.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let forwarding =
+        !nat_policies.is_empty() || zones.iter().any(|z| forwards(config.get(ObjectKind::Zone, z).unwrap_or_default()));
+    let mut chain_owners = chain_owners;
+    if forwarding {
+        chain_owners.extend(nat_zones.iter().map(|(z, c)| (c.clone(), format!("forward-ports of zone `{z}`"))));
+        chain_owners.extend(
+            nat_policies
+                .iter()
+                .enumerate()
+                .map(|(i, (_, p, _))| (format!("PN_{}", chain_part(p, i)), format!("forward-ports of policy `{p}`"))),
+        );
+    }
     let mut out = Vec::new();
     let mut elements = Vec::new();
     for family in [Family::Ipv4, Family::Ipv6] {
@@ -423,39 +654,20 @@ pub(super) fn build(fw: &mut Firewalld, resolve: &dyn Fn(&str) -> Option<u16>) {
             }
         }
         g.line("-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", base);
+        if forwarding {
+            // nftables: `ct status dnat accept`; the iptables backend lists DNAT with the states
+            // above. firewalld 2.3's StrictForwardPorts accepts only its own forward-ports here,
+            // which are the only nat rules modelled.
+            g.line("-A INPUT -m conntrack --ctstate DNAT -j ACCEPT", base);
+        }
         g.line("-A INPUT -i lo -j ACCEPT", base);
         g.line("-A INPUT -m conntrack --ctstate INVALID -j DROP", base);
         g.line("-A INPUT -j INPUT_ZONES", base);
         let final_reject = g.admin_reject();
         g.line(&format!("-A INPUT {final_reject}"), base);
-        // Dispatch: bindings ordered by the zone's ingress-priority (firewalld 2.x; 0 without
-        // one), then sources before interfaces, then zone name; the default zone last.
-        let mut bindings: Vec<(i32, u8, String, Location)> = Vec::new();
-        for z in &active {
-            for part in config.get(ObjectKind::Zone, z).unwrap_or_default() {
-                let prio = config.ingress_priority(z);
-                for s in &part.obj.sources {
-                    let m = if let Some(set) = s.value.strip_prefix("ipset:") {
-                        (g.ipset_family(set) == Some(family)).then(|| format!("-m set --match-set {set} src"))
-                    } else if is_mac(&s.value) {
-                        Some(format!("-m mac --mac-source {}", s.value))
-                    } else {
-                        (addr_family(&s.value) == family).then(|| format!("-s {}", s.value))
-                    };
-                    if let Some(m) = m {
-                        bindings.push((prio, 1, format!("-A INPUT_ZONES {m} -g {}", chain_of(z)), part.at(s.span)));
-                    }
-                }
-                for i in &part.obj.interfaces {
-                    let line = format!("-A INPUT_ZONES -i {} -g {}", i.value, chain_of(z));
-                    bindings.push((prio, 2, line, part.at(i.span)));
-                }
-            }
-        }
-        // Stable: zones stay in name order within a priority and kind.
-        bindings.sort_by_key(|&(prio, kind, ..)| (prio, kind));
-        for (_, _, line, at) in &bindings {
-            g.line(line, *at);
+        let bindings = g.bindings(&active);
+        for (m, z, at) in &bindings {
+            g.line(&format!("-A INPUT_ZONES {m} -g {}", chain_of(z)), *at);
         }
         let dz = config.default_zone.clone();
         g.line(&format!("-A INPUT_ZONES -g {}", chain_of(&dz)), base);
@@ -464,25 +676,7 @@ pub(super) fn build(fw: &mut Firewalld, resolve: &dyn Fn(&str) -> Option<u16>) {
             let Some(part) = parts.first() else { continue };
             let c = format!("PO_{}", chain_part(policies[i].1, i));
             let list = if *prio < 0 { "INPUT_POLICIES_pre" } else { "INPUT_POLICIES_post" };
-            for z in &part.obj.ingress {
-                if z.value == "ANY" || z.value == "HOST" {
-                    g.line(&format!("-A {list} -j {c}"), part.at(z.span));
-                    continue;
-                }
-                if !active.contains(&z.value.as_str()) {
-                    continue;
-                }
-                for zp in config.get(ObjectKind::Zone, &z.value).unwrap_or_default() {
-                    for s in &zp.obj.sources {
-                        if !s.value.starts_with("ipset:") && !is_mac(&s.value) && addr_family(&s.value) == family {
-                            g.line(&format!("-A {list} -s {} -j {c}", s.value), part.at(z.span));
-                        }
-                    }
-                    for itf in &zp.obj.interfaces {
-                        g.line(&format!("-A {list} -i {} -j {c}", itf.value), part.at(z.span));
-                    }
-                }
-            }
+            g.policy_jumps(list, &c, part, &active);
             for s in ["pre", "deny", "allow", "post"] {
                 g.line(&format!("-A {c} -j {c}_{s}"), part.at(part.obj.root));
             }
@@ -542,6 +736,9 @@ pub(super) fn build(fw: &mut Firewalld, resolve: &dyn Fn(&str) -> Option<u16>) {
             }
         }
         g.line("COMMIT", base);
+        if forwarding {
+            g.nat(&nat_zones, &nat_policies, &active, base);
+        }
         let ast = parse_family(g.text.as_str(), family);
         let mut rs = Ruleset::new(family);
         let problems = rs.apply(&Batch { ast: &ast, file: base.file, noflush: false, at: Origin::Lines(&g.origins) });
@@ -561,4 +758,9 @@ pub(super) fn build(fw: &mut Firewalld, resolve: &dyn Fn(&str) -> Option<u16>) {
     fw.built = out;
     fw.element_rules = elements;
     fw.chain_owners = chain_owners;
+}
+
+/// Where a rich rule's element is written (the rule itself when it has none).
+fn element_span(r: &RichRule) -> Span {
+    r.element.as_ref().map_or(r.span, |e| e.span)
 }

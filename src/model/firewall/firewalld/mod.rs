@@ -496,6 +496,9 @@ fn check(config: &Config, fw: &mut Firewalld) {
                         push(Code::Invalid, part.at(f.span), "a forward-port needs to-port or to-addr".into(), vec![]);
                     }
                 }
+                if kind == ObjectKind::Policy {
+                    check_policy_zones(config, part, name, &mut push);
+                }
                 for z in o.ingress.iter().chain(&o.egress) {
                     if z.value != "ANY" && z.value != "HOST" && !config.has(ObjectKind::Zone, &z.value) {
                         push(
@@ -577,6 +580,100 @@ fn check(config: &Config, fw: &mut Firewalld) {
                     );
                 }
             }
+        }
+    }
+}
+
+/// What firewalld's full check (run at every start, a failure makes it fall back) requires of
+/// a policy's ingress and egress zones, and of the masquerade, forward-ports and marks that
+/// depend on them.
+fn check_policy_zones(
+    config: &Config,
+    part: &Loaded,
+    name: &str,
+    push: &mut impl FnMut(Code, Location, String, Vec<(Location, String)>),
+) {
+    let o = &part.obj;
+    let has = |side: &[crate::ast::firewalld::Spanned<String>], z: &str| side.iter().any(|x| x.value == z);
+    for (side, what) in [(&o.ingress, "ingress"), (&o.egress, "egress")] {
+        let special = side.iter().find(|z| z.value == "ANY" || z.value == "HOST");
+        if let Some(sp) = special
+            && let Some(other) = side.iter().find(|z| z.value != sp.value)
+        {
+            push(
+                Code::Invalid,
+                part.at(other.span),
+                format!(
+                    "policy `{name}` lists `{}` next to `{}` as {what} zones: firewalld takes several regular zones, or ANY alone, or HOST alone",
+                    other.value, sp.value
+                ),
+                vec![(part.at(sp.span), format!("`{}` here", sp.value))],
+            );
+        }
+    }
+    if let Some(h) = o.ingress.iter().find(|z| z.value == "HOST")
+        && has(&o.egress, "HOST")
+    {
+        push(
+            Code::Invalid,
+            part.at(h.span),
+            format!("policy `{name}` has HOST as both ingress and egress zone"),
+            vec![],
+        );
+    }
+    let host_out = has(&o.egress, "HOST");
+    let with_interfaces = |z: &str| {
+        config.get(ObjectKind::Zone, z).is_some_and(|parts| parts.iter().any(|p| !p.obj.interfaces.is_empty()))
+    };
+    // (element, `None` for a masquerade or the forward-port's to-addr)
+    let mut checks: Vec<(Span, Option<&str>)> = Vec::new();
+    if o.masquerade {
+        checks.push((o.root, None));
+    }
+    for f in &o.forward_ports {
+        checks.push((f.span, Some(f.to_addr.as_str())));
+    }
+    for r in &o.rules {
+        match r.element.as_ref().map(|e| (&e.value, e.span)) {
+            Some((Element::Masquerade, span)) => checks.push((span, None)),
+            Some((Element::ForwardPort { to_addr, .. }, span)) => checks.push((span, Some(to_addr.as_str()))),
+            _ => {}
+        }
+        if let Some(a) = r.action.as_ref().filter(|a| matches!(a.kind, crate::ast::firewalld::ActionKind::Mark(_))) {
+            for z in o.egress.iter().filter(|z| with_interfaces(&z.value) && z.value != "ANY" && z.value != "HOST") {
+                push(
+                    Code::Invalid,
+                    part.at(a.span),
+                    format!(
+                        "policy `{name}` marks packets towards zone `{}`, which has interfaces: firewalld refuses a mark there",
+                        z.value
+                    ),
+                    vec![(part.at(z.span), "egress zone".into())],
+                );
+            }
+        }
+    }
+    for (span, to_addr) in checks {
+        let at = part.at(span);
+        let problem = match to_addr {
+            None if host_out => Some("masquerade is invalid towards the egress zone HOST".to_string()),
+            None if has(&o.ingress, "HOST") => Some("masquerade is invalid from the ingress zone HOST".to_string()),
+            None => o.ingress.iter().find(|z| config.iptables_backend && with_interfaces(&z.value)).map(|z| {
+                format!("masquerade needs the nftables backend when ingress zone `{}` has interfaces", z.value)
+            }),
+            Some(addr) if host_out => {
+                (!addr.is_empty()).then(|| "a forward-port with to-addr is invalid towards the egress zone HOST".into())
+            }
+            Some(_) if o.egress.is_empty() => None,
+            Some("") => Some("a forward-port needs to-addr when the egress zone is ANY or a zone".into()),
+            Some(_) => o
+                .egress
+                .iter()
+                .find(|z| !has(&o.egress, "ANY") && with_interfaces(&z.value))
+                .map(|z| format!("a forward-port cannot go to egress zone `{}`, which has interfaces", z.value)),
+        };
+        if let Some(p) = problem {
+            push(Code::Invalid, at, format!("policy `{name}`: {p}"), vec![]);
         }
     }
 }
@@ -749,5 +846,85 @@ mod tests {
         assert_eq!(fw.findings.iter().filter(|f| f.message.contains("same name as")).count(), 1);
         let (fw, _) = load_tree(&[conf, ("etc/firewalld/policies/mypol.xml", pol)]);
         assert!(!fw.fallback);
+    }
+
+    /// The rules of one chain of one table in a family, as written in the generated text.
+    fn chain_rules(fw: &Firewalld, family: Family, table: &str, chain: &str) -> Vec<String> {
+        let (_, rs, _) = fw.built.iter().find(|(f, ..)| *f == family).expect("a ruleset");
+        let Some(t) = rs.tables.iter().find(|t| t.name.as_str() == table) else { return Vec::new() };
+        let Some(c) = t.chains.iter().find(|c| &*c.name == chain) else { return Vec::new() };
+        c.rules
+            .iter()
+            .map(|e| {
+                let r = e.rule();
+                let mut words: Vec<&str> = Vec::new();
+                let opts = r.params().chain(r.matches().flat_map(|m| m.options()));
+                for o in opts.chain(r.target().into_iter().flat_map(|t| t.options())) {
+                    words.push(o.name());
+                    words.extend(o.args());
+                }
+                format!("{} -j {}", words.join(" "), r.target_name().unwrap_or("-"))
+            })
+            .collect()
+    }
+
+    /// A zone's `<forward-port>` is IPv4 only unless its to-addr is IPv6; a rich one follows its
+    /// family; DNAT'd connections are accepted in INPUT before the zones.
+    #[test]
+    fn forward_ports_become_nat_rules() {
+        let zone = r#"<zone>
+            <forward-port port="2201" protocol="tcp" to-port="22"/>
+            <forward-port port="23" protocol="tcp" to-addr="2001:db8::5" to-port="22"/>
+            <rule family="ipv6" priority="-1"><source address="2001:db8::/64"/><forward-port port="2222" protocol="tcp" to-port="22"/></rule>
+        </zone>"#;
+        let (fw, _) = load_tree(&[
+            ("etc/firewalld/firewalld.conf", "DefaultZone=public\n"),
+            ("etc/firewalld/zones/public.xml", zone),
+        ]);
+        assert!(!fw.fallback, "{:?}", fw.findings);
+        let v4 = chain_rules(&fw, Family::Ipv4, "nat", "PRE_public_allow");
+        assert_eq!(v4.len(), 1, "{v4:?}");
+        assert!(v4[0].contains("--dport 2201") && v4[0].contains("--to-ports 22 -j REDIRECT"), "{v4:?}");
+        let v6 = chain_rules(&fw, Family::Ipv6, "nat", "PRE_public_allow");
+        assert_eq!(v6.len(), 1, "{v6:?}");
+        assert!(v6[0].contains("--dport 23 --to-destination [2001:db8::5]:22 -j DNAT"), "{v6:?}");
+        let pre = chain_rules(&fw, Family::Ipv6, "nat", "PRE_public_pre");
+        assert!(pre.len() == 1 && pre[0].contains("-s 2001:db8::/64"), "{pre:?}");
+        assert!(chain_rules(&fw, Family::Ipv4, "filter", "INPUT").iter().any(|r| r.contains("--ctstate DNAT")));
+        assert_eq!(
+            fw.describe_chain("PRE_public_allow").as_deref(),
+            Some("forward-ports of zone `public` (allow rules)")
+        );
+        // Without forward-ports there is no nat table at all.
+        let (fw, _) = load_tree(&[("etc/firewalld/firewalld.conf", "DefaultZone=public\n")]);
+        assert!(chain_rules(&fw, Family::Ipv4, "nat", "PREROUTING").is_empty());
+        assert!(!chain_rules(&fw, Family::Ipv4, "filter", "INPUT").iter().any(|r| r.contains("DNAT")));
+    }
+
+    /// firewalld's start-up check of a policy's zones (checked against firewall-offline-cmd in
+    /// the differential corpus, `pol_*` cases).
+    #[test]
+    fn policy_zone_rules_make_firewalld_fall_back() {
+        let conf = ("etc/firewalld/firewalld.conf", "DefaultZone=public\n");
+        let policy = |body: &str| format!(r#"<policy target="CONTINUE">{body}</policy>"#);
+        let bad = [
+            r#"<ingress-zone name="ANY"/><ingress-zone name="public"/><egress-zone name="HOST"/>"#,
+            r#"<ingress-zone name="HOST"/><egress-zone name="HOST"/>"#,
+            r#"<ingress-zone name="public"/><egress-zone name="HOST"/><masquerade/>"#,
+            r#"<ingress-zone name="public"/><egress-zone name="HOST"/><forward-port port="22" protocol="tcp" to-addr="192.0.2.9"/>"#,
+            r#"<ingress-zone name="public"/><egress-zone name="ANY"/><forward-port port="22" protocol="tcp" to-port="2222"/>"#,
+        ];
+        for body in bad {
+            let (fw, _) = load_tree(&[conf, ("etc/firewalld/policies/p.xml", &policy(body))]);
+            assert!(fw.fallback, "{body}");
+        }
+        let good = [
+            r#"<ingress-zone name="public"/><egress-zone name="HOST"/><forward-port port="22" protocol="tcp" to-port="2222"/>"#,
+            r#"<ingress-zone name="public"/><egress-zone name="ANY"/><forward-port port="22" protocol="tcp" to-addr="192.0.2.9"/>"#,
+        ];
+        for body in good {
+            let (fw, _) = load_tree(&[conf, ("etc/firewalld/policies/p.xml", &policy(body))]);
+            assert!(!fw.fallback, "{body}: {:?}", fw.findings);
+        }
     }
 }
