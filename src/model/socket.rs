@@ -27,7 +27,7 @@ const GENERATOR_OUT: &str = "/run/systemd/generator";
 /// The system unit load path, highest precedence first (systemd.unit(5) "UNIT FILE LOAD PATH";
 /// the `.control`, transient and early/late generator directories are left out). `/lib` is
 /// the split-/usr location Debian still uses.
-const UNIT_DIRS: [&str; 6] = [
+pub(crate) const UNIT_DIRS: [&str; 6] = [
     "/etc/systemd/system",
     "/run/systemd/system",
     GENERATOR_OUT,
@@ -208,13 +208,13 @@ fn display(root: &HostRoot, host_path: &str) -> std::path::PathBuf {
 }
 
 /// The host path is a symlink (possibly through others) to /dev/null.
-fn is_dev_null(root: &HostRoot, host_path: &str) -> bool {
+pub(crate) fn is_dev_null(root: &HostRoot, host_path: &str) -> bool {
     root.resolve(host_path).is_ok_and(|p| p == root.dir.join("dev/null"))
 }
 
 /// A name in a directory that exists, even as a dangling symlink (systemd looks at the name of
 /// a `.wants/` entry, not at its target).
-fn present(root: &HostRoot, host_path: &str) -> bool {
+pub(crate) fn present(root: &HostRoot, host_path: &str) -> bool {
     !root.glob(host_path).is_empty()
 }
 

@@ -164,6 +164,13 @@ pub fn trace(
                     "ufw-init would abort (/etc/default/ufw or /etc/ufw/ufw.conf is missing or empty): no rules are loaded".into()
                 } else if fw.ufw.as_ref().is_some_and(|u| !u.enabled) {
                     "ufw is not enabled (ENABLED is not yes in ufw.conf): no rules are loaded".into()
+                } else if let Some(f) = fw.firewalld.as_ref().filter(|f| !f.service.runs()) {
+                    let how = if matches!(f.service, crate::model::firewall::firewalld::Service::Masked(_)) {
+                        "masked"
+                    } else {
+                        "not enabled"
+                    };
+                    format!("firewalld.service is {how}: firewalld loads no rules at boot")
                 } else {
                     format!("no {} firewall configuration in the host", family_name(family))
                 },

@@ -69,6 +69,20 @@ pub enum Coexistence {
     Unknown,
 }
 
+/// Another firewall configured on a host where firewalld runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rival {
+    /// ufw is enabled: ufw-init loads its iptables chains and firewalld its nftables table, and
+    /// both filter every packet.
+    Ufw,
+    /// An iptables-save file whose loader is not installed next to an enabled firewalld: never
+    /// restored.
+    FileUnused { loader: &'static str },
+    /// An iptables-save file whose loader is installed too (`known`), or a root with
+    /// configuration only: both may load.
+    File { loader: &'static str, known: bool },
+}
+
 /// Programs that restore an iptables-save file at boot, by the file's host path: the package,
 /// and files of it whose presence shows it is installed.
 fn loader_of(path: &str) -> (&'static str, &'static [&'static str]) {
@@ -110,6 +124,8 @@ pub struct Firewall {
     pub backends: Vec<Backend>,
     /// ufw and iptables-save files on one host: how they combine, and the files concerned.
     pub coexistence: Option<(Coexistence, Vec<FileId>)>,
+    /// What loads a firewall next to a running firewalld, with the files concerned.
+    pub firewalld_rivals: Vec<(Rival, Vec<FileId>)>,
     /// Firewall files that exist but could not be read (path as found, why).
     pub unreadable: Vec<(PathBuf, String)>,
     services: Vec<(String, u16)>,
@@ -184,17 +200,7 @@ impl Firewall {
         fw.ufw = ufw::load(root, &|name| fw.ufw_service_port(name), sources, &mut unreadable);
         fw.unreadable = unreadable;
         if firewalld::present(root) {
-            let f = firewalld::load(root, &|name| fw.service_port(name), sources);
-            for (family, rs, _) in &f.built {
-                let file = f.conf_file.or(f.files.first().map(|x| x.0)).or(f.stock_file);
-                fw.backends.push(Backend {
-                    kind: BackendKind::Firewalld,
-                    family: *family,
-                    ruleset: Some(rs.clone()),
-                    file,
-                });
-            }
-            fw.firewalld = Some(f);
+            fw.firewalld = Some(firewalld::load(root, &|name| fw.service_port(name), sources));
         }
         let ufw_enabled = fw.ufw.as_ref().is_some_and(|u| u.enabled);
         let loaded: Vec<usize> = loaders.iter().filter(|l| l.2).map(|l| l.0).collect();
@@ -234,7 +240,54 @@ impl Firewall {
                 fw.backends.push(Backend { kind: BackendKind::Ufw, family: *family, ruleset: Some(rs.clone()), file });
             }
         }
+        fw.add_firewalld(system, ufw_enabled && !ufw_dead, &loaders);
         fw
+    }
+
+    /// firewalld's rulesets, when systemd starts it, and what else loads a firewall next to it.
+    /// Its nftables table and any other table each see every packet, so where both load, SSH
+    /// must get through both; Debian's firewalld package breaks netfilter-persistent, and
+    /// firewalld.service conflicts with iptables.service (RHEL): a file whose loader is not
+    /// installed next to an enabled firewalld is dead configuration.
+    fn add_firewalld(&mut self, system: bool, ufw_enabled: bool, loaders: &[(usize, &'static str, bool)]) {
+        let Some(f) = &self.firewalld else { return };
+        if !f.service.runs() {
+            return;
+        }
+        let mut rivals = Vec::new();
+        if ufw_enabled {
+            let files = self.backends.iter().filter(|b| b.kind == BackendKind::Ufw).filter_map(|b| b.file).collect();
+            rivals.push((Rival::Ufw, files));
+        }
+        let file_backends: Vec<usize> = loaders
+            .iter()
+            .map(|l| l.0)
+            .filter(|&i| self.backends.get(i).is_some_and(|b| b.kind == BackendKind::Iptables))
+            .collect();
+        if let Some(&(_, loader, _)) = loaders.first().filter(|_| !file_backends.is_empty()) {
+            let files: Vec<FileId> = file_backends.iter().filter_map(|&i| self.backends.get(i)?.file).collect();
+            let installed = loaders.iter().any(|l| l.2);
+            let enabled = matches!(f.service, firewalld::Service::Enabled(_));
+            if system && enabled && !installed {
+                // Never restored: drop its rulesets (indices stay valid: removed from the end).
+                for &i in file_backends.iter().rev() {
+                    self.backends.remove(i);
+                }
+                rivals.push((Rival::FileUnused { loader }, files));
+            } else {
+                rivals.push((Rival::File { loader, known: system && enabled }, files));
+            }
+        }
+        for (family, rs, _) in &f.built {
+            let file = f.conf_file.or(f.files.first().map(|x| x.0)).or(f.stock_file);
+            self.backends.push(Backend {
+                kind: BackendKind::Firewalld,
+                family: *family,
+                ruleset: Some(rs.clone()),
+                file,
+            });
+        }
+        self.firewalld_rivals = rivals;
     }
 
     /// One iptables-save file on its own (a lone file, standard input).

@@ -2,7 +2,7 @@
 
 use crate::declare_rule;
 use crate::diagnostic::Violation;
-use crate::model::firewall::Coexistence;
+use crate::model::firewall::{Coexistence, Rival};
 use crate::rules::Context;
 use crate::source::Location;
 
@@ -19,6 +19,12 @@ declare_rule! {
     ///   rules, so both apply, and sshlint checks SSH access through the combination;
     /// - a root with configuration only (no `/usr`): either may be the one in use, and each is
     ///   checked on its own.
+    ///
+    /// Likewise firewalld (when systemd starts it, see FW202) next to an enabled ufw (both load:
+    /// SSH must pass both) or next to such a file (never restored when firewalld is enabled and
+    /// the file's loader is not installed, since Debian's firewalld package breaks
+    /// netfilter-persistent; with the loader installed, firewalld.service's `Conflicts=` makes
+    /// the outcome depend on start order).
     ///
     /// ## Why is this bad?
     /// Whoever edits the file that is not loaded believes they changed the firewall; whoever
@@ -38,7 +44,7 @@ declare_rule! {
     /// ```
     ///
     /// ## References
-    /// - ufw(8), netfilter-persistent(8)
+    /// - ufw(8), netfilter-persistent(8), firewalld.service (`Conflicts=iptables.service`)
     /// - reference/firewalls.md §2
     pub static RULE = {
         code: "FW204",
@@ -51,6 +57,7 @@ declare_rule! {
 }
 
 pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
+    check_firewalld(ctx, out);
     let Some((how, files)) = &ctx.firewall.coexistence else { return };
     let Some(u) = &ctx.firewall.ufw else { return };
     let Some(&first) = files.first() else { return };
@@ -94,6 +101,43 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
     out.push(v);
 }
 
+/// firewalld running next to ufw or an iptables-save file restored at boot.
+fn check_firewalld(ctx: &Context, out: &mut Vec<Violation>) {
+    let Some(f) = &ctx.firewall.firewalld else { return };
+    let Some(at) =
+        f.conf_file.or(f.user_files.first().copied()).map(|file| Location { file, span: Default::default() })
+    else {
+        return;
+    };
+    for (rival, files) in &ctx.firewall.firewalld_rivals {
+        let names: Vec<String> = files.iter().map(|&f| ctx.sources.get(f).path.display().to_string()).collect();
+        let list = names.join(" and ");
+        let (message, help) = match rival {
+            Rival::Ufw => (
+                "firewalld and ufw (ENABLED=yes) both start at boot: firewalld's nftables table and ufw's iptables chains each filter every packet, so SSH must get through both (sshlint checks each)".to_string(),
+                "keep one firewall: disable ufw (`ufw disable`) or firewalld (`systemctl disable --now firewalld`)",
+            ),
+            Rival::FileUnused { loader } => (
+                format!("{list} is never loaded: firewalld is enabled and {loader} is not installed (Debian's firewalld package breaks netfilter-persistent; firewalld.service conflicts with iptables.service)"),
+                "remove the file (or move its rules into firewalld zones or policies) so nobody edits a firewall that does not exist",
+            ),
+            Rival::File { loader, known: true } => (
+                format!("firewalld is enabled and {loader} restores {list} at boot: firewalld.service conflicts with iptables.service and nftables.service, and which firewall the host ends up with depends on the order they start (sshlint checks each)"),
+                "keep one firewall: disable the other one's service and remove its files",
+            ),
+            Rival::File { loader, known: false } => (
+                format!("firewalld and {list} (restored by {loader}) both configure this host's firewall; only one of them normally loads at boot, so sshlint checks each on its own"),
+                "keep one firewall configuration and remove the other one's files",
+            ),
+        };
+        let mut v = Violation::new(at, message).help(help);
+        for &file in files {
+            v = v.related(Location { file, span: Default::default() }, "loaded next to firewalld".to_string());
+        }
+        out.push(v);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::rules::CheckOptions;
@@ -127,6 +171,25 @@ mod tests {
         assert!(f[0].message.contains("ufw is not installed"), "{}", f[0].message);
         let f = tree(&[("/usr/sbin/netfilter-persistent", ""), ("/usr/sbin/ufw", "")]);
         assert!(f[0].message.contains("both apply"), "{}", f[0].message);
+    }
+
+    const FIREWALLD: (&str, &str) = ("/etc/firewalld/firewalld.conf", "DefaultZone=public\n");
+    const FIREWALLD_ON: (&str, &str) = ("/etc/systemd/system/multi-user.target.wants/firewalld.service", "");
+
+    #[test]
+    fn firewalld_next_to_others() {
+        let run = |files: &[(&str, &str)]| run_tree(&super::RULE, files, &CheckOptions::default());
+        let f = run(&[FIREWALLD, UFW[0], UFW[1]]);
+        assert!(f.len() == 1 && f[0].message.contains("SSH must get through both"), "{f:?}");
+        let f = run(&[FIREWALLD, V4]);
+        assert!(f.len() == 1 && f[0].message.contains("checks each on its own"), "{f:?}");
+        let f = run(&[FIREWALLD, FIREWALLD_ON, V4, ("/usr/lib/firewalld/.keep", "")]);
+        assert!(f.len() == 1 && f[0].message.contains("is never loaded"), "{f:?}");
+        let f = run(&[FIREWALLD, FIREWALLD_ON, V4, ("/usr/sbin/netfilter-persistent", "")]);
+        assert!(f.len() == 1 && f[0].message.contains("depends on the order"), "{f:?}");
+        // Masked: nothing competes.
+        let masked = ("/etc/systemd/system/firewalld.service", "");
+        assert!(run(&[FIREWALLD, masked, UFW[0], UFW[1]]).is_empty());
     }
 
     #[test]

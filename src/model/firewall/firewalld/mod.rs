@@ -125,6 +125,8 @@ pub struct Firewalld {
     pub dialect: Dialect,
     /// The generated chain of each zone and policy and what it stands for ("zone `public`").
     pub chain_owners: Vec<(String, String)>,
+    /// Whether systemd starts firewalld at boot.
+    pub service: Service,
 }
 
 /// `firewalld.conf` keys firewalld 1.3 and 2.x know.
@@ -148,6 +150,51 @@ const CONF_KEYS: &[&str] = &[
     "ReloadPolicy",
     "StrictForwardPorts",
 ];
+
+/// Whether systemd starts firewalld at boot, from the root's unit files.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Service {
+    /// `multi-user.target.wants/firewalld.service` (host path of the link).
+    Enabled(String),
+    /// A link to /dev/null or an empty unit file (host path).
+    Masked(String),
+    /// The unit is installed (host path of the unit file) and nothing pulls it in. Without the
+    /// `dbus-org.fedoraproject.FirewallD1.service` alias that enabling creates, D-Bus cannot
+    /// start it on demand either.
+    Disabled(String),
+    /// The root holds no unit of firewalld (a configuration repository): assumed to run.
+    #[default]
+    Unknown,
+}
+
+impl Service {
+    /// firewalld's rules are in the kernel after boot (or may be: unknown counts as running).
+    pub fn runs(&self) -> bool {
+        matches!(self, Service::Enabled(_) | Service::Unknown)
+    }
+}
+
+/// Read firewalld.service's state in the root.
+pub fn service(root: &HostRoot) -> Service {
+    use crate::model::socket::{UNIT_DIRS, is_dev_null, present};
+    const UNIT: &str = "firewalld.service";
+    for dir in UNIT_DIRS {
+        let path = format!("{dir}/{UNIT}");
+        if is_dev_null(root, &path) || root.read(&path).is_ok_and(|b| b.is_empty()) {
+            return Service::Masked(path);
+        }
+    }
+    for dir in UNIT_DIRS {
+        let link = format!("{dir}/multi-user.target.wants/{UNIT}");
+        if present(root, &link) {
+            return Service::Enabled(link);
+        }
+    }
+    match UNIT_DIRS.iter().map(|dir| format!("{dir}/{UNIT}")).find(|p| root.exists(p)) {
+        Some(unit) => Service::Disabled(unit),
+        None => Service::Unknown,
+    }
+}
 
 /// Whether a root has firewalld configuration.
 pub fn present(root: &HostRoot) -> bool {
@@ -363,7 +410,8 @@ pub fn installed_version(root: &HostRoot) -> Option<[u32; 3]> {
 
 pub fn load(root: &HostRoot, resolve: &dyn Fn(&str) -> Option<u16>, sources: &mut SourceMap) -> Firewalld {
     let dialect = Dialect { version: installed_version(root) };
-    let mut r = Reader { root, sources, resolve, fw: Firewalld { dialect, ..Firewalld::default() } };
+    let fw = Firewalld { dialect, service: service(root), ..Firewalld::default() };
+    let mut r = Reader { root, sources, resolve, fw };
     let mut user = Config::default();
     let mut stock = Config::default();
     let has_stock_dir = root.is_dir("/usr/lib/firewalld/zones");
