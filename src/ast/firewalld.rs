@@ -139,6 +139,9 @@ pub enum Effect {
     /// A warning: the element (a rich rule, a duplicate, everything after a stray action) is
     /// dropped and the rest loads.
     Dropped,
+    /// The document uses an entity its DOCTYPE declares: firewalld expands it, sshlint expands
+    /// none, so what the file configures is unknown to sshlint.
+    Unexpanded,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -74,7 +74,9 @@ pub fn trace(
                     port,
                     verdict: Class::Conditional,
                     at,
-                    detail: "the ruleset does not load (see FW001–FW004): the host keeps whatever it had".into(),
+                    detail: backend.unknown.clone().unwrap_or_else(|| {
+                        "the ruleset does not load (see FW001–FW004): the host keeps whatever it had".into()
+                    }),
                 });
                 path_verdict.get_or_insert(Class::Conditional);
                 continue;

@@ -50,6 +50,9 @@ pub struct Backend {
     pub ruleset: Option<Ruleset>,
     /// The file the ruleset comes from (iptables) or ufw's user rules file of the family.
     pub file: Option<FileId>,
+    /// Why the ruleset is unknown when it is `None` for another reason than a file that does
+    /// not load.
+    pub unknown: Option<String>,
 }
 
 /// How ufw and an iptables-save file restored at boot share one host (both configured, ufw
@@ -237,7 +240,13 @@ impl Firewall {
             for (family, rs, _) in &u.built {
                 let name = if *family == Family::Ipv6 { "user6.rules" } else { "user.rules" };
                 let file = u.rules.iter().find(|(n, _, _)| n == name).map(|(_, id, _)| *id);
-                fw.backends.push(Backend { kind: BackendKind::Ufw, family: *family, ruleset: Some(rs.clone()), file });
+                fw.backends.push(Backend {
+                    kind: BackendKind::Ufw,
+                    family: *family,
+                    ruleset: Some(rs.clone()),
+                    file,
+                    unknown: None,
+                });
             }
         }
         fw.add_firewalld(system, ufw_enabled && !ufw_dead, &loaders);
@@ -278,14 +287,16 @@ impl Firewall {
                 rivals.push((Rival::File { loader, known: system && enabled }, files));
             }
         }
+        // A file with DTD entities: firewalld runs something sshlint cannot read.
+        let unknown = (!f.unexpanded.is_empty()).then(|| {
+            "a file in /etc/firewalld uses DTD entities, which firewalld expands and sshlint does not (FW010): what firewalld loads is unknown".to_string()
+        });
         for (family, rs, _) in &f.built {
-            let file = f.conf_file.or(f.files.first().map(|x| x.0)).or(f.stock_file);
-            self.backends.push(Backend {
-                kind: BackendKind::Firewalld,
-                family: *family,
-                ruleset: Some(rs.clone()),
-                file,
-            });
+            let file = f.unexpanded.first().map(|at| at.file).or(f.conf_file);
+            let file = file.or(f.files.first().map(|x| x.0)).or(f.stock_file);
+            let ruleset = if unknown.is_some() { None } else { Some(rs.clone()) };
+            let unknown = unknown.clone();
+            self.backends.push(Backend { kind: BackendKind::Firewalld, family: *family, ruleset, file, unknown });
         }
         self.firewalld_rivals = rivals;
     }
@@ -316,6 +327,7 @@ impl Firewall {
             family,
             ruleset: loads.then_some(rs),
             file: Some(id),
+            unknown: None,
         });
         self.iptables.push(IptablesFile { file: id, ast, problems });
     }

@@ -127,6 +127,9 @@ pub struct Firewalld {
     pub chain_owners: Vec<(String, String)>,
     /// Whether systemd starts firewalld at boot.
     pub service: Service,
+    /// Files of /etc/firewalld that use DTD entities, which firewalld expands and sshlint does
+    /// not: what firewalld runs is unknown while there is one.
+    pub unexpanded: Vec<Location>,
 }
 
 /// `firewalld.conf` keys firewalld 1.3 and 2.x know.
@@ -269,6 +272,20 @@ impl Reader<'_> {
         let at = |span| Location { file: id, span };
         if let Err(why) = name_ok(kind, name) {
             self.invalid(at(obj.root), why, user);
+        }
+        if let Some(issue) = obj.issues.iter().find(|i| i.effect == Effect::Unexpanded) {
+            // Neither loaded nor a reason to fall back: unknown.
+            self.fw.findings.push(Finding {
+                code: Code::Invalid,
+                at: at(issue.span),
+                message: issue.message.clone(),
+                fallback: false,
+                related: Vec::new(),
+            });
+            if user {
+                self.fw.unexpanded.push(at(issue.span));
+            }
+            return;
         }
         for issue in &obj.issues {
             let fatal = issue.effect == Effect::Fatal;
