@@ -19,9 +19,17 @@ use std::collections::BTreeMap;
 
 use super::ruleset::{Problem, Ruleset};
 
-/// The firewalld version whose stock definitions are built in.
-pub const STOCK_VERSION: &str = "1.3.3";
-const STOCK: &str = include_str!("stock-1.3.3.txt");
+/// Built-in stock definitions (`tools/firewalld/gen_stock.py`), for roots without
+/// `/usr/lib/firewalld`: (release, its text). The 2.x set serves every 2.x release (services
+/// are only ever added); a root whose release is unknown gets 1.3.3's, the release modelled.
+const STOCKS: [([u32; 3], &str); 2] =
+    [([1, 3, 3], include_str!("stock-1.3.3.txt")), ([2, 5, 0], include_str!("stock-2.5.0.txt"))];
+
+/// The built-in stock definitions for a release: (release, text).
+fn stock_for(dialect: Dialect) -> ([u32; 3], &'static str) {
+    let two = dialect.version.is_some_and(|v| v[0] >= 2);
+    STOCKS[usize::from(two)]
+}
 
 /// Which FW0xx rule a finding belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -313,14 +321,16 @@ impl Reader<'_> {
     }
 
     fn load_stock_bundle(&mut self, config: &mut Config) {
+        let (release, text) = stock_for(self.fw.dialect);
+        let [a, b, c] = release;
         let id = self.sources.add(SourceFile::new(
-            std::path::PathBuf::from(format!("<built-in firewalld {STOCK_VERSION} stock definitions>")),
-            STOCK.as_bytes().to_vec(),
+            std::path::PathBuf::from(format!("<built-in firewalld {a}.{b}.{c} stock definitions>")),
+            text.as_bytes().to_vec(),
         ));
         self.fw.stock_file = Some(id);
         let mut offset = 0usize;
         let mut header: Option<&str> = None;
-        for line in STOCK.split_inclusive('\n') {
+        for line in text.split_inclusive('\n') {
             let start = offset;
             offset += line.len();
             if let Some(h) = line.strip_prefix("@@ ") {
@@ -331,7 +341,7 @@ impl Reader<'_> {
             let Some((dir, file)) = h.split_once('/') else { continue };
             let Some(kind) = ObjectKind::ALL.into_iter().find(|k| k.dir() == dir) else { continue };
             let name = file.trim_end_matches(".xml");
-            let obj = parse_at(line.trim_end(), start, false, kind, self.resolve, Dialect::V1_3_3);
+            let obj = parse_at(line.trim_end(), start, false, kind, self.resolve, Dialect { version: Some(release) });
             config
                 .objects
                 .insert((kind, name.to_string()), vec![Loaded { name: name.to_string(), file: id, obj, user: false }]);
@@ -991,5 +1001,37 @@ mod tests {
             let (fw, _) = load_tree(&[conf, ("etc/firewalld/policies/p.xml", &policy(body))]);
             assert!(!fw.fallback, "{body}: {:?}", fw.findings);
         }
+    }
+
+    /// Every built-in stock definition reads without an issue in its own release's reader.
+    #[test]
+    fn stock_bundles_read_cleanly() {
+        for (release, text) in STOCKS {
+            let mut header = None;
+            for line in text.lines() {
+                if let Some(h) = line.strip_prefix("@@ ") {
+                    header = Some(h);
+                    continue;
+                }
+                let Some((dir, _)) = header.take().and_then(|h| h.split_once('/')) else { continue };
+                let Some(kind) = ObjectKind::ALL.into_iter().find(|k| k.dir() == dir) else { continue };
+                let obj =
+                    crate::syntax::firewalld::parse(line, false, kind, &|_| None, Dialect { version: Some(release) });
+                assert!(obj.issues.is_empty(), "{release:?} {dir}: {:?}", obj.issues);
+            }
+        }
+    }
+
+    /// A 2.x root without /usr/lib/firewalld gets 2.x's stock services (`alvr` came after 1.3.3).
+    #[test]
+    fn stock_copy_follows_the_release() {
+        let zone = ("etc/firewalld/zones/public.xml", "<zone><service name=\"alvr\"/></zone>");
+        let conf = ("etc/firewalld/firewalld.conf", "DefaultZone=public\n");
+        let (fw, sources) = load_tree(&[conf, zone, (PY, "VERSION = '2.2.1'\n")]);
+        assert!(!fw.fallback, "{:?}", fw.findings);
+        let stock = fw.stock_file.map(|id| sources.get(id).path.display().to_string());
+        assert_eq!(stock.as_deref(), Some("<built-in firewalld 2.5.0 stock definitions>"));
+        let (fw, _) = load_tree(&[conf, zone, (PY, "VERSION = '1.3.3'\n")]);
+        assert!(fw.fallback && fw.findings.iter().any(|f| f.message.contains("`alvr`")), "{:?}", fw.findings);
     }
 }
