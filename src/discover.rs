@@ -90,8 +90,38 @@ pub fn kind_from_path(path: &Path) -> FileKind {
         ("ufw", "ufw.conf") => FileKind::UfwConf,
         ("ufw", n) if n.ends_with(".rules") => FileKind::UfwRules,
         ("default", "ufw") => FileKind::UfwDefault,
+        ("firewalld", "firewalld.conf") => FileKind::FirewalldConf,
+        (_, n) if n.ends_with(".xml") && in_firewalld_tree(path) => FileKind::FirewalldXml,
         _ => FileKind::Unknown,
     }
+}
+
+/// `…/firewalld/{zones,services,policies,ipsets,icmptypes,helpers}/X.xml`, or a combined zone's
+/// `…/firewalld/zones/DIR/X.xml`.
+fn in_firewalld_tree(path: &Path) -> bool {
+    const DIRS: [&str; 6] = ["zones", "services", "policies", "ipsets", "icmptypes", "helpers"];
+    let names: Vec<&str> = path.iter().rev().skip(1).take(3).filter_map(|c| c.to_str()).collect();
+    match names.as_slice() {
+        [kind, "firewalld", ..] => DIRS.contains(kind),
+        [_, "zones", "firewalld"] => true,
+        _ => false,
+    }
+}
+
+/// A firewalld XML document (its root element), for a file named outside a firewalld tree.
+fn looks_like_firewalld(text: &str) -> bool {
+    let body = text.trim_start_matches('\u{feff}');
+    let mut rest = body;
+    // Skip the XML declaration, comments and a DOCTYPE.
+    while let Some(tag) = rest.trim_start().strip_prefix('<') {
+        if tag.starts_with('?') || tag.starts_with('!') {
+            rest = tag.split_once('>').map_or("", |(_, r)| r);
+            continue;
+        }
+        let name: String = tag.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+        return matches!(name.as_str(), "zone" | "service" | "policy" | "ipset" | "icmptype" | "helper");
+    }
+    false
 }
 
 /// An iptables-save file: a `*table` line and a `COMMIT` line.
@@ -508,6 +538,9 @@ fn bracket(p: &[u8], c: u8) -> Option<(bool, usize)> {
     None
 }
 
+/// Why a firewalld file is not linted alone: what it means depends on the whole tree.
+const FIREWALLD_LONE: &str = "is a firewalld file, read as part of a host root (`<root>/etc/firewalld/`): firewalld loads the tree as a whole (overrides, references, fallback), so name the root or put the file under `<root>/etc/firewalld/zones/` (or services/, policies/, …)";
+
 /// The sshd files found under the paths the user named.
 #[derive(Debug, Default)]
 pub struct Discovery {
@@ -542,6 +575,9 @@ pub fn discover(paths: &[PathBuf], root: Option<&Path>) -> Discovery {
             match kind_from_path(path) {
                 FileKind::Unknown => match read_bounded(path) {
                     Ok(bytes) if kind_from_content(&bytes) != FileKind::Unknown => d.lone.push(path.clone()),
+                    Ok(bytes) if looks_like_firewalld(&String::from_utf8_lossy(&bytes[..bytes.len().min(4096)])) => {
+                        d.unknown.push((path.clone(), FIREWALLD_LONE.into()))
+                    }
                     Ok(_) => d.unknown.push((path.clone(), "is not a file kind sshlint knows".into())),
                     Err(e) => d.unknown.push((path.clone(), e.describe())),
                 },
@@ -550,6 +586,9 @@ pub fn discover(paths: &[PathBuf], root: Option<&Path>) -> Discovery {
                     "is read as part of a host root (`<root>/etc/ufw/`, `<root>/etc/default/ufw`): name the root"
                         .into(),
                 )),
+                FileKind::FirewalldConf | FileKind::FirewalldXml if infer_root(path).is_none() => {
+                    d.unknown.push((path.clone(), FIREWALLD_LONE.into()))
+                }
                 _ => add_file(path, &mut d),
             }
         }
@@ -655,6 +694,36 @@ mod tests {
         assert_eq!(kind_from_path(Path::new("/etc/ssh/sshd_config")), FileKind::SshdConfig);
         assert_eq!(kind_from_path(Path::new("x/sshd_config.d/10-a.conf")), FileKind::SshdDropIn);
         assert_eq!(kind_from_path(Path::new("x/ssh_config")), FileKind::Unknown);
+        let fwd = |p: &str| kind_from_path(Path::new(p));
+        assert_eq!(fwd("h/etc/firewalld/zones/public.xml"), FileKind::FirewalldXml);
+        assert_eq!(fwd("h/etc/firewalld/zones/combined/a.xml"), FileKind::FirewalldXml);
+        assert_eq!(fwd("h/etc/firewalld/policies/p.xml"), FileKind::FirewalldXml);
+        assert_eq!(fwd("h/etc/firewalld/firewalld.conf"), FileKind::FirewalldConf);
+        assert_eq!(fwd("h/etc/firewalld/other/p.xml"), FileKind::Unknown);
+        assert_eq!(fwd("zones/public.xml"), FileKind::Unknown);
+        assert!(looks_like_firewalld("\u{feff}<?xml version=\"1.0\"?>\n<!-- c -->\n<zone target=\"DROP\"/>"));
+        assert!(!looks_like_firewalld("<project/>"));
+    }
+
+    /// A firewalld file named on its own is audited with its host root; outside a tree it is
+    /// refused with the reason.
+    #[test]
+    fn firewalld_files_lead_to_their_root() {
+        let dir = std::env::temp_dir().join(format!("sshlint-fwd-lone-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("h/etc/firewalld/zones")).expect("mkdir");
+        let zone = dir.join("h/etc/firewalld/zones/public.xml");
+        fs::write(&zone, "<zone/>").expect("write");
+        let alone = dir.join("public.xml");
+        fs::write(&alone, "<?xml version=\"1.0\"?>\n<zone/>").expect("write");
+        let d = discover(&[zone, alone.clone()], None);
+        assert_eq!(d.hosts, vec![dir.join("h")]);
+        assert!(
+            d.unknown.len() == 1 && d.unknown[0].0 == alone && d.unknown[0].1.contains("host root"),
+            "{:?}",
+            d.unknown
+        );
+        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]

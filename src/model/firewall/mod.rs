@@ -168,7 +168,7 @@ impl Firewall {
 
     /// Read the firewall configuration of a host root. `services` are the root's TCP port
     /// names (read with the sshd model's host facts); the ufw command's lookups, which take
-    /// any protocol, read the root's /etc/services again (see [`Firewall::ufw_service_port`]).
+    /// any protocol, read the root's /etc/services again (see [`Firewall::any_protocol_port`]).
     pub fn from_root(root: &HostRoot, services: &[(String, u16)], sources: &mut SourceMap) -> Firewall {
         let mut fw = Firewall { services: services.to_vec(), ..Firewall::default() };
         // Which restore service each loaded file needs (by backend index).
@@ -192,7 +192,7 @@ impl Firewall {
             fw.add_iptables(file, family, sources);
         }
         let mut unreadable = std::mem::take(&mut fw.unreadable);
-        if root.exists("/etc/ufw") {
+        if root.exists("/etc/ufw") || firewalld::present(root) {
             fw.any_services =
                 root.read("/etc/services").ok().map(|b| services_any_protocol(&String::from_utf8_lossy(&b)));
         }
@@ -200,10 +200,11 @@ impl Firewall {
         let system = root.exists("/usr/sbin") || root.exists("/usr/lib");
         let ufw_installed =
             ["/usr/sbin/ufw", "/lib/ufw/ufw-init", "/usr/lib/ufw/ufw-init"].iter().any(|p| root.exists(p));
-        fw.ufw = ufw::load(root, &|name| fw.ufw_service_port(name), sources, &mut unreadable);
+        fw.ufw = ufw::load(root, &|name| fw.any_protocol_port(name), sources, &mut unreadable);
         fw.unreadable = unreadable;
         if firewalld::present(root) {
-            fw.firewalld = Some(firewalld::load(root, &|name| fw.service_port(name), sources));
+            // firewalld checks a port name with getservbyname(name): any protocol.
+            fw.firewalld = Some(firewalld::load(root, &|name| fw.any_protocol_port(name), sources));
         }
         let ufw_enabled = fw.ufw.as_ref().is_some_and(|u| u.enabled);
         let loaded: Vec<usize> = loaders.iter().filter(|l| l.2).map(|l| l.0).collect();
@@ -342,12 +343,12 @@ impl Firewall {
             .or_else(|| crate::ast::iptables::SERVICES.iter().find(|(n, _)| *n == name).map(|&(_, p)| p))
     }
 
-    /// A port name as the ufw command resolves it (`socket.getservbyname(name)` in
-    /// `UFWRule.set_port`, `util.get_services_proto`): no protocol is given, so the first entry of
+    /// A port name as the ufw command (`socket.getservbyname(name)` in `UFWRule.set_port`,
+    /// `util.get_services_proto`) and firewalld (`getPortID`) resolve it: no protocol is given, so the first entry of
     /// the root's /etc/services with that name or alias wins whatever its protocol (`mdns` is
     /// 5353, listed for udp only). A root without /etc/services falls back to
     /// [`Firewall::service_port`].
-    pub fn ufw_service_port(&self, name: &str) -> Option<u16> {
+    pub fn any_protocol_port(&self, name: &str) -> Option<u16> {
         match &self.any_services {
             Some(all) => all.iter().find(|(n, _)| n == name).map(|&(_, p)| p),
             None => self.service_port(name),

@@ -919,7 +919,7 @@ fn notes(
                 .severity(Severity::Info),
             ),
             Some(p) if rule.dapp.is_some() != rule.sapp.is_some() => {
-                let services = |n: &str| ctx.firewall.ufw_service_port(n);
+                let services = |n: &str| ctx.firewall.any_protocol_port(n);
                 let key = |proto: &str, ports: &str| -> Option<(String, Vec<String>)> {
                     let mut items: Vec<String> = port_items(ports, &services).ok()?.into_iter().map(|(s, _)| s).collect();
                     items.sort();
