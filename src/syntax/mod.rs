@@ -1,6 +1,7 @@
 //! Parsers from bytes to AST. One module per format; nom for value grammars. Nothing here
 //! knows what a keyword means.
 
+pub mod authorized_keys;
 pub mod firewalld;
 pub mod iptables;
 pub mod keys;

@@ -1,0 +1,1296 @@
+//! authorized_keys reading exactly as sshd 9.2 does it (auth2-pubkeyfile.c
+//! `auth_check_authkeys_file`/`auth_check_authkey_line`, authfile.c
+//! `sshkey_advance_past_options`, auth-options.c `sshauthopt_parse`, sshkey.c `sshkey_read`,
+//! misc.c). Turns bytes into [`AuthorizedKeys`]; it judges nothing beyond what sshd refuses.
+//!
+//! Facts this module models (OpenSSH 9.2p1):
+//! - Lines come from getline() with no length limit; each is then a C string, so a NUL byte ends
+//!   the line's text (the rest up to `\n` is never seen) and the `\n` stays part of the text.
+//! - Leading spaces and tabs are skipped; empty lines and lines starting `#` are ignored.
+//! - sshd first reads a key at the start of the line; only if that fails does it skip an options
+//!   field (up to the first space or tab outside double quotes, `\"` escaping a quote) and read a
+//!   key after it. Options are parsed only once a key was read, and any error in them makes sshd
+//!   skip the line.
+//! - A key is `type base64 [comment]`: the type name must be exact (case-sensitive), the base64
+//!   runs to the next space or tab and is decoded by `b64_pton` (other white space inside it is
+//!   skipped, padding is required, leftover bits must be zero), the decoded blob must parse
+//!   completely and name the same key type as the line. Decoded data over 128 MiB does not fit
+//!   an sshbuf.
+//! - The written comment, and anything after the key data, is never looked at by sshd.
+//!
+//! The byte-level C-string rules are the specification, so they are written as small loops over
+//! bytes (as `syntax::sshd` does) rather than as nom combinators.
+
+use crate::ast::authorized_keys::{
+    AuthorizedKeys, Curve, Entry, ExpiryTime, Flag, FromPattern, KeyKind, KeyOption, OptionKind, Problem, ProblemKind,
+    PublicKey,
+};
+use crate::source::Span;
+
+/// sshbuf's hard size limit (`SSHBUF_SIZE_MAX`): a key blob that decodes to more is refused.
+pub const MAX_BLOB: usize = 0x800_0000;
+/// Largest accepted bignum, in bytes (`SSHBUF_MAX_BIGNUM`, 16384 bits).
+const MAX_BIGNUM: usize = 16384 / 8;
+/// Largest accepted EC point, in bytes (`SSHBUF_MAX_ECPOINT`).
+const MAX_ECPOINT: usize = (528 * 2 / 8) + 1;
+/// `SSH_RSA_MINIMUM_MODULUS_SIZE`.
+const RSA_MIN_BITS: u32 = 1024;
+/// `SSHKEY_CERT_MAX_PRINCIPALS`.
+const CERT_MAX_PRINCIPALS: usize = 256;
+/// `SSH_AUTHOPT_ENV_MAX` and `SSH_AUTHOPT_PERMIT_MAX`.
+const ENV_MAX: usize = 1024;
+const PERMIT_MAX: usize = 4096;
+/// `SSH_TUNID_MAX`.
+const TUNID_MAX: i64 = 0x7fff_fffd;
+/// `NI_MAXHOST`.
+const NI_MAXHOST: usize = 1025;
+
+const SKIPS: &str = "sshd skips this line";
+const REFUSES: &str = "sshd refuses this key at login";
+
+/// Read a whole authorized_keys file.
+pub fn parse(bytes: &[u8]) -> AuthorizedKeys {
+    let mut lines = Vec::new();
+    let mut start = 0usize;
+    let mut number = 0u32;
+    while start < bytes.len() {
+        number = number.saturating_add(1);
+        let rest = bytes.get(start..).unwrap_or_default();
+        let (end, next) = match rest.iter().position(|&b| b == b'\n') {
+            Some(i) => (start + i, start + i + 1),
+            None => (bytes.len(), bytes.len()),
+        };
+        // The text sshd works on: the line with its `\n`, cut at the first NUL.
+        let raw = bytes.get(start..next).unwrap_or_default();
+        let text = raw.iter().position(|&b| b == 0).map_or(raw, |nul| raw.get(..nul).unwrap_or_default());
+        if let Some(entry) = parse_line(text, start, end, number) {
+            lines.push(entry);
+        }
+        start = next;
+    }
+    AuthorizedKeys { lines }
+}
+
+/// The byte at `i` of a C string, `0` past its end.
+fn at(s: &[u8], i: usize) -> u8 {
+    s.get(i).copied().unwrap_or(0)
+}
+
+fn is_blank(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// C `isspace` in the C locale.
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// `skip_space`: past spaces and tabs.
+fn skip_blanks(s: &[u8], mut i: usize) -> usize {
+    while is_blank(at(s, i)) {
+        i += 1;
+    }
+    i
+}
+
+/// `strcspn(s + i, " \t")`, as an end offset.
+fn token_end(s: &[u8], i: usize) -> usize {
+    s.get(i..).and_then(|t| t.iter().position(|&b| is_blank(b))).map_or(s.len(), |n| i + n)
+}
+
+/// Offsets `start..end` of `text` (which starts at file offset `base`) without a trailing
+/// `\r`/`\n`, as a file span.
+fn span_trimmed(text: &[u8], base: usize, start: usize, mut end: usize) -> Span {
+    while end > start && matches!(at(text, end - 1), b'\n' | b'\r') {
+        end -= 1;
+    }
+    Span::new(base + start, base + end)
+}
+
+fn show(bytes: &[u8]) -> String {
+    let trimmed = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    let trimmed = trimmed.strip_suffix(b"\r").unwrap_or(trimmed);
+    let mut s = String::from_utf8_lossy(trimmed).into_owned();
+    if s.chars().count() > 40 {
+        s = s.chars().take(40).collect::<String>() + "…";
+    }
+    s
+}
+
+/// One line: `text` is what sshd sees (C string, `\n` kept), `base` its file offset, `end` the
+/// offset of the line's `\n` (or end of file).
+fn parse_line(text: &[u8], base: usize, end: usize, number: u32) -> Option<Entry> {
+    let cp = skip_blanks(text, 0);
+    if matches!(at(text, cp), 0 | b'\n' | b'#') {
+        return None;
+    }
+    // A line of only white space (a CRLF file's blank line): sshd tries it and finds nothing;
+    // no key can ever come from it, so it is left out like a blank line.
+    if text.get(cp..).is_some_and(|t| t.iter().all(|&b| is_space(b))) {
+        return None;
+    }
+    let mut entry = Entry {
+        number,
+        span: Span::new(base, end),
+        options_span: None,
+        options: Vec::new(),
+        key: None,
+        comment: None,
+        problems: Vec::new(),
+    };
+    let first = match read_key(text, base, cp) {
+        Ok(read) => {
+            finish_key(&mut entry, text, base, read);
+            return Some(entry);
+        }
+        Err(e) => e,
+    };
+    let Some(options_end) = advance_past_options(text, cp) else {
+        entry.problems.push(if first.not_a_type {
+            Problem {
+                span: span_trimmed(text, base, cp, text.len()),
+                message: format!("unterminated quote in the options: {SKIPS}"),
+                kind: ProblemKind::Key,
+            }
+        } else {
+            first.into_problem(base)
+        });
+        return Some(entry);
+    };
+    entry.options_span = Some(Span::new(base + cp, base + options_end));
+    let key_at = skip_blanks(text, options_end);
+    let read = match read_key(text, base, key_at) {
+        Ok(read) => read,
+        Err(second) => {
+            // Name the likelier cause: a broken key at the start, or a broken key after what
+            // reads as options, or a first word that is neither options nor a key type.
+            let options_text = text.get(..span_trimmed(text, 0, cp, options_end).end as usize).unwrap_or_default();
+            let looks_like_options = parse_options(options_text, base, cp).is_ok();
+            let problem = if !first.not_a_type || (second.not_a_type && !looks_like_options) {
+                first.into_problem(base)
+            } else if second.not_a_type && matches!(at(text, key_at), 0 | b'\n' | b'\r') {
+                Problem {
+                    span: Span::new(base + cp, base + options_end),
+                    message: format!("no key after the options: {SKIPS}"),
+                    kind: ProblemKind::Key,
+                }
+            } else {
+                second.into_problem(base)
+            };
+            entry.problems.push(problem);
+            return Some(entry);
+        }
+    };
+    finish_key(&mut entry, text, base, read);
+    match parse_options(text, base, cp) {
+        Ok(options) => {
+            check_from(&options, &mut entry.problems);
+            entry.options = options;
+        }
+        Err((options, problem)) => {
+            entry.options = options;
+            entry.problems.push(problem);
+        }
+    }
+    Some(entry)
+}
+
+fn finish_key(entry: &mut Entry, text: &[u8], base: usize, read: KeyRead) {
+    let comment = span_trimmed(text, base, read.comment_at, text.len());
+    entry.comment = (!comment.is_empty()).then_some(comment);
+    entry.key = Some(read.key);
+}
+
+/// `sshkey_advance_past_options`: the end of the options field, or `None` for an unterminated
+/// quote.
+fn advance_past_options(s: &[u8], mut i: usize) -> Option<usize> {
+    let mut quoted = false;
+    loop {
+        let c = at(s, i);
+        if c == 0 || (!quoted && is_blank(c)) {
+            break;
+        }
+        if c == b'\\' && at(s, i + 1) == b'"' {
+            i += 1;
+        } else if c == b'"' {
+            quoted = !quoted;
+        }
+        i += 1;
+    }
+    if at(s, i) == 0 && quoted { None } else { Some(i) }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys
+
+/// The key types sshd 9.2 knows, in sshkey.c's `keyimpls` order (which decides name lookups).
+struct Impl {
+    name: &'static str,
+    short: &'static str,
+    kind: KeyKind,
+    cert: bool,
+    curve: Option<Curve>,
+}
+
+const fn imp(name: &'static str, short: &'static str, kind: KeyKind, cert: bool, curve: Option<Curve>) -> Impl {
+    Impl { name, short, kind, cert, curve }
+}
+
+const IMPLS: &[Impl] = &[
+    imp("ssh-ed25519", "ED25519", KeyKind::Ed25519, false, None),
+    imp("ssh-ed25519-cert-v01@openssh.com", "ED25519-CERT", KeyKind::Ed25519, true, None),
+    imp("sk-ssh-ed25519@openssh.com", "ED25519-SK", KeyKind::Ed25519Sk, false, None),
+    imp("sk-ssh-ed25519-cert-v01@openssh.com", "ED25519-SK-CERT", KeyKind::Ed25519Sk, true, None),
+    imp("ecdsa-sha2-nistp256", "ECDSA", KeyKind::Ecdsa, false, Some(Curve::P256)),
+    imp("ecdsa-sha2-nistp256-cert-v01@openssh.com", "ECDSA-CERT", KeyKind::Ecdsa, true, Some(Curve::P256)),
+    imp("ecdsa-sha2-nistp384", "ECDSA", KeyKind::Ecdsa, false, Some(Curve::P384)),
+    imp("ecdsa-sha2-nistp384-cert-v01@openssh.com", "ECDSA-CERT", KeyKind::Ecdsa, true, Some(Curve::P384)),
+    imp("ecdsa-sha2-nistp521", "ECDSA", KeyKind::Ecdsa, false, Some(Curve::P521)),
+    imp("ecdsa-sha2-nistp521-cert-v01@openssh.com", "ECDSA-CERT", KeyKind::Ecdsa, true, Some(Curve::P521)),
+    imp("sk-ecdsa-sha2-nistp256@openssh.com", "ECDSA-SK", KeyKind::EcdsaSk, false, Some(Curve::P256)),
+    imp("sk-ecdsa-sha2-nistp256-cert-v01@openssh.com", "ECDSA-SK-CERT", KeyKind::EcdsaSk, true, Some(Curve::P256)),
+    imp("webauthn-sk-ecdsa-sha2-nistp256@openssh.com", "ECDSA-SK", KeyKind::EcdsaSk, false, Some(Curve::P256)),
+    imp("ssh-dss", "DSA", KeyKind::Dsa, false, None),
+    imp("ssh-dss-cert-v01@openssh.com", "DSA-CERT", KeyKind::Dsa, true, None),
+    imp("ssh-rsa", "RSA", KeyKind::Rsa, false, None),
+    imp("ssh-rsa-cert-v01@openssh.com", "RSA-CERT", KeyKind::Rsa, true, None),
+    imp("rsa-sha2-256", "RSA", KeyKind::Rsa, false, None),
+    imp("rsa-sha2-256-cert-v01@openssh.com", "RSA-CERT", KeyKind::Rsa, true, None),
+    imp("rsa-sha2-512", "RSA", KeyKind::Rsa, false, None),
+    imp("rsa-sha2-512-cert-v01@openssh.com", "RSA-CERT", KeyKind::Rsa, true, None),
+];
+
+/// `peek_type_nid`: the exact name written at the start of a key.
+fn impl_by_exact_name(name: &[u8]) -> Option<&'static Impl> {
+    IMPLS.iter().find(|i| i.name.as_bytes() == name)
+}
+
+/// `sshkey_type_from_name`: the name inside a key blob (exact, or a plain type's short name in
+/// any case).
+fn impl_by_blob_name(name: &[u8]) -> Option<&'static Impl> {
+    IMPLS.iter().find(|i| i.name.as_bytes() == name || (!i.cert && i.short.as_bytes().eq_ignore_ascii_case(name)))
+}
+
+/// True when `name` is a key type name sshd knows (exact spelling).
+pub fn is_key_type(name: &str) -> bool {
+    impl_by_exact_name(name.as_bytes()).is_some()
+}
+
+struct KeyRead {
+    key: PublicKey,
+    comment_at: usize,
+}
+
+/// Why `sshkey_read` failed, with line offsets.
+struct KeyError {
+    start: usize,
+    end: usize,
+    message: String,
+    /// The word at the start was not a key type name (the options path may still find a key).
+    not_a_type: bool,
+    text_end: usize,
+}
+
+impl KeyError {
+    fn into_problem(self, base: usize) -> Problem {
+        let mut end = self.end.min(self.text_end);
+        if end < self.start {
+            end = self.start;
+        }
+        Problem { span: Span::new(base + self.start, base + end), message: self.message, kind: ProblemKind::Key }
+    }
+}
+
+/// `sshkey_read` with no expected type: `type base64` at `pos`.
+fn read_key(s: &[u8], base: usize, pos: usize) -> Result<KeyRead, KeyError> {
+    let type_end = token_end(s, pos);
+    let trimmed = |end: usize| {
+        let sp = span_trimmed(s, 0, pos, end);
+        sp.end as usize
+    };
+    let fail = |start: usize, end: usize, message: String, not_a_type: bool| KeyError {
+        start,
+        end,
+        message,
+        not_a_type,
+        text_end: s.len(),
+    };
+    let word = s.get(pos..type_end).unwrap_or_default();
+    let found = impl_by_exact_name(word);
+    if type_end == s.len() {
+        // sshd fails here whatever the word; the name only chooses the message.
+        let found = impl_by_exact_name(s.get(pos..trimmed(type_end)).unwrap_or_default());
+        let message = match found {
+            Some(i) => format!("no key data after `{}`: {SKIPS}", i.name),
+            None => format!("`{}` is not a key type: {SKIPS}", show(word)),
+        };
+        return Err(fail(pos, trimmed(type_end), message, found.is_none()));
+    }
+    let Some(found) = found else {
+        return Err(fail(pos, type_end, format!("`{}` is not a key type: {SKIPS}", show(word)), true));
+    };
+    let blob_start = skip_blanks(s, type_end);
+    if at(s, blob_start) == 0 {
+        return Err(fail(pos, type_end, format!("no key data after `{}`: {SKIPS}", found.name), false));
+    }
+    let blob_end = token_end(s, blob_start);
+    let blob_text = s.get(blob_start..blob_end).unwrap_or_default();
+    let blob_span_end = span_trimmed(s, 0, blob_start, blob_end).end as usize;
+    let bad = |message: String| fail(blob_start, blob_span_end, message, false);
+    let blob = b64_decode(blob_text).map_err(|e| bad(format!("{e}: {SKIPS}")))?;
+    if blob.is_empty() {
+        return Err(fail(pos, type_end, format!("no key data after `{}`: {SKIPS}", found.name), false));
+    }
+    let decoded = from_blob(&blob, true).map_err(|e| bad(format!("{e}: {SKIPS}")))?;
+    if decoded.kind != found.kind || decoded.cert != found.cert {
+        return Err(bad(format!("key data is a `{}` key but the line says `{}`: {SKIPS}", decoded.name, found.name)));
+    }
+    if found.curve.is_some() && decoded.curve != found.curve {
+        return Err(bad(format!(
+            "key data is on curve {} but the line says `{}`: {SKIPS}",
+            decoded.curve.map_or(0, Curve::bits),
+            found.name
+        )));
+    }
+    let key = PublicKey {
+        type_name: found.name.to_string(),
+        type_span: Span::new(base + pos, base + type_end),
+        blob_span: Span::new(base + blob_start, base + blob_span_end),
+        kind: decoded.kind,
+        certificate: decoded.cert,
+        bits: decoded.bits,
+        curve: decoded.curve,
+        sk_application: decoded.sk_application,
+    };
+    Ok(KeyRead { key, comment_at: skip_blanks(s, blob_end) })
+}
+
+/// `b64_pton`: white space anywhere before the padding is skipped, padding must be complete,
+/// only white space may follow it and the bits left over must be zero. Validates before it
+/// allocates, and refuses data that would not fit sshd's buffer.
+pub fn b64_decode(text: &[u8]) -> Result<Vec<u8>, String> {
+    b64_decode_limited(text, MAX_BLOB)
+}
+
+fn b64_decode_limited(text: &[u8], limit: usize) -> Result<Vec<u8>, String> {
+    fn value(c: u8) -> Option<u32> {
+        match c {
+            b'A'..=b'Z' => Some(u32::from(c - b'A')),
+            b'a'..=b'z' => Some(u32::from(c - b'a') + 26),
+            b'0'..=b'9' => Some(u32::from(c - b'0') + 52),
+            b'+' => Some(62),
+            b'/' => Some(63),
+            _ => None,
+        }
+    }
+    let invalid = || "key data is not valid base64".to_string();
+    // Pass 1: validate and count.
+    let mut digits = 0usize;
+    let mut last = 0u32;
+    let mut pad_at = None;
+    for (i, &c) in text.iter().enumerate() {
+        if is_space(c) {
+            continue;
+        }
+        if c == b'=' {
+            pad_at = Some(i);
+            break;
+        }
+        last = value(c).ok_or_else(invalid)?;
+        digits += 1;
+    }
+    match pad_at {
+        None if !digits.is_multiple_of(4) => return Err(invalid()),
+        None => {}
+        Some(i) => {
+            let rest = text.get(i + 1..).unwrap_or_default();
+            let mut rest = rest.iter().copied().filter(|&c| !is_space(c));
+            match digits % 4 {
+                2 => {
+                    if rest.next() != Some(b'=') || rest.next().is_some() || last & 0x0f != 0 {
+                        return Err(invalid());
+                    }
+                }
+                3 => {
+                    if rest.next().is_some() || last & 0x03 != 0 {
+                        return Err(invalid());
+                    }
+                }
+                _ => return Err(invalid()),
+            }
+        }
+    }
+    let len = digits / 4 * 3 + (digits % 4).saturating_sub(1);
+    if len > limit {
+        return Err(format!("key data decodes to {len} bytes, over sshd's limit of {limit}"));
+    }
+    // Pass 2: decode.
+    let mut out = Vec::with_capacity(len);
+    let mut acc = 0u32;
+    let mut n = 0u32;
+    for &c in text {
+        if c == b'=' {
+            break;
+        }
+        let Some(v) = value(c) else { continue };
+        acc = (acc << 6) | v;
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push((acc >> n) as u8);
+            acc &= (1 << n) - 1;
+        }
+    }
+    Ok(out)
+}
+
+/// What a key blob holds.
+struct Decoded {
+    name: &'static str,
+    kind: KeyKind,
+    cert: bool,
+    bits: u32,
+    curve: Option<Curve>,
+    sk_application: Option<String>,
+}
+
+/// A cursor over SSH wire data, failing as sshbuf does.
+struct Wire<'a>(&'a [u8]);
+
+const TRUNCATED: &str = "key data is truncated";
+
+impl<'a> Wire<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        if n > self.0.len() {
+            return Err(TRUNCATED.into());
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Ok(head)
+    }
+    fn u32(&mut self) -> Result<u32, String> {
+        let b = self.take(4)?;
+        Ok(u32::from_be_bytes([at(b, 0), at(b, 1), at(b, 2), at(b, 3)]))
+    }
+    fn u64(&mut self) -> Result<u64, String> {
+        Ok((u64::from(self.u32()?) << 32) | u64::from(self.u32()?))
+    }
+    fn string(&mut self) -> Result<&'a [u8], String> {
+        let n = self.u32()? as usize;
+        if n > MAX_BLOB - 4 {
+            return Err("key data holds an oversized string".into());
+        }
+        self.take(n)
+    }
+    /// `sshbuf_get_cstring`: a NUL is allowed only as the last byte.
+    fn cstring(&mut self, what: &str) -> Result<&'a [u8], String> {
+        let s = self.string()?;
+        match s.iter().position(|&b| b == 0) {
+            Some(i) if i + 1 < s.len() => Err(format!("{what} in the key data contains a NUL byte")),
+            Some(i) => Ok(s.get(..i).unwrap_or_default()),
+            None => Ok(s),
+        }
+    }
+    /// `sshbuf_get_bignum2_bytes_direct`: the magnitude without leading zeros.
+    fn bignum(&mut self) -> Result<&'a [u8], String> {
+        let s = self.string()?;
+        if s.first().is_some_and(|&b| b & 0x80 != 0) {
+            return Err("key data holds a negative number".into());
+        }
+        if s.len() > MAX_BIGNUM + 1 || (s.len() == MAX_BIGNUM + 1 && at(s, 0) != 0) {
+            return Err("key data holds a number over 16384 bits".into());
+        }
+        let zeros = s.iter().take_while(|&&b| b == 0).count();
+        Ok(s.get(zeros..).unwrap_or_default())
+    }
+}
+
+/// `BN_num_bits` of a big-endian magnitude without leading zeros.
+fn num_bits(m: &[u8]) -> u32 {
+    match m.first() {
+        None => 0,
+        Some(&top) => (m.len() as u32 - 1).saturating_mul(8).saturating_add(8 - top.leading_zeros()),
+    }
+}
+
+/// `sshkey_from_blob_internal`: the whole blob must be one key.
+fn from_blob(blob: &[u8], allow_cert: bool) -> Result<Decoded, String> {
+    let mut w = Wire(blob);
+    let ktype = w.cstring("the key type name")?;
+    let found = impl_by_blob_name(ktype).ok_or_else(|| format!("key data holds unknown key type `{}`", show(ktype)))?;
+    if found.cert && !allow_cert {
+        return Err("the certificate's CA key is itself a certificate".into());
+    }
+    if found.cert {
+        w.string()?; // nonce
+    }
+    let mut decoded =
+        Decoded { name: found.name, kind: found.kind, cert: found.cert, bits: 0, curve: None, sk_application: None };
+    match found.kind {
+        KeyKind::Rsa => {
+            let _e = w.bignum()?;
+            let n = w.bignum()?;
+            decoded.bits = num_bits(n);
+            if decoded.bits < RSA_MIN_BITS {
+                return Err(format!("RSA key of {} bits, sshd refuses keys under {RSA_MIN_BITS} bits", decoded.bits));
+            }
+        }
+        KeyKind::Dsa => {
+            let p = w.bignum()?;
+            for _ in 0..3 {
+                w.bignum()?;
+            }
+            decoded.bits = num_bits(p);
+        }
+        KeyKind::Ecdsa | KeyKind::EcdsaSk => {
+            // `sshkey_ecdsa_nid_from_name`: exact names only (not "ECDSA").
+            let nid = IMPLS
+                .iter()
+                .find(|i| i.curve.is_some() && i.name.as_bytes() == ktype)
+                .and_then(|i| i.curve)
+                .ok_or_else(|| format!("key data names ECDSA as `{}`, which sshd cannot use", show(ktype)))?;
+            let curve_name = w.cstring("the curve name")?;
+            let curve = match curve_name {
+                b"nistp256" => Some(Curve::P256),
+                b"nistp384" => Some(Curve::P384),
+                b"nistp521" => Some(Curve::P521),
+                _ => None,
+            };
+            if curve != Some(nid) {
+                return Err(format!("key data names curve `{}` for a `{}` key", show(curve_name), found.name));
+            }
+            let point = w.string()?;
+            check_ec_point(nid, point)?;
+            decoded.curve = Some(nid);
+            decoded.bits = nid.bits();
+        }
+        KeyKind::Ed25519 | KeyKind::Ed25519Sk => {
+            let pk = w.string()?;
+            if pk.len() != 32 {
+                return Err(format!("Ed25519 public key of {} bytes (must be 32)", pk.len()));
+            }
+            decoded.bits = 256;
+        }
+    }
+    if matches!(found.kind, KeyKind::EcdsaSk | KeyKind::Ed25519Sk) {
+        let app = w.cstring("the security key application")?;
+        decoded.sk_application = Some(String::from_utf8_lossy(app).into_owned());
+    }
+    if found.cert {
+        cert_body(&mut w)?;
+    }
+    if !w.0.is_empty() {
+        return Err(format!("{} bytes of trailing data after the key", w.0.len()));
+    }
+    Ok(decoded)
+}
+
+/// `cert_parse` up to (not including) the signature check, which sshlint cannot do.
+fn cert_body(w: &mut Wire) -> Result<(), String> {
+    let bad = |_| "certificate data is truncated".to_string();
+    w.u64().map_err(bad)?;
+    let cert_type = w.u32().map_err(bad)?;
+    w.cstring("the certificate key id").map_err(bad)?;
+    let principals = w.string().map_err(bad)?;
+    w.u64().map_err(bad)?;
+    w.u64().map_err(bad)?;
+    let critical = w.string().map_err(bad)?;
+    let extensions = w.string().map_err(bad)?;
+    w.string().map_err(bad)?; // reserved
+    let ca = w.string().map_err(bad)?;
+    w.string().map_err(bad)?; // signature
+    if cert_type != 1 && cert_type != 2 {
+        return Err(format!("certificate of unknown type {cert_type}"));
+    }
+    let mut p = Wire(principals);
+    let mut count = 0usize;
+    while !p.0.is_empty() {
+        if count >= CERT_MAX_PRINCIPALS {
+            return Err(format!("certificate with more than {CERT_MAX_PRINCIPALS} principals"));
+        }
+        p.cstring("a certificate principal").map_err(|_| "certificate principals are malformed".to_string())?;
+        count += 1;
+    }
+    for section in [critical, extensions] {
+        let mut s = Wire(section);
+        while !s.0.is_empty() {
+            s.string().and_then(|_| s.string()).map_err(|_| "certificate options are malformed".to_string())?;
+        }
+    }
+    from_blob(ca, false).map_err(|e| format!("certificate CA key is invalid ({e})"))?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// EC public points (OpenSSL `EC_POINT_oct2point`, sshkey.c `sshkey_ec_validate_public`)
+
+/// Curve constants: field prime `p`, coefficient `b` (a = -3), group order `n`, big-endian hex.
+fn curve_params(curve: Curve) -> (&'static str, &'static str, &'static str) {
+    match curve {
+        Curve::P256 => (
+            "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff",
+            "5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b",
+            "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551",
+        ),
+        Curve::P384 => (
+            "fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffff",
+            "b3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aef",
+            "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973",
+        ),
+        Curve::P521 => (
+            "01ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+            "0051953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef109e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f00",
+            "01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409",
+        ),
+    }
+}
+
+fn check_ec_point(curve: Curve, point: &[u8]) -> Result<(), String> {
+    let invalid = || format!("key data holds an invalid point for curve nistp{}", curve.bits());
+    if point.is_empty() || point.len() > MAX_ECPOINT || at(point, 0) != 0x04 {
+        return Err(invalid());
+    }
+    let field_len = (curve.bits() as usize).div_ceil(8);
+    if point.len() != 1 + 2 * field_len {
+        return Err(invalid());
+    }
+    let (p, b, n) = curve_params(curve);
+    let (p, b, n) = (big::from_hex(p), big::from_hex(b), big::from_hex(n));
+    let x = big::from_be(point.get(1..1 + field_len).unwrap_or_default());
+    let y = big::from_be(point.get(1 + field_len..).unwrap_or_default());
+    if big::cmp(&x, &p).is_ge() || big::cmp(&y, &p).is_ge() {
+        return Err(invalid());
+    }
+    // y² = x³ - 3x + b (mod p)
+    let lhs = big::rem(&big::mul(&y, &y), &p);
+    let x3 = big::rem(&big::mul(&big::rem(&big::mul(&x, &x), &p), &x), &p);
+    let three_x = big::rem(&big::mul(&x, &[3]), &p);
+    let rhs = big::rem(&big::sub(&big::add(&big::add(&x3, &b), &p), &three_x), &p);
+    if big::cmp(&lhs, &rhs).is_ne() {
+        return Err(invalid());
+    }
+    let half = big::bits(&n) / 2;
+    let n_minus_1 = big::sub(&n, &[1]);
+    if big::bits(&x) <= half
+        || big::bits(&y) <= half
+        || big::cmp(&x, &n_minus_1).is_ge()
+        || big::cmp(&y, &n_minus_1).is_ge()
+    {
+        return Err(invalid());
+    }
+    Ok(())
+}
+
+/// Just enough unsigned big-number arithmetic for the curve check: little-endian `u32` limbs.
+mod big {
+    use std::cmp::Ordering;
+
+    pub fn from_be(bytes: &[u8]) -> Vec<u32> {
+        let mut out: Vec<u32> =
+            bytes.rchunks(4).map(|c| c.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b))).collect();
+        trim(&mut out);
+        out
+    }
+
+    pub fn from_hex(hex: &str) -> Vec<u32> {
+        let bytes: Vec<u8> = hex
+            .as_bytes()
+            .chunks(2)
+            .map(|pair| {
+                let s = std::str::from_utf8(pair).unwrap_or("0");
+                u8::from_str_radix(s, 16).unwrap_or(0)
+            })
+            .collect();
+        from_be(&bytes)
+    }
+
+    fn trim(v: &mut Vec<u32>) {
+        while v.last() == Some(&0) {
+            v.pop();
+        }
+    }
+
+    pub fn bits(a: &[u32]) -> u32 {
+        match a.iter().rposition(|&l| l != 0) {
+            None => 0,
+            Some(i) => i as u32 * 32 + (32 - a.get(i).map_or(0, |l| l.leading_zeros())),
+        }
+    }
+
+    fn limb(a: &[u32], i: usize) -> u32 {
+        a.get(i).copied().unwrap_or(0)
+    }
+
+    pub fn cmp(a: &[u32], b: &[u32]) -> Ordering {
+        let n = a.len().max(b.len());
+        (0..n).rev().map(|i| limb(a, i).cmp(&limb(b, i))).find(|o| o.is_ne()).unwrap_or(Ordering::Equal)
+    }
+
+    pub fn add(a: &[u32], b: &[u32]) -> Vec<u32> {
+        let n = a.len().max(b.len());
+        let mut out = Vec::with_capacity(n + 1);
+        let mut carry = 0u64;
+        for i in 0..n {
+            let s = u64::from(limb(a, i)) + u64::from(limb(b, i)) + carry;
+            out.push(s as u32);
+            carry = s >> 32;
+        }
+        out.push(carry as u32);
+        trim(&mut out);
+        out
+    }
+
+    /// `a - b`, for `a >= b`.
+    pub fn sub(a: &[u32], b: &[u32]) -> Vec<u32> {
+        let mut out = Vec::with_capacity(a.len());
+        let mut borrow = 0i64;
+        for i in 0..a.len() {
+            let mut d = i64::from(limb(a, i)) - i64::from(limb(b, i)) - borrow;
+            borrow = 0;
+            if d < 0 {
+                d += 1 << 32;
+                borrow = 1;
+            }
+            out.push(d as u32);
+        }
+        trim(&mut out);
+        out
+    }
+
+    pub fn mul(a: &[u32], b: &[u32]) -> Vec<u32> {
+        let mut out = vec![0u32; a.len() + b.len() + 1];
+        for (i, &x) in a.iter().enumerate() {
+            let mut carry = 0u64;
+            for (j, &y) in b.iter().enumerate() {
+                let slot = out.get(i + j).copied().unwrap_or(0);
+                let t = u64::from(x) * u64::from(y) + u64::from(slot) + carry;
+                if let Some(s) = out.get_mut(i + j) {
+                    *s = t as u32;
+                }
+                carry = t >> 32;
+            }
+            if let Some(s) = out.get_mut(i + b.len()) {
+                *s = carry as u32;
+            }
+        }
+        trim(&mut out);
+        out
+    }
+
+    /// `a mod m` by shift and subtract (the numbers are at most ~1100 bits).
+    pub fn rem(a: &[u32], m: &[u32]) -> Vec<u32> {
+        let mut r: Vec<u32> = Vec::new();
+        for bit in (0..bits(a)).rev() {
+            // r = r * 2 + bit
+            let mut carry = (limb(a, (bit / 32) as usize) >> (bit % 32)) & 1;
+            for l in r.iter_mut() {
+                let next = *l >> 31;
+                *l = (*l << 1) | carry;
+                carry = next;
+            }
+            if carry != 0 {
+                r.push(carry);
+            }
+            if cmp(&r, m).is_ge() {
+                r = sub(&r, m);
+            }
+        }
+        r
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options (auth-options.c `sshauthopt_parse`)
+
+/// The flags `opt_flag` tries, in sshd's order, and whether they take a `no-` prefix.
+const FLAGS: &[(&str, bool, Option<Flag>)] = &[
+    ("restrict", false, None),
+    ("cert-authority", false, None),
+    ("port-forwarding", true, Some(Flag::PortForwarding)),
+    ("agent-forwarding", true, Some(Flag::AgentForwarding)),
+    ("x11-forwarding", true, Some(Flag::X11Forwarding)),
+    ("touch-required", true, Some(Flag::TouchRequired)),
+    ("verify-required", true, Some(Flag::VerifyRequired)),
+    ("pty", true, Some(Flag::Pty)),
+    ("user-rc", true, Some(Flag::UserRc)),
+];
+
+fn starts_with_ci(s: &[u8], i: usize, word: &str) -> bool {
+    s.get(i..i + word.len()).is_some_and(|t| t.eq_ignore_ascii_case(word.as_bytes()))
+}
+
+/// `opt_flag`: a prefix match (case-insensitive); returns the option and where it ends.
+fn opt_flag(s: &[u8], i: usize) -> Option<(OptionKind, usize)> {
+    for &(name, negatable, flag) in FLAGS {
+        let (at_name, allow) = if negatable && starts_with_ci(s, i, "no-") { (i + 3, false) } else { (i, true) };
+        if starts_with_ci(s, at_name, name) {
+            let kind = match flag {
+                Some(flag) => OptionKind::Flag { flag, allow },
+                None if name == "restrict" => OptionKind::Restrict,
+                None => OptionKind::CertAuthority,
+            };
+            return Some((kind, at_name + name.len()));
+        }
+    }
+    None
+}
+
+const VALUED: &[&str] =
+    &["command", "principals", "from", "expiry-time", "environment", "permitopen", "permitlisten", "tunnel"];
+
+/// `opt_dequote`: a double-quoted value, `\"` standing for `"`; returns it and the offset after
+/// the closing quote.
+fn opt_dequote(s: &[u8], mut i: usize) -> Result<(Vec<u8>, usize), &'static str> {
+    if at(s, i) != b'"' {
+        return Err("missing start quote");
+    }
+    i += 1;
+    let mut out = Vec::new();
+    loop {
+        match at(s, i) {
+            0 => return Err("missing end quote"),
+            b'"' => return Ok((out, i + 1)),
+            b'\\' if at(s, i + 1) == b'"' => {
+                out.push(b'"');
+                i += 2;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+}
+
+/// The end of an option word for error spans: the next comma or blank.
+fn word_end(s: &[u8], i: usize) -> usize {
+    let mut j = i;
+    while !matches!(at(s, j), 0 | b',' | b' ' | b'\t' | b'\n' | b'\r') {
+        j += 1;
+    }
+    j.max(i + 1).min(s.len())
+}
+
+type OptionsResult = Result<Vec<KeyOption>, (Vec<KeyOption>, Problem)>;
+
+/// `sshauthopt_parse` over the options field at `start`.
+fn parse_options(s: &[u8], base: usize, start: usize) -> OptionsResult {
+    let mut options: Vec<KeyOption> = Vec::new();
+    let mut env_names: Vec<Vec<u8>> = Vec::new();
+    let (mut permitopen, mut permitlisten) = (0usize, 0usize);
+    let mut i = start;
+    let problem = |from: usize, to: usize, message: String| Problem {
+        span: Span::new(base + from, base + to),
+        message,
+        kind: ProblemKind::Options,
+    };
+    while !matches!(at(s, i), 0 | b' ' | b'\t') {
+        let opt_start = i;
+        if let Some((kind, end)) = opt_flag(s, i) {
+            options.push(KeyOption { span: Span::new(base + i, base + end), value_span: None, kind });
+            i = end;
+        } else if let Some(&name) = VALUED.iter().find(|n| starts_with_ci(s, i, n) && at(s, i + n.len()) == b'=') {
+            let value_at = i + name.len() + 1;
+            let (value, end) = match opt_dequote(s, value_at) {
+                Ok(v) => v,
+                Err(why) => {
+                    let to = if why == "missing start quote" {
+                        word_end(s, i)
+                    } else {
+                        span_trimmed(s, 0, i, s.len()).end as usize
+                    };
+                    let msg = match why {
+                        "missing start quote" => format!("`{name}=` needs a double-quoted value: {SKIPS}"),
+                        _ => format!("`{name}=` value has no closing quote: {SKIPS}"),
+                    };
+                    return Err((options, problem(i, to, msg)));
+                }
+            };
+            let value_span = Span::new(base + value_at, base + end);
+            let text = String::from_utf8_lossy(&value).into_owned();
+            let fail = |msg: String| problem(opt_start, end, msg);
+            let has = |options: &[KeyOption], pred: fn(&OptionKind) -> bool| options.iter().any(|o| pred(&o.kind));
+            let kind = match name {
+                "command" => {
+                    if has(&options, |k| matches!(k, OptionKind::Command(_))) {
+                        return Err((options, fail(format!("second `command=` option: {SKIPS}"))));
+                    }
+                    OptionKind::Command(text)
+                }
+                "principals" => {
+                    if has(&options, |k| matches!(k, OptionKind::Principals(_))) {
+                        return Err((options, fail(format!("second `principals=` option: {SKIPS}"))));
+                    }
+                    OptionKind::Principals(text)
+                }
+                "from" => {
+                    if has(&options, |k| matches!(k, OptionKind::From(_))) {
+                        return Err((options, fail(format!("second `from=` option: {SKIPS}"))));
+                    }
+                    OptionKind::From(from_patterns(&text))
+                }
+                "expiry-time" => match parse_absolute_time(&value) {
+                    Some(t) if t.epoch != 0 => OptionKind::ExpiryTime(t),
+                    _ => {
+                        return Err((
+                            options,
+                            fail(format!("`expiry-time` `{}` is not YYYYMMDD[HHMM[SS]][Z]: {SKIPS}", show(&value))),
+                        ));
+                    }
+                },
+                "environment" => {
+                    if env_names.len() > ENV_MAX {
+                        return Err((options, fail(format!("more than {ENV_MAX} `environment=` options: {SKIPS}"))));
+                    }
+                    let Some(eq) = value.iter().position(|&b| b == b'=') else {
+                        return Err((options, fail(format!("`environment=` value has no `=`: {SKIPS}"))));
+                    };
+                    let var = value.get(..eq).unwrap_or_default();
+                    if var.is_empty() || !var.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_') {
+                        return Err((
+                            options,
+                            fail(format!("`{}` is not a valid environment variable name: {SKIPS}", show(var))),
+                        ));
+                    }
+                    if !env_names.iter().any(|n| n.as_slice() == var) {
+                        env_names.push(var.to_vec());
+                    }
+                    OptionKind::Environment {
+                        name: String::from_utf8_lossy(var).into_owned(),
+                        value: String::from_utf8_lossy(value.get(eq + 1..).unwrap_or_default()).into_owned(),
+                    }
+                }
+                "permitopen" | "permitlisten" => {
+                    let listen = name == "permitlisten";
+                    let count = if listen { &mut permitlisten } else { &mut permitopen };
+                    if *count > PERMIT_MAX {
+                        return Err((options, fail(format!("more than {PERMIT_MAX} `{name}=` options: {SKIPS}"))));
+                    }
+                    let target = if listen && !value.contains(&b':') { format!("*:{text}") } else { text };
+                    if let Err(why) = check_permit(target.as_bytes()) {
+                        return Err((options, fail(format!("`{name}=\"{}\"`: {why}: {SKIPS}", show(&value)))));
+                    }
+                    *count += 1;
+                    if listen { OptionKind::PermitListen(target) } else { OptionKind::PermitOpen(target) }
+                }
+                _ => match a2tun(&value) {
+                    Some(t) => OptionKind::Tunnel(t),
+                    None => {
+                        return Err((
+                            options,
+                            fail(format!("`tunnel=` `{}` is not a device number or `any`: {SKIPS}", show(&value))),
+                        ));
+                    }
+                },
+            };
+            options.push(KeyOption {
+                span: Span::new(base + opt_start, base + end),
+                value_span: Some(value_span),
+                kind,
+            });
+            i = end;
+        }
+        match at(s, i) {
+            0 | b' ' | b'\t' => break,
+            b',' => {}
+            _ => {
+                let end = word_end(s, opt_start);
+                let word = s.get(opt_start..end).unwrap_or_default();
+                return Err((options, problem(opt_start, end, format!("unknown option `{}`: {SKIPS}", show(word)))));
+            }
+        }
+        i += 1;
+        if at(s, i) == 0 {
+            return Err((options, problem(i - 1, i, format!("options end with a comma: {SKIPS}"))));
+        }
+    }
+    Ok(options)
+}
+
+fn from_patterns(list: &str) -> Vec<FromPattern> {
+    list.split(',')
+        .map(|p| match p.strip_prefix('!') {
+            Some(rest) => FromPattern { negated: true, pattern: rest.to_string() },
+            None => FromPattern { negated: false, pattern: p.to_string() },
+        })
+        .collect()
+}
+
+/// `addr_match_list` errors: an empty entry, or an address/mask sshd refuses (mask too long,
+/// host bits set). sshd only finds these when the key matches at login, and then refuses the key
+/// (`match_host_and_ip` returns -1) unless a negated entry earlier in the list matched first.
+fn check_from(options: &[KeyOption], problems: &mut Vec<Problem>) {
+    for option in options {
+        let OptionKind::From(patterns) = &option.kind else { continue };
+        let span = option.value_span.unwrap_or(option.span);
+        for p in patterns {
+            let why = if p.pattern.is_empty() {
+                Some("an empty entry".to_string())
+            } else {
+                cidr_error(&p.pattern).map(|e| format!("`{}` {e}", p.pattern))
+            };
+            if let Some(why) = why {
+                problems.push(Problem {
+                    span,
+                    message: format!("`from=` list has {why}: {REFUSES}"),
+                    kind: ProblemKind::Refused,
+                });
+                return;
+            }
+        }
+    }
+}
+
+/// `addr_pton_cidr` returning -2: a parsable address whose mask is too long or leaves host bits.
+fn cidr_error(pattern: &str) -> Option<&'static str> {
+    if pattern.len() >= 64 {
+        return None;
+    }
+    let (addr, mask) = match pattern.split_once('/') {
+        Some((a, m)) => {
+            if !m.bytes().next().is_some_and(|b| b.is_ascii_digit()) || !m.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            let len: u32 = m.parse().unwrap_or(u32::MAX);
+            if len > 128 {
+                return None;
+            }
+            (a, Some(len))
+        }
+        None => (pattern, None),
+    };
+    let (value, width): (u128, u32) = if let Some(v4) = inet_aton(addr.as_bytes()) {
+        (u128::from(v4), 32)
+    } else {
+        let plain = addr.split_once('%').map_or(addr, |(a, _)| a);
+        let v6: std::net::Ipv6Addr = plain.parse().ok()?;
+        (u128::from(v6), 128)
+    };
+    let mask = mask.unwrap_or(width);
+    if mask > width {
+        return Some("has a mask longer than the address");
+    }
+    let host_bits = width - mask;
+    let host_mask = if host_bits == 0 { 0 } else { u128::MAX >> (128 - host_bits) };
+    if value & host_mask != 0 {
+        return Some("has bits set outside its mask");
+    }
+    None
+}
+
+/// glibc `inet_aton_exact` (what getaddrinfo(AI_NUMERICHOST) uses for IPv4): one to four parts,
+/// decimal, octal (`0…`) or hex (`0x…`), the last part filling the remaining bytes.
+fn inet_aton(s: &[u8]) -> Option<u32> {
+    let mut parts: Vec<u64> = Vec::new();
+    let mut i = 0usize;
+    loop {
+        if !at(s, i).is_ascii_digit() {
+            return None;
+        }
+        let mut base = 10u64;
+        if at(s, i) == b'0' {
+            base = 8;
+            i += 1;
+            if matches!(at(s, i), b'x' | b'X') {
+                base = 16;
+                i += 1;
+            }
+        }
+        let mut value = 0u64;
+        loop {
+            let c = at(s, i);
+            let digit = match c {
+                b'0'..=b'9' if base != 8 || c < b'8' => u64::from(c - b'0'),
+                b'8' | b'9' => return None,
+                b'a'..=b'f' if base == 16 => u64::from(c - b'a' + 10),
+                b'A'..=b'F' if base == 16 => u64::from(c - b'A' + 10),
+                _ => break,
+            };
+            value = value.checked_mul(base)?.checked_add(digit)?;
+            if value > u64::from(u32::MAX) {
+                return None;
+            }
+            i += 1;
+        }
+        parts.push(value);
+        match at(s, i) {
+            b'.' if parts.len() < 4 => i += 1,
+            0 if i == s.len() => break,
+            _ => return None,
+        }
+    }
+    let (last, head) = parts.split_last()?;
+    let limit = match head.len() {
+        0 => u64::from(u32::MAX),
+        1 => 0xff_ffff,
+        2 => 0xffff,
+        _ => 0xff,
+    };
+    if *last > limit || head.iter().any(|&p| p > 0xff) {
+        return None;
+    }
+    let mut value = *last;
+    for (k, &p) in head.iter().enumerate() {
+        value |= p << (24 - 8 * k);
+    }
+    u32::try_from(value).ok()
+}
+
+/// `handle_permit`'s check: `host:port` (or `host/port`, `[v6]:port`), port a number 1-65535, a
+/// known service name, or `*`.
+fn check_permit(target: &[u8]) -> Result<(), &'static str> {
+    // hpdelim2
+    let delim = if at(target, 0) == b'[' {
+        let close = target.iter().position(|&b| b == b']').ok_or("invalid permission hostname")?;
+        match at(target, close + 1) {
+            0 if close + 1 == target.len() => None,
+            b':' | b'/' => Some(close + 1),
+            _ => return Err("invalid permission hostname"),
+        }
+    } else {
+        target.iter().position(|&b| b == b':' || b == b'/')
+    };
+    let host_len = delim.unwrap_or(target.len());
+    if host_len >= NI_MAXHOST {
+        return Err("invalid permission hostname");
+    }
+    let Some(d) = delim else { return Err("invalid permission port") };
+    let port = target.get(d + 1..).unwrap_or_default();
+    if port == b"*" || a2port(port).is_some_and(|p| p > 0) { Ok(()) } else { Err("invalid permission port") }
+}
+
+/// `a2port`: a number 0-65535 or a TCP service name. sshd asks getservbyname(), i.e. the host's
+/// /etc/services; sshlint knows the names Debian's netbase lists for the usual services.
+fn a2port(s: &[u8]) -> Option<i64> {
+    if let Some(n) = strtonum(s, 0, 65535) {
+        return Some(n);
+    }
+    const SERVICES: &[(&str, i64)] = &[
+        ("ftp", 21),
+        ("ssh", 22),
+        ("telnet", 23),
+        ("smtp", 25),
+        ("domain", 53),
+        ("http", 80),
+        ("www", 80),
+        ("pop3", 110),
+        ("imap2", 143),
+        ("imap", 143),
+        ("ldap", 389),
+        ("https", 443),
+        ("submission", 587),
+        ("ldaps", 636),
+        ("imaps", 993),
+        ("pop3s", 995),
+        ("mysql", 3306),
+        ("postgresql", 5432),
+        ("x11", 6000),
+    ];
+    SERVICES.iter().find(|(name, _)| name.as_bytes() == s).map(|&(_, port)| port)
+}
+
+/// `a2tun(s, NULL)`: `any` (`Some(None)`) or 0..=2147483645.
+fn a2tun(s: &[u8]) -> Option<Option<u32>> {
+    if s.eq_ignore_ascii_case(b"any") {
+        return Some(None);
+    }
+    strtonum(s, 0, TUNID_MAX).and_then(|n| u32::try_from(n).ok()).map(Some)
+}
+
+/// OpenBSD `strtonum` over `strtoll(…, 10)`: leading white space and a sign allowed, nothing after
+/// the digits.
+fn strtonum(s: &[u8], min: i64, max: i64) -> Option<i64> {
+    let mut i = 0;
+    while is_space(at(s, i)) {
+        i += 1;
+    }
+    let negative = at(s, i) == b'-';
+    if matches!(at(s, i), b'+' | b'-') {
+        i += 1;
+    }
+    let digits = s.get(i..).unwrap_or_default();
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut value: i128 = 0;
+    for &d in digits {
+        value = (value * 10 + i128::from(d - b'0')).min(i128::from(i64::MAX) + 1);
+    }
+    if negative {
+        value = -value;
+    }
+    (i128::from(min)..=i128::from(max)).contains(&value).then_some(value as i64)
+}
+
+/// `parse_absolute_time`: `YYYYMMDD`, `YYYYMMDDHHMM` or `YYYYMMDDHHMMSS`, optionally ending `Z` or
+/// `UTC` (any case), read with glibc strptime's number rules and normalised as mktime does.
+pub fn parse_absolute_time(s: &[u8]) -> Option<ExpiryTime> {
+    let mut l = s.len();
+    let mut utc = false;
+    if l > 1 && s.get(l - 1..).is_some_and(|t| t.eq_ignore_ascii_case(b"z")) {
+        utc = true;
+        l -= 1;
+    } else if l > 3 && s.get(l - 3..).is_some_and(|t| t.eq_ignore_ascii_case(b"utc")) {
+        utc = true;
+        l -= 3;
+    }
+    let field = |from: usize, to: usize| s.get(from..to).unwrap_or_default();
+    // (text, lowest, highest, most digits) per field, as strptime's get_number reads them.
+    let mut fields = vec![(field(0, 4), 0, 9999, 4), (field(4, 6), 1, 12, 2), (field(6, 8), 1, 31, 2)];
+    match l {
+        8 => {}
+        12 => fields.extend([(field(8, 10), 0, 23, 2), (field(10, 12), 0, 59, 2)]),
+        14 => fields.extend([(field(8, 10), 0, 23, 2), (field(10, 12), 0, 59, 2), (field(12, 14), 0, 61, 2)]),
+        _ => return None,
+    }
+    let mut values = [0i64; 6];
+    for (k, (text, lo, hi, width)) in fields.into_iter().enumerate() {
+        let v = strptime_number(text, lo, hi, width)?;
+        if let Some(slot) = values.get_mut(k) {
+            *slot = v;
+        }
+    }
+    let [year, month, day, hour, minute, second] = values;
+    let days = days_from_civil(year, month, 1) + day - 1;
+    let epoch = days * 86400 + hour * 3600 + minute * 60 + second;
+    (epoch >= 0).then_some(ExpiryTime { epoch, utc })
+}
+
+/// glibc strptime `get_number`: white space, then up to `width` digits (stopping early once
+/// another digit would exceed `hi`), within `lo..=hi`; the whole field must be used, since the
+/// next character of the format is a literal separator.
+fn strptime_number(text: &[u8], lo: i64, hi: i64, width: usize) -> Option<i64> {
+    let mut i = 0;
+    while is_space(at(text, i)) {
+        i += 1;
+    }
+    if !at(text, i).is_ascii_digit() {
+        return None;
+    }
+    let mut value = 0i64;
+    let mut n = width;
+    loop {
+        value = value * 10 + i64::from(at(text, i) - b'0');
+        i += 1;
+        n -= 1;
+        if n == 0 || value * 10 > hi || !at(text, i).is_ascii_digit() {
+            break;
+        }
+    }
+    (i == text.len() && (lo..=hi).contains(&value)).then_some(value)
+}
+
+/// Days from 1970-01-01 to the given proleptic Gregorian date (month 1-12; days past the end of
+/// the month roll over, as mktime normalises them).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = (month + 9) % 12;
+    let doy = (153 * m + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests;
