@@ -303,7 +303,7 @@ impl Gen<'_> {
         for c in ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"] {
             self.line(&format!(":{c} ACCEPT [0:0]"), base);
         }
-        for c in ["PRE_ZONES", "PRE_POLICIES_pre", "PRE_POLICIES_post"] {
+        for c in ["PREROUTING_ZONES", "PREROUTING_POLICIES_pre", "PREROUTING_POLICIES_post"] {
             self.line(&format!(":{c} - [0:0]"), base);
         }
         let zone_at =
@@ -321,19 +321,19 @@ impl Gen<'_> {
                 self.line(&format!(":{c}{s} - [0:0]"), at);
             }
         }
-        self.line("-A PREROUTING -j PRE_ZONES", base);
+        self.line("-A PREROUTING -j PREROUTING_ZONES", base);
         let chain_of = |z: &str| zones.iter().find(|(n, _)| *n == z).map(|(_, c)| c.clone());
         for (m, z, at) in self.bindings(active) {
             if let Some(c) = chain_of(z) {
-                self.line(&format!("-A PRE_ZONES {m} -g {c}"), at);
+                self.line(&format!("-A PREROUTING_ZONES {m} -g {c}"), at);
             }
         }
         if let Some(c) = chain_of(&config.default_zone) {
-            self.line(&format!("-A PRE_ZONES -g {c}"), base);
+            self.line(&format!("-A PREROUTING_ZONES -g {c}"), base);
         }
         for ((prio, _, parts), c) in policies.iter().zip(&policy_chains) {
             let Some(part) = parts.first() else { continue };
-            let list = if *prio < 0 { "PRE_POLICIES_pre" } else { "PRE_POLICIES_post" };
+            let list = if *prio < 0 { "PREROUTING_POLICIES_pre" } else { "PREROUTING_POLICIES_post" };
             self.policy_jumps(list, c, part, active);
             for s in subs {
                 self.line(&format!("-A {c} -j {c}_{s}"), part.at(part.obj.root));
@@ -342,11 +342,11 @@ impl Gen<'_> {
         }
         for (z, c) in zones {
             let at = zone_at(z);
-            self.line(&format!("-A {c} -j PRE_POLICIES_pre"), at);
+            self.line(&format!("-A {c} -j PREROUTING_POLICIES_pre"), at);
             for s in subs {
                 self.line(&format!("-A {c} -j {c}_{s}"), at);
             }
-            self.line(&format!("-A {c} -j PRE_POLICIES_post"), at);
+            self.line(&format!("-A {c} -j PREROUTING_POLICIES_post"), at);
             self.forward_body(c, config.get(ObjectKind::Zone, z).unwrap_or_default());
         }
         self.line("COMMIT", base);

@@ -970,6 +970,16 @@ mod tests {
             fw.describe_chain("PRE_public_allow").as_deref(),
             Some("forward-ports of zone `public` (allow rules)")
         );
+        // A zone named like a dispatch chain does not collide with it.
+        let (fw, _) = load_tree(&[
+            ("etc/firewalld/firewalld.conf", "DefaultZone=public\n"),
+            (
+                "etc/firewalld/zones/ZONES.xml",
+                r#"<zone><source address="192.0.2.0/24"/><forward-port port="2201" protocol="tcp" to-port="22"/></zone>"#,
+            ),
+        ]);
+        assert!(fw.built.iter().all(|(_, _, problems)| problems.is_empty()), "{:?}", fw.built[0].2);
+        assert_eq!(chain_rules(&fw, Family::Ipv4, "nat", "PRE_ZONES_allow").len(), 1);
         // Without forward-ports there is no nat table at all.
         let (fw, _) = load_tree(&[("etc/firewalld/firewalld.conf", "DefaultZone=public\n")]);
         assert!(chain_rules(&fw, Family::Ipv4, "nat", "PREROUTING").is_empty());
