@@ -99,10 +99,10 @@ pub fn kind_from_path(path: &Path) -> FileKind {
 /// `…/firewalld/{zones,services,policies,ipsets,icmptypes,helpers}/X.xml`, or a combined zone's
 /// `…/firewalld/zones/DIR/X.xml`.
 fn in_firewalld_tree(path: &Path) -> bool {
-    const DIRS: [&str; 6] = ["zones", "services", "policies", "ipsets", "icmptypes", "helpers"];
+    use crate::ast::firewalld::ObjectKind;
     let names: Vec<&str> = path.iter().rev().skip(1).take(3).filter_map(|c| c.to_str()).collect();
     match names.as_slice() {
-        [kind, "firewalld", ..] => DIRS.contains(kind),
+        [kind, "firewalld", ..] => ObjectKind::ALL.iter().any(|k| k.dir() == *kind),
         [_, "zones", "firewalld"] => true,
         _ => false,
     }
@@ -110,6 +110,7 @@ fn in_firewalld_tree(path: &Path) -> bool {
 
 /// A firewalld XML document (its root element), for a file named outside a firewalld tree.
 fn looks_like_firewalld(text: &str) -> bool {
+    use crate::ast::firewalld::ObjectKind;
     let body = text.trim_start_matches('\u{feff}');
     let mut rest = body;
     // Skip the XML declaration, comments and a DOCTYPE.
@@ -119,7 +120,7 @@ fn looks_like_firewalld(text: &str) -> bool {
             continue;
         }
         let name: String = tag.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
-        return matches!(name.as_str(), "zone" | "service" | "policy" | "ipset" | "icmptype" | "helper");
+        return ObjectKind::ALL.iter().any(|k| k.as_str() == name);
     }
     false
 }

@@ -1636,12 +1636,8 @@ mod tests {
         assert_eq!(classes(&rules, "2001:db8::7"), (Conditional, Open, Conditional));
     }
 
-    #[test]
-    fn later_packets_meet_raw_prerouting_untranslated() {
-        // nat redirects 2222 to 22; raw drops port 22 before nat: the client's packets to 2222
-        // never carry 22 there, neither the SYN nor the packets after it.
-        let rules = "*raw\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp --dport 22 -j DROP\nCOMMIT\n\
-                     *nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp --dport 2222 -j REDIRECT --to-ports 22\nCOMMIT\n";
+    /// The class of a new connection from 192.0.2.10 to each port, through an IPv4 file.
+    fn port_classes(rules: &str, ports: &[u16]) -> Vec<Class> {
         let mut sources = SourceMap::default();
         let file = SourceFile::new("rules.v4".into(), rules.as_bytes().to_vec());
         let fw = Firewall::from_file(file, Family::Ipv4, &mut sources);
@@ -1650,7 +1646,16 @@ mod tests {
             let ev = fw.evaluate(0, port, None, None, None, &AddrSet::single(ip)).expect("the ruleset loads");
             ev.class_of(ev.region_of(super::addr::to_int(ip)).expect("a region"))
         };
-        assert_eq!((class(2222), class(22)), (Open, Dropped));
+        ports.iter().map(|&p| class(p)).collect()
+    }
+
+    #[test]
+    fn later_packets_meet_raw_prerouting_untranslated() {
+        // nat redirects 2222 to 22; raw drops port 22 before nat: the client's packets to 2222
+        // never carry 22 there, neither the SYN nor the packets after it.
+        let rules = "*raw\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp --dport 22 -j DROP\nCOMMIT\n\
+                     *nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp --dport 2222 -j REDIRECT --to-ports 22\nCOMMIT\n";
+        assert_eq!(port_classes(rules, &[2222, 22]), [Open, Dropped]);
     }
 
     /// conntrack's virtual DNAT state holds after nat PREROUTING translated the connection (a
@@ -1659,15 +1664,7 @@ mod tests {
     fn dnat_state_follows_translation() {
         let rules = "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp --dport 2201 -j REDIRECT --to-ports 22\nCOMMIT\n\
                      *filter\n:INPUT DROP [0:0]\n-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED,DNAT -j ACCEPT\nCOMMIT\n";
-        let mut sources = SourceMap::default();
-        let file = SourceFile::new("rules.v4".into(), rules.as_bytes().to_vec());
-        let fw = Firewall::from_file(file, Family::Ipv4, &mut sources);
-        let ip: std::net::IpAddr = "192.0.2.10".parse().expect("address");
-        let class = |port| {
-            let ev = fw.evaluate(0, port, None, None, None, &AddrSet::single(ip)).expect("the ruleset loads");
-            ev.class_of(ev.region_of(super::addr::to_int(ip)).expect("a region"))
-        };
-        assert_eq!((class(2201), class(22)), (Open, Dropped));
+        assert_eq!(port_classes(rules, &[2201, 22]), [Open, Dropped]);
     }
 
     #[test]

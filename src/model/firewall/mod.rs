@@ -192,7 +192,8 @@ impl Firewall {
             fw.add_iptables(file, family, sources);
         }
         let mut unreadable = std::mem::take(&mut fw.unreadable);
-        if root.exists("/etc/ufw") || firewalld::present(root) {
+        let has_firewalld = firewalld::present(root);
+        if root.exists("/etc/ufw") || has_firewalld {
             fw.any_services =
                 root.read("/etc/services").ok().map(|b| services_any_protocol(&String::from_utf8_lossy(&b)));
         }
@@ -202,7 +203,7 @@ impl Firewall {
             ["/usr/sbin/ufw", "/lib/ufw/ufw-init", "/usr/lib/ufw/ufw-init"].iter().any(|p| root.exists(p));
         fw.ufw = ufw::load(root, &|name| fw.any_protocol_port(name), sources, &mut unreadable);
         fw.unreadable = unreadable;
-        if firewalld::present(root) {
+        if has_firewalld {
             // firewalld checks a port name with getservbyname(name): any protocol.
             fw.firewalld = Some(firewalld::load(root, &|name| fw.any_protocol_port(name), sources));
         }

@@ -198,24 +198,28 @@ impl Gen<'_> {
         Some(if v6 { Family::Ipv6 } else { Family::Ipv4 })
     }
 
-    /// The iptables lines of one rich rule's matches and target (several for a service).
-    fn rich(&self, r: &RichRule) -> Vec<String> {
+    /// A rich rule's family, source and destination as matches (each with a leading space), or
+    /// `None` when the rule cannot match in this family.
+    fn rule_addrs(&self, r: &RichRule) -> Option<String> {
         if r.family.as_deref().is_some_and(|f| f != self.fam()) {
-            return Vec::new();
+            return None;
         }
         let mut common = String::new();
         for (a, flag, dir) in [(&r.source, "-s", "src"), (&r.destination, "-d", "dst")] {
             if let Some(a) = a {
-                match self.addr_match(a, flag, dir) {
-                    None => return Vec::new(),
-                    Some(m) if !m.is_empty() => {
-                        common.push(' ');
-                        common.push_str(&m);
-                    }
-                    Some(_) => {}
+                let m = self.addr_match(a, flag, dir)?;
+                if !m.is_empty() {
+                    common.push(' ');
+                    common.push_str(&m);
                 }
             }
         }
+        Some(common)
+    }
+
+    /// The iptables lines of one rich rule's matches and target (several for a service).
+    fn rich(&self, r: &RichRule) -> Vec<String> {
+        let Some(common) = self.rule_addrs(r) else { return Vec::new() };
         let Some(action) = &r.action else { return Vec::new() };
         let limit = action.limit.as_ref().map(|l| format!(" -m limit --limit {l}")).unwrap_or_default();
         let target = match &action.kind {
@@ -379,7 +383,14 @@ impl Gen<'_> {
     /// The nat rule of a forward-port (REDIRECT to a local port, DNAT to another address), or
     /// `None` when it does not apply to this family: a zone's or policy's `<forward-port>`
     /// without an IPv6 `to-addr` is IPv4 only.
-    fn forward_port(&self, port: &str, protocol: &str, to_port: &str, to_addr: &str, rich: bool) -> Option<String> {
+    fn forward_port(
+        &self,
+        port: &str,
+        protocol: &str,
+        to_port: &str,
+        to_addr: &str,
+        rich: bool,
+    ) -> Option<(String, String)> {
         if !rich && self.family != if to_addr.contains(':') { Family::Ipv6 } else { Family::Ipv4 } {
             return None;
         }
@@ -390,13 +401,14 @@ impl Gen<'_> {
             let (a, b) = port_range(to_port, self.resolve)?;
             Some(if a == b { a.to_string() } else { format!("{a}-{b}") })
         };
-        Some(match (to_addr, to) {
-            ("", Some(to)) => format!("{m} -j REDIRECT --to-ports {to}"),
+        let target = match (to_addr, to) {
+            ("", Some(to)) => format!("-j REDIRECT --to-ports {to}"),
             ("", None) => return None,
-            (addr, None) => format!("{m} -j DNAT --to-destination {addr}"),
-            (addr, Some(to)) if addr.contains(':') => format!("{m} -j DNAT --to-destination [{addr}]:{to}"),
-            (addr, Some(to)) => format!("{m} -j DNAT --to-destination {addr}:{to}"),
-        })
+            (addr, None) => format!("-j DNAT --to-destination {addr}"),
+            (addr, Some(to)) if addr.contains(':') => format!("-j DNAT --to-destination [{addr}]:{to}"),
+            (addr, Some(to)) => format!("-j DNAT --to-destination {addr}:{to}"),
+        };
+        Some((m, target))
     }
 
     /// The nat PREROUTING chains `{chain}_pre/_allow/_post` of a zone or policy: its
@@ -417,7 +429,7 @@ impl Gen<'_> {
         for part in parts {
             for f in &part.obj.forward_ports {
                 let line = self.forward_port(&f.port, &f.protocol, &f.to_port, &f.to_addr, false);
-                lines.extend(line.map(|l| ("allow", l, part.at(f.span))));
+                lines.extend(line.map(|(m, t)| ("allow", format!("{m} {t}"), part.at(f.span))));
             }
         }
         for (prio, part, r) in rich.iter().filter(|x| x.0 >= 0) {
@@ -435,23 +447,9 @@ impl Gen<'_> {
         else {
             return None;
         };
-        if r.family.as_deref().is_some_and(|f| f != self.fam()) {
-            return None;
-        }
-        let mut common = String::new();
-        for (a, flag, dir) in [(&r.source, "-s", "src"), (&r.destination, "-d", "dst")] {
-            if let Some(a) = a {
-                let m = self.addr_match(a, flag, dir)?;
-                if !m.is_empty() {
-                    common.push(' ');
-                    common.push_str(&m);
-                }
-            }
-        }
-        let l = self.forward_port(port, protocol, to_port, to_addr, true)?;
-        // The matches go before the target: split at the first ` -j `.
-        let (m, t) = l.split_once(" -j ")?;
-        Some(format!("{m}{common} -j {t}"))
+        let common = self.rule_addrs(r)?;
+        let (m, target) = self.forward_port(port, protocol, to_port, to_addr, true)?;
+        Some(format!("{m}{common} {target}"))
     }
 
     /// The `_pre/_deny/_allow/_post` chains of a zone or policy and their contents.
@@ -538,6 +536,33 @@ impl Gen<'_> {
     }
 }
 
+/// Policies firewalld applies whose egress lists one of `egress` and that `keep` accepts, as
+/// (priority, name, parts) in firewalld's order: not `<disable/>`d, with an ingress of ANY, HOST
+/// or an active zone.
+fn applied_policies<'c>(
+    config: &'c Config,
+    active: &[&str],
+    egress: &[&str],
+    keep: &dyn Fn(&[Loaded]) -> bool,
+) -> Vec<(i32, &'c str, &'c [Loaded])> {
+    let mut out: Vec<(i32, &str, &[Loaded])> = config
+        .names(ObjectKind::Policy)
+        .filter(|(_, parts)| {
+            keep(parts)
+                && parts.first().map(|p| &p.obj).is_some_and(|o| {
+                    !o.disabled
+                        && o.egress.iter().any(|z| egress.contains(&z.value.as_str()))
+                        && o.ingress
+                            .iter()
+                            .any(|z| z.value == "ANY" || z.value == "HOST" || active.contains(&z.value.as_str()))
+                })
+        })
+        .map(|(n, parts)| (parts.first().and_then(|p| p.obj.priority.as_ref()).map_or(-1, |p| p.value), n, parts))
+        .collect();
+    out.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    out
+}
+
 /// Build the IPv4 and IPv6 rulesets of the running configuration.
 pub(super) fn build(fw: &mut Firewalld, resolve: &dyn Fn(&str) -> Option<u16>) {
     let config = &fw.running;
@@ -560,21 +585,7 @@ pub(super) fn build(fw: &mut Firewalld, resolve: &dyn Fn(&str) -> Option<u16>) {
         format!("IN_{}", chain_part(z, i))
     };
     // Active policies towards the host (a `<disable/>`d one is not applied).
-    let mut policies: Vec<(i32, &str, &[Loaded])> = config
-        .names(ObjectKind::Policy)
-        .filter(|(_, parts)| {
-            let o = parts.first().map(|p| &p.obj);
-            o.is_some_and(|o| {
-                !o.disabled
-                    && o.egress.iter().any(|z| z.value == "HOST")
-                    && o.ingress
-                        .iter()
-                        .any(|z| z.value == "ANY" || z.value == "HOST" || active.contains(&z.value.as_str()))
-            })
-        })
-        .map(|(n, parts)| (parts.first().and_then(|p| p.obj.priority.as_ref()).map_or(-1, |p| p.value), n, parts))
-        .collect();
-    policies.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let policies = applied_policies(config, &active, &["HOST"], &|_| true);
     let chain_owners: Vec<(String, String)> = zones
         .iter()
         .map(|z| (chain_of(z), format!("zone `{z}`")))
@@ -597,22 +608,7 @@ pub(super) fn build(fw: &mut Firewalld, resolve: &dyn Fn(&str) -> Option<u16>) {
     };
     let nat_zones: Vec<(&str, String)> =
         zones.iter().enumerate().map(|(i, z)| (*z, format!("PRE_{}", chain_part(z, i)))).collect();
-    let mut nat_policies: Vec<(i32, &str, &[Loaded])> = config
-        .names(ObjectKind::Policy)
-        .filter(|(_, parts)| {
-            let o = parts.first().map(|p| &p.obj);
-            forwards(parts)
-                && o.is_some_and(|o| {
-                    !o.disabled
-                        && o.egress.iter().any(|z| z.value == "HOST" || z.value == "ANY")
-                        && o.ingress
-                            .iter()
-                            .any(|z| z.value == "ANY" || z.value == "HOST" || active.contains(&z.value.as_str()))
-                })
-        })
-        .map(|(n, parts)| (parts.first().and_then(|p| p.obj.priority.as_ref()).map_or(-1, |p| p.value), n, parts))
-        .collect();
-    nat_policies.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let nat_policies = applied_policies(config, &active, &["HOST", "ANY"], &forwards);
     let forwarding =
         !nat_policies.is_empty() || zones.iter().any(|z| forwards(config.get(ObjectKind::Zone, z).unwrap_or_default()));
     let mut chain_owners = chain_owners;
