@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod firewall;
+pub mod logins;
 pub mod reach;
 pub mod socket;
 pub mod sshd;
