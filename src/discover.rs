@@ -260,6 +260,19 @@ pub struct HostRoot {
     dirs: std::cell::RefCell<std::collections::HashMap<PathBuf, Option<std::rc::Rc<Vec<Entry>>>>>,
     /// Directories that exist but could not be listed (permission denied).
     denied: std::cell::RefCell<Vec<PathBuf>>,
+    /// The root directory, opened on first use for `fstatat`.
+    fd: std::cell::OnceCell<std::rc::Rc<fs::File>>,
+}
+
+/// A path resolved inside the root: its real components and the directories searched.
+struct Walk {
+    parts: Vec<String>,
+    searched: Vec<String>,
+}
+
+/// `/a/b` from `["a", "b"]`; `/` for none.
+fn host_path_of(parts: &[String]) -> String {
+    if parts.is_empty() { "/".into() } else { parts.iter().map(|p| format!("/{p}")).collect() }
 }
 
 /// A directory entry as read_dir reports it (no extra stat).
@@ -271,7 +284,13 @@ struct Entry {
 
 impl HostRoot {
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        HostRoot { dir: dir.into(), links: Default::default(), dirs: Default::default(), denied: Default::default() }
+        HostRoot {
+            dir: dir.into(),
+            links: Default::default(),
+            dirs: Default::default(),
+            denied: Default::default(),
+            fd: Default::default(),
+        }
     }
 
     /// The entries of a real directory, read once.
@@ -325,7 +344,41 @@ impl HostRoot {
     /// The real path of a host path, resolving symlinks inside the root: absolute targets are
     /// re-rooted and `..` never climbs above the root.
     pub fn resolve(&self, host_path: &str) -> Result<PathBuf, ReadError> {
+        self.walk(host_path).map(|w| self.join(&w.parts))
+    }
+
+    /// `realpath(3)` inside the root, as a host path (`/home/alice/.ssh/authorized_keys`).
+    pub fn realpath(&self, host_path: &str) -> Result<String, ReadError> {
+        self.walk(host_path).map(|w| host_path_of(&w.parts))
+    }
+
+    /// The directories a lookup of `host_path` searches (host paths, in order, each once), and
+    /// its real path: what needs search permission for `open(2)` to reach the file.
+    pub fn lookup(&self, host_path: &str) -> Result<(String, Vec<String>), ReadError> {
+        self.walk(host_path).map(|w| (host_path_of(&w.parts), w.searched))
+    }
+
+    /// Owner, mode and type of a host path after resolving it inside the root, read with
+    /// `fstatat(root, path, AT_SYMLINK_NOFOLLOW)` relative to the root directory opened once, so
+    /// nothing outside the root is ever looked at.
+    pub fn stat(&self, host_path: &str) -> Result<crate::platform::FileStat, ReadError> {
+        let w = self.walk(host_path)?;
+        let fd = self.root_fd().map_err(|e| io_error(&e))?;
+        let rel: PathBuf = w.parts.iter().collect();
+        crate::platform::lstat_at(fd.as_ref(), &rel).map_err(|e| io_error(&std::io::Error::from(e)))
+    }
+
+    fn root_fd(&self) -> std::io::Result<std::rc::Rc<fs::File>> {
+        if let Some(fd) = self.fd.get() {
+            return Ok(std::rc::Rc::clone(fd));
+        }
+        let fd = std::rc::Rc::new(fs::File::open(&self.dir)?);
+        Ok(std::rc::Rc::clone(self.fd.get_or_init(|| fd)))
+    }
+
+    fn walk(&self, host_path: &str) -> Result<Walk, ReadError> {
         let mut parts: Vec<String> = Vec::new();
+        let mut searched: Vec<String> = Vec::new();
         let mut pending: Vec<String> = split_path(host_path).into_iter().rev().collect();
         let mut links = 0usize;
         while let Some(part) = pending.pop() {
@@ -336,6 +389,10 @@ impl HostRoot {
                     continue;
                 }
                 _ => {}
+            }
+            let dir = host_path_of(&parts);
+            if !searched.contains(&dir) {
+                searched.push(dir);
             }
             let candidate = self.join(&parts).join(&part);
             match self.link_target(&candidate)? {
@@ -355,7 +412,7 @@ impl HostRoot {
                 None => parts.push(part),
             }
         }
-        Ok(self.join(&parts))
+        Ok(Walk { parts, searched })
     }
 
     fn join(&self, parts: &[String]) -> PathBuf {

@@ -32,6 +32,8 @@ pub struct SshdHost {
     pub post: Vec<Problem>,
     /// The systemd socket unit that starts sshd (`ssh.socket`), when the host root has one.
     pub socket: Option<SocketUnit>,
+    /// The login-time files of every account (empty without a host root).
+    pub logins: crate::model::logins::Logins,
     global: Rc<Effective>,
     hosts_file: Option<Vec<(IpAddr, Vec<String>)>>,
     cache: RefCell<HashMap<Connection, Result<Rc<Effective>, String>>>,
@@ -47,6 +49,9 @@ impl SshdHost {
         let loaded = load::load(&Origin::Root(&root), "/etc/ssh/sshd_config", None, sources);
         let mut host = SshdHost::finish(Some(root), loaded, facts);
         host.socket = host.root.as_ref().and_then(|r| socket::load(r, &host, sources));
+        if !host.startup.fatal() {
+            host.logins = crate::model::logins::Logins::load(&host, sources);
+        }
         host
     }
 
@@ -75,6 +80,7 @@ impl SshdHost {
             startup,
             post: Vec::new(),
             socket: None,
+            logins: Default::default(),
             global,
             hosts_file,
             cache: RefCell::default(),
@@ -281,7 +287,7 @@ pub fn host_key_problem(root: &HostRoot, path: &str, min_rsa_bits: i64) -> Optio
         Err(e) => return Some(e.describe()),
     };
     let Some(st) = crate::platform::stat(&real) else { return Some("does not exist".into()) };
-    if !st.regular {
+    if !st.is_regular() {
         return Some("is not a regular file".into());
     }
     if st.uid == 0 && st.mode & 0o077 != 0 {
@@ -359,7 +365,10 @@ fn host_facts(root: Option<&HostRoot>, version: Version) -> HostFacts {
     if passwd.is_some() || group.is_some() {
         let p = passwd.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
         let g = group.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
-        let accounts = Accounts::parse(&p, &g);
+        let mut accounts = Accounts::parse(&p, &g);
+        if let Ok(shadow) = root.read("/etc/shadow") {
+            accounts.add_shadow(&String::from_utf8_lossy(&shadow));
+        }
         if let Some(home) = accounts.users.iter().find(|u| u.uid == 0).map(|u| u.home.clone()) {
             facts.root_home = home;
         }

@@ -11,5 +11,6 @@ pub mod keywords;
 pub mod load;
 pub mod matching;
 pub mod pattern;
+pub mod samples;
 pub mod settings;
 pub mod version;

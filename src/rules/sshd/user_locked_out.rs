@@ -2,10 +2,7 @@
 
 use crate::declare_rule;
 use crate::diagnostic::Violation;
-use crate::model::sshd::effective::Effective;
-use crate::model::sshd::keywords::Opt;
-use crate::model::sshd::matching::{Connection, user_pattern_matches};
-use crate::model::sshd::pattern::{ListMatch, pattern_list};
+use crate::model::logins::access_refusal;
 use crate::rules::Context;
 use crate::source::Location;
 
@@ -48,53 +45,6 @@ declare_rule! {
     }
 }
 
-/// Why `allowed_user` would refuse, with the line responsible.
-pub struct Refusal {
-    pub reason: String,
-    pub at: Option<Location>,
-}
-
-/// sshd's `allowed_user` list checks for one connection.
-pub fn refusal(ctx: &Context, e: &Effective, user: &str, conn: &Connection) -> Option<Refusal> {
-    let (host, addr) = (conn.host.as_deref(), conn.addr.as_deref());
-    if user == "root" && e.num(Opt::PermitRootLogin) == 0 {
-        return Some(Refusal { reason: "`PermitRootLogin no`".into(), at: e.origin(Opt::PermitRootLogin) });
-    }
-    let deny = e.list(Opt::DenyUsers);
-    if let Some(p) = deny.iter().find(|p| user_pattern_matches(user, host, addr, p)) {
-        return Some(Refusal { reason: format!("matched by `DenyUsers {p}`"), at: e.origin(Opt::DenyUsers) });
-    }
-    let allow = e.list(Opt::AllowUsers);
-    if !allow.is_empty() && !allow.iter().any(|p| user_pattern_matches(user, host, addr, p)) {
-        return Some(Refusal {
-            reason: format!("not listed in `AllowUsers {}`", allow.join(" ")),
-            at: e.origin(Opt::AllowUsers),
-        });
-    }
-    let deny_g = e.list(Opt::DenyGroups);
-    let allow_g = e.list(Opt::AllowGroups);
-    if deny_g.is_empty() && allow_g.is_empty() {
-        return None;
-    }
-    let groups = ctx.host.facts.accounts.as_ref().and_then(|a| a.groups_of(user))?;
-    let hit = |list: &[String]| {
-        groups.iter().find(|g| list.iter().any(|p| pattern_list(g, p, false) == ListMatch::Matched)).cloned()
-    };
-    if let Some(g) = hit(&deny_g) {
-        return Some(Refusal {
-            reason: format!("in group `{g}`, denied by `DenyGroups`"),
-            at: e.origin(Opt::DenyGroups),
-        });
-    }
-    if !allow_g.is_empty() && hit(&allow_g).is_none() {
-        return Some(Refusal {
-            reason: format!("in none of `AllowGroups {}`", allow_g.join(" ")),
-            at: e.origin(Opt::AllowGroups),
-        });
-    }
-    None
-}
-
 pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
     let host = ctx.host;
     if host.fatal() {
@@ -104,7 +54,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
     for user in super::samples::required_users(host, &ctx.options.users) {
         for conn in super::samples::for_user(host, &user, &ctx.options.from) {
             let Ok(e) = host.effective(Some(&conn)) else { continue };
-            let Some(r) = refusal(ctx, &e, &user, &conn) else { continue };
+            let Some(r) = access_refusal(ctx.host.facts.accounts.as_ref(), &e, &user, &conn) else { continue };
             // The generic address stands for "any source no Match block singles out".
             let from = match conn.addr.as_deref() {
                 Some(super::samples::GENERIC_ADDR) if ctx.options.from.is_empty() => "any address".to_string(),
