@@ -37,6 +37,10 @@ pub enum FileKind {
     /// A systemd unit file or drop-in read for sshd's socket unit (`ssh.socket`,
     /// `ssh.socket.d/*.conf`). Only read through a host root.
     SystemdUnit,
+    /// An authorized keys file sshd would read for an account (through a host root).
+    AuthorizedKeys,
+    /// The root's `etc/passwd`, when it has lines to report.
+    Passwd,
     Unknown,
 }
 
@@ -55,6 +59,8 @@ impl FileKind {
             FileKind::FirewalldXml => "firewalld-xml",
             FileKind::FirewalldStock => "firewalld-stock-builtin",
             FileKind::SystemdUnit => "systemd-unit",
+            FileKind::AuthorizedKeys => "authorized-keys",
+            FileKind::Passwd => "passwd",
             FileKind::Unknown => "unknown",
         }
     }

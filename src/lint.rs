@@ -310,6 +310,12 @@ fn check_unit(
     };
     files.extend(host.socket.iter().flat_map(|s| s.files.iter().map(|&id| (id, FileKind::SystemdUnit))));
     files.extend(firewall.files());
+    let mut keys: Vec<FileId> =
+        host.logins.users.iter().flat_map(|u| &u.key_files).filter_map(|k| k.text.as_ref()?.file).collect();
+    keys.sort();
+    keys.dedup();
+    files.extend(keys.into_iter().map(|id| (id, FileKind::AuthorizedKeys)));
+    files.extend(host.logins.passwd.map(|id| (id, FileKind::Passwd)));
     files.extend(unreadable_ids.into_iter().map(|id| (id, FileKind::Unknown)));
     let version = sshd_present.then(|| host.version());
 

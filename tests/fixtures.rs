@@ -18,6 +18,10 @@
 //! Each host root is therefore copied to a temporary directory with the modes a package install
 //! gives: directories 0755, files 0644, private host keys (`ssh_host_*_key`) 0600.
 //!
+//! A fixture may add a `modes` file: one line per entry, `PATH MODE [UID:GID]` (PATH relative to
+//! the root, MODE octal), applied after the copy, for the rules about owners and modes. Owners
+//! need root; without it, fixtures that set owners are skipped with a printed reason.
+//!
 //! `SSHLINT_BLESS=1 cargo test --test fixtures` rewrites the `expected.txt` files.
 
 use std::fmt::Write as _;
@@ -138,11 +142,43 @@ impl Fixture {
         argv
     }
 
+    /// The `modes` manifest: (path below the root, mode, owner).
+    fn modes(&self) -> Vec<(String, u32, Option<(u32, u32)>)> {
+        let text = fs::read_to_string(self.dir.join("modes")).unwrap_or_default();
+        let bad = |l: &str| -> ! { panic!("{}/modes: `{l}` is not `PATH MODE [UID:GID]`", self.name) };
+        text.lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .map(|l| {
+                let w: Vec<&str> = l.split_whitespace().collect();
+                let mode = w.get(1).and_then(|m| u32::from_str_radix(m, 8).ok()).unwrap_or_else(|| bad(l));
+                let owner = w.get(2).map(|o| {
+                    let (u, g) = o.split_once(':').unwrap_or_else(|| bad(l));
+                    (u.parse().unwrap_or_else(|_| bad(l)), g.parse().unwrap_or_else(|_| bad(l)))
+                });
+                (w[0].to_string(), mode, owner)
+            })
+            .collect()
+    }
+
+    /// Whether the fixture can run here (owners need root).
+    fn runnable(&self) -> bool {
+        let root = fs::read_to_string("/proc/self/status")
+            .is_ok_and(|s| s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0")));
+        root || self.modes().iter().all(|(_, _, owner)| owner.is_none())
+    }
+
     /// Run the binary over a mode-normalised copy of the host root; stdout then `exit: N`
     /// (stderr, when there is any, after a `stderr:` line).
     fn run(&self) -> String {
         let work = TempDir::new(&format!("fixture-{}", self.name));
         copy_tree(&self.dir.join("root"), &work.0.join("root"));
+        for (path, mode, owner) in self.modes() {
+            let target = work.0.join("root").join(&path);
+            fs::set_permissions(&target, fs::Permissions::from_mode(mode)).expect("chmod from modes");
+            if let Some((uid, gid)) = owner {
+                std::os::unix::fs::chown(&target, Some(uid), Some(gid)).expect("chown from modes");
+            }
+        }
         let out = Command::new(bin())
             .args(self.command_line())
             .current_dir(&work.0)
@@ -230,6 +266,11 @@ fn fixtures_render_as_expected() {
     let mut failures = Vec::new();
     let mut outputs = Vec::new();
     for fx in &fixtures {
+        if !fx.runnable() {
+            println!("fixtures/rules/{}: skipped: its `modes` file sets owners, which needs root", fx.name);
+            outputs.push((fx, fs::read_to_string(fx.dir.join("expected.txt")).unwrap_or_default()));
+            continue;
+        }
         let actual = fx.run();
         let path = fx.dir.join("expected.txt");
         if blessing() {

@@ -23,6 +23,17 @@ use std::rc::Rc;
 #[derive(Debug, Default)]
 pub struct Logins {
     pub users: Vec<UserFiles>,
+    /// `etc/passwd`, added to the sources when it has lines to report.
+    pub passwd: Option<FileId>,
+}
+
+/// A file or directory on a login path, with a source entry rules can point at.
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// Real host path.
+    pub path: String,
+    pub stat: FileStat,
+    pub id: FileId,
 }
 
 impl Logins {
@@ -53,9 +64,15 @@ impl Logins {
                 .into_iter()
                 .map(|(path, at)| inspect(root, accounts, user, &path, at, host.facts.debian, &mut texts, sources))
                 .collect();
-            users.push(UserFiles::new(root, accounts, user, key_files, host.facts.debian));
+            users.push(UserFiles::new(root, user, key_files, sources));
         }
-        Logins { users }
+        let passwd = match root.read("/etc/passwd") {
+            Ok(bytes) if !accounts.bad_passwd.is_empty() => {
+                Some(sources.add(SourceFile::new(root.dir.join("etc/passwd"), bytes)))
+            }
+            _ => None,
+        };
+        Logins { users, passwd }
     }
 }
 
@@ -73,36 +90,34 @@ pub struct Text {
 pub struct UserFiles {
     pub name: String,
     pub uid: u32,
-    /// The home directory's real path and its stat; `None` when it does not exist.
-    pub home: Option<(String, FileStat)>,
-    /// `~/.ssh` (real path) and its stat.
-    pub ssh_dir: Option<(String, FileStat)>,
-    /// `~/.ssh/id_*` private keys (not `.pub`): host path and stat.
-    pub private_keys: Vec<(String, FileStat)>,
+    /// The home directory; `None` when it does not exist.
+    pub home: Option<Node>,
+    /// `~/.ssh`, when it is a directory.
+    pub ssh_dir: Option<Node>,
+    /// `~/.ssh/id_*` private keys (not `.pub`).
+    pub private_keys: Vec<Node>,
     pub key_files: Vec<KeyFile>,
 }
 
 impl UserFiles {
-    fn new(root: &HostRoot, accounts: &Accounts, user: &User, key_files: Vec<KeyFile>, debian: bool) -> UserFiles {
-        let _ = (accounts, debian);
-        let real_stat = |p: &str| {
-            let real = root.realpath(p).ok()?;
-            let st = root.stat(&real).ok()?;
-            Some((real, st))
+    fn new(root: &HostRoot, user: &User, key_files: Vec<KeyFile>, sources: &mut SourceMap) -> UserFiles {
+        let mut node = |p: &str| {
+            let path = root.realpath(p).ok()?;
+            let stat = root.stat(&path).ok()?;
+            let id = sources.add(SourceFile::new(root.dir.join(path.trim_start_matches('/')), Vec::new()));
+            Some(Node { path, stat, id })
         };
-        let home = if user.home.is_empty() { None } else { real_stat(&user.home) };
+        let home = if user.home.is_empty() { None } else { node(&user.home) };
         let ssh_path = format!("{}/.ssh", user.home.trim_end_matches('/'));
-        let ssh_dir = home.as_ref().and_then(|_| real_stat(&ssh_path)).filter(|(_, st)| st.is_dir());
+        let ssh_dir = home.as_ref().and_then(|_| node(&ssh_path)).filter(|n| n.stat.is_dir());
         let mut private_keys = Vec::new();
-        if let Some((real, _)) = &ssh_dir {
-            for name in root.glob(&format!("{}/id_*", glob_escape(real))) {
+        if let Some(dir) = &ssh_dir {
+            for name in root.glob(&format!("{}/id_*", glob_escape(&dir.path))) {
                 if name.ends_with(".pub") {
                     continue;
                 }
-                if let Ok(st) = root.stat(&name)
-                    && st.is_regular()
-                {
-                    private_keys.push((name, st));
+                if let Some(n) = node(&name).filter(|n| n.stat.is_regular()) {
+                    private_keys.push(n);
                 }
             }
         }
@@ -163,6 +178,8 @@ pub struct KeyFile {
     pub text: Option<Rc<Text>>,
     /// Why sshlint itself could not read a file sshd can open (run without root).
     pub unreadable: Option<String>,
+    /// Where findings about the file point (its text when read, else its path).
+    pub id: Option<FileId>,
 }
 
 impl KeyFile {
@@ -250,6 +267,7 @@ fn inspect(
         strict: None,
         text: None,
         unreadable: None,
+        id: None,
     };
     let (real, searched) = match root.lookup(path) {
         Ok(r) => r,
@@ -268,6 +286,10 @@ fn inspect(
         }
     };
     kf.real = Some(real.clone());
+    kf.id = Some(match texts.get(&real).and_then(|t| t.file) {
+        Some(id) => id,
+        None => sources.add(SourceFile::new(root.dir.join(real.trim_start_matches('/')), Vec::new())),
+    });
     let creds = Creds::of(accounts, user);
     for dir in &searched {
         match root.stat(dir) {
@@ -302,6 +324,7 @@ fn inspect(
             let text: Rc<str> = Rc::from(&*file.text);
             let keys = crate::syntax::authorized_keys::parse(text.as_bytes());
             let id = sources.add(file);
+            kf.id = Some(id);
             let t = Rc::new(Text { file: Some(id), keys, text });
             texts.insert(real, Rc::clone(&t));
             kf.text = Some(t);

@@ -2,6 +2,7 @@
 //! [`declare_rule!`]) and a pure `check` over the model. The checker, here and only here,
 //! attaches codes, names and configured severities, and applies `--select`/`--ignore`.
 
+pub mod accounts;
 pub mod docs;
 pub mod firewall;
 pub mod meta;
@@ -160,15 +161,9 @@ pub fn all() -> &'static [Rule] {
 static ALL: std::sync::LazyLock<Vec<Rule>> = std::sync::LazyLock::new(|| {
     let mut v: Vec<Rule> = sshd::RULES.iter().map(|r| Rule { meta: r.meta, check: r.check }).collect();
     v.extend(firewall::RULES.iter().map(|r| Rule { meta: r.meta, check: r.check }));
-    let group = |code: &str| {
-        if code.starts_with("SSHD") {
-            0
-        } else if code.starts_with("FW") {
-            1
-        } else {
-            2
-        }
-    };
+    v.extend(accounts::RULES.iter().map(|r| Rule { meta: r.meta, check: r.check }));
+    let group =
+        |code: &str| ["SSHD", "FW", "PERM", "KEYS", "ACCT"].iter().position(|p| code.starts_with(p)).unwrap_or(5);
     v.sort_by_key(|r| (group(r.meta.code), r.meta.code));
     v
 });
@@ -286,6 +281,70 @@ pub mod testing {
         let ctx = Context { host: &host, firewall: &fw, sshd_present: false, sources: &sources, options };
         let sel = Selection { select: vec![rule.code.to_string()], ..Default::default() };
         check_host(&ctx, &sel)
+    }
+
+    /// A host root for the login rules: passwd and group with root, alice (1000) and bob
+    /// (1001), a shell, and alice's authorized_keys holding `keys`.
+    pub struct Tree {
+        pub config: String,
+        pub passwd: String,
+        pub keys: String,
+        pub files: Vec<(String, String)>,
+    }
+
+    impl Tree {
+        pub fn with_key() -> Tree {
+            Tree {
+                config: String::new(),
+                passwd: "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n\
+                         bob:x:1001:1001::/home/bob:/bin/sh\n"
+                    .into(),
+                keys: crate::rules::accounts::tests_key().into(),
+                files: Vec::new(),
+            }
+        }
+    }
+
+    /// (host path, mode, owner uid and gid).
+    pub type Adjust<'a> = (&'a str, u32, Option<(u32, u32)>);
+
+    /// Lint a [`Tree`] with modes and owners set (alice's home 0755, ~/.ssh 0700, keys 0600,
+    /// hers; then `adjust`). `None` when owners cannot be set (not running as root).
+    pub fn run_tree_modes(rule: &'static RuleMeta, t: &Tree, adjust: &[Adjust]) -> Option<Vec<Finding>> {
+        use std::os::unix::fs::{PermissionsExt, chown};
+        if crate::platform::euid() != 0 {
+            return None;
+        }
+        let mut files: Vec<(&str, &str)> = vec![
+            ("etc/ssh/sshd_config", &t.config),
+            ("etc/passwd", &t.passwd),
+            ("etc/group", "root:x:0:\nalice:x:1000:\nbob:x:1001:\nstaff:x:50:alice,bob\n"),
+            ("bin/sh", "#!/bin/true\n"),
+            ("home/alice/.ssh/authorized_keys", &t.keys),
+        ];
+        files.extend(t.files.iter().map(|(p, c)| (p.as_str(), c.as_str())));
+        let tree = crate::testing::TempTree::new(&files);
+        let base: &[Adjust] = &[
+            ("/bin/sh", 0o755, None),
+            ("/home/alice", 0o755, Some((1000, 1000))),
+            ("/home/alice/.ssh", 0o700, Some((1000, 1000))),
+            ("/home/alice/.ssh/authorized_keys", 0o600, Some((1000, 1000))),
+        ];
+        for &(path, mode, owner) in base.iter().chain(adjust) {
+            let p = tree.path().join(path.trim_start_matches('/'));
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).ok()?;
+            if let Some((u, g)) = owner {
+                chown(&p, Some(u), Some(g)).ok()?;
+            }
+        }
+        let mut sources = SourceMap::default();
+        let root = crate::discover::HostRoot::new(tree.path());
+        let host = SshdHost::from_root(root.clone(), Some(Version::new(9, 2)), &mut sources);
+        let fw = crate::model::firewall::Firewall::from_root(&root, &host.facts.services, &mut sources);
+        let options = CheckOptions::default();
+        let ctx = Context { host: &host, firewall: &fw, sshd_present: true, sources: &sources, options: &options };
+        let sel = Selection { select: vec![rule.code.to_string()], ..Default::default() };
+        Some(check_host(&ctx, &sel))
     }
 
     /// Lint a host root tree written from `(path, content)` pairs.

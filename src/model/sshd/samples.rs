@@ -156,12 +156,5 @@ pub fn required_users(host: &SshdHost, users: &[String]) -> Vec<String> {
     if !users.is_empty() {
         return users.to_vec();
     }
-    let (Some(root), Some(accounts)) = (&host.root, &host.facts.accounts) else { return Vec::new() };
-    accounts
-        .users
-        .iter()
-        .filter(|u| !u.home.is_empty() && u.home != "/")
-        .filter(|u| root.exists(&format!("{}/.ssh/authorized_keys", u.home.trim_end_matches('/'))))
-        .map(|u| u.name.clone())
-        .collect()
+    host.logins.users.iter().filter(|u| u.holds_keys()).map(|u| u.name.clone()).collect()
 }
