@@ -112,6 +112,9 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// A `modes` line: path below the root, mode, owner (uid, gid).
+type ModeLine = (String, u32, Option<(u32, u32)>);
+
 struct Fixture {
     dir: PathBuf,
     name: String,
@@ -143,7 +146,7 @@ impl Fixture {
     }
 
     /// The `modes` manifest: (path below the root, mode, owner).
-    fn modes(&self) -> Vec<(String, u32, Option<(u32, u32)>)> {
+    fn modes(&self) -> Vec<ModeLine> {
         let text = fs::read_to_string(self.dir.join("modes")).unwrap_or_default();
         let bad = |l: &str| -> ! { panic!("{}/modes: `{l}` is not `PATH MODE [UID:GID]`", self.name) };
         text.lines()
