@@ -41,6 +41,9 @@ pub enum FileKind {
     AuthorizedKeys,
     /// The root's `etc/passwd`, when it has lines to report.
     Passwd,
+    /// A home, `~/.ssh`, key file or private key whose owner and mode a finding is about
+    /// (its content is not what the finding reads).
+    LoginPath,
     Unknown,
 }
 
@@ -61,6 +64,7 @@ impl FileKind {
             FileKind::SystemdUnit => "systemd-unit",
             FileKind::AuthorizedKeys => "authorized-keys",
             FileKind::Passwd => "passwd",
+            FileKind::LoginPath => "login-path",
             FileKind::Unknown => "unknown",
         }
     }

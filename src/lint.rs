@@ -293,6 +293,30 @@ fn check_unit(
             pre.push(rules::finding(meta, v, &opts.selection));
         }
     }
+    // Login files sshd would read that sshlint could not (too large, permission denied when not
+    // run as root): reported, never guessed.
+    if opts.selection.enabled(meta) {
+        let mut seen = Vec::new();
+        for user in &host.logins.users {
+            for kf in &user.key_files {
+                let why = match (&kf.open, &kf.unreadable) {
+                    (crate::model::logins::Open::Unknown(why), _) | (_, Some(why)) => why,
+                    _ => continue,
+                };
+                let (Some(id), false) = (kf.id, seen.contains(&kf.path)) else { continue };
+                seen.push(kf.path.clone());
+                let v = Violation::new(
+                    Location { file: id, span: Default::default() },
+                    format!(
+                        "`{}` (authorized keys of `{}`) {why}: its keys and modes are not checked",
+                        kf.path, user.name
+                    ),
+                )
+                .help("run as root to audit a live system's accounts");
+                pre.push(rules::finding(meta, v, &opts.selection));
+            }
+        }
+    }
     let ctx = Context { host: &host, firewall: &firewall, sshd_present, sources: &sources, options: &opts.check };
     let mut findings = rules::check_host(&ctx, &opts.selection);
     findings.extend(pre);
@@ -317,6 +341,14 @@ fn check_unit(
     files.extend(keys.into_iter().map(|id| (id, FileKind::AuthorizedKeys)));
     files.extend(host.logins.passwd.map(|id| (id, FileKind::Passwd)));
     files.extend(unreadable_ids.into_iter().map(|id| (id, FileKind::Unknown)));
+    // Homes, ~/.ssh and key files that findings are about, when not read as text.
+    for f in &findings {
+        for id in std::iter::once(f.location.file).chain(f.related.iter().map(|r| r.location.file)) {
+            if !files.iter().any(|(x, _)| *x == id) {
+                files.push((id, FileKind::LoginPath));
+            }
+        }
+    }
     let version = sshd_present.then(|| host.version());
 
     Unit { sources, findings, files, is_host, version }

@@ -1342,3 +1342,151 @@ fn firewalld_zone_with_thousands_of_rich_rules() {
     a.find("FW010", "zones/public.xml", 103);
     assert!(!a.codes().contains("FW101"), "ssh stays open: {:?}", a.codes());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Accounts and login files (issue 5): passwd lines, homes out of the root, authorized_keys that
+// are not files, too large, or behind directories sshlint may not enter
+
+const ED25519_PUB: &str = include_str!("../fixtures/authorized_keys/keys/ed25519_256.pub");
+
+/// A root with alice (uid 1000) holding `keys` in the default authorized_keys path.
+fn login_root(tag: &str, passwd_extra: &str) -> TempDir {
+    let t = TempDir::new(tag);
+    sshd_config(&t, "PasswordAuthentication no\n");
+    t.write(
+        "etc/passwd",
+        format!("root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n{passwd_extra}"),
+    );
+    t.write("etc/group", "root:x:0:\nalice:x:1000:\n");
+    t.write("bin/sh", "#!/bin/sh\n");
+    set_mode(&t.join("bin/sh"), 0o755);
+    t.mkdir("home/alice/.ssh");
+    t
+}
+
+#[test]
+fn passwd_lines_with_missing_fields_and_duplicates() {
+    let t = login_root(
+        "passwd-bad",
+        "bob:x:1001\n:x:5:5::/x:/bin/sh\ncarol:x:c:1::/home/carol:/bin/sh\nalice:x:7:7::/tmp:/bin/sh\n\u{ff}\u{fe}:x\n",
+    );
+    t.write("home/alice/.ssh/authorized_keys", ED25519_PUB);
+    let a = audit_root(t.path(), &[0, 1]);
+    for line in [3, 4, 5, 6, 7] {
+        a.find("ACCT003", "etc/passwd", line);
+    }
+    // The first alice wins: her keys are still read from /home/alice.
+    assert!(a.file_kinds().values().any(|k| k == "authorized-keys"), "{:?}", a.file_kinds());
+}
+
+#[test]
+fn homes_and_key_dirs_that_point_out_of_the_root() {
+    let outside = TempDir::new("outside");
+    outside.write("authorized_keys", "this line is outside the root and must not be read\n");
+    let t = login_root(
+        "home-escape",
+        &format!("eve:x:1002:1002::/home/eve:/bin/sh\nmallory:x:1003:1003::{}:/bin/sh\n", outside.path().display()),
+    );
+    // eve's home is a symlink to `/../../..`: resolved inside the root it is the root itself.
+    t.symlink("home/eve", "/../../../../../..");
+    // alice's ~/.ssh points at the absolute path of a directory outside the root.
+    fs::remove_dir(t.join("home/alice/.ssh")).expect("rmdir");
+    t.symlink("home/alice/.ssh", outside.path());
+    let before_outside = snapshot(outside.path());
+    let a = audit_root(t.path(), &[0, 1]);
+    assert_unchanged(&before_outside, &snapshot(outside.path()), "outside tree");
+    let outside_str = outside.path().display().to_string();
+    for f in a.findings() {
+        let path = f["path"].as_str().unwrap_or("");
+        assert!(!path.starts_with(&outside_str), "a finding points outside the root: {f}");
+    }
+    for (path, _) in a.file_kinds() {
+        assert!(!path.starts_with(&outside_str), "a file outside the root was read: {path}");
+    }
+}
+
+#[test]
+fn authorized_keys_that_are_not_regular_files() {
+    let t = login_root("keys-special", "bob:x:1001:1001::/home/bob:/bin/sh\n");
+    t.mkdir("home/alice/.ssh/authorized_keys");
+    t.mkdir("home/bob/.ssh");
+    t.mkfifo("home/bob/.ssh/authorized_keys");
+    let a = audit_root(t.path(), &[1]);
+    let dir = a.find("PERM003", "home/alice/.ssh/authorized_keys", 1);
+    assert!(dir["message"].as_str().unwrap_or("").contains("directory"), "{dir}");
+    let fifo = a.find("PERM003", "home/bob/.ssh/authorized_keys", 1);
+    assert!(fifo["message"].as_str().unwrap_or("").contains("FIFO"), "{fifo}");
+}
+
+#[test]
+fn authorized_keys_of_a_gigabyte_is_refused_with_a_reason() {
+    let t = login_root("keys-huge", "");
+    let p = t.join("home/alice/.ssh/authorized_keys");
+    std::fs::File::create(&p).and_then(|f| f.set_len(1 << 30)).expect("sparse file");
+    let a = audit_root(t.path(), &[0, 1]);
+    let f = a.find("SL002", "home/alice/.ssh/authorized_keys", 1);
+    assert!(f["message"].as_str().unwrap_or("").contains("more than sshlint reads"), "{f}");
+}
+
+#[test]
+fn login_files_behind_directories_sshlint_may_not_enter() {
+    if !require_root("login_files_behind_directories_sshlint_may_not_enter") {
+        return;
+    }
+    let t = login_root("keys-denied", "");
+    t.write("home/alice/.ssh/authorized_keys", ED25519_PUB);
+    std::os::unix::fs::chown(t.join("home/alice"), Some(1000), Some(1000)).expect("chown");
+    set_mode(&t.join("home/alice"), 0o700);
+    let a = audit_with(t.path(), t.path(), true, &[0, 1, 2], User::Nobody, true);
+    let f = a.find("SL002", "home/alice/.ssh/authorized_keys", 1);
+    assert!(f["message"].as_str().unwrap_or("").contains("permission denied"), "{f}");
+    make_removable(t.path());
+}
+
+#[test]
+fn trace_walks_the_login_stages() {
+    let t = login_root("trace-user", "");
+    t.write("home/alice/.ssh/authorized_keys", ED25519_PUB);
+    set_mode(&t.join("home/alice"), 0o777);
+    let out = run(
+        sshlint(&[
+            "trace",
+            "--from",
+            "192.0.2.7",
+            "--user",
+            "alice",
+            "--format",
+            "json",
+            "--root",
+            &t.path().display().to_string(),
+        ]),
+        None,
+    );
+    out.assert_no_crash();
+    let doc = out.json();
+    let stages: Vec<(&str, &str)> = doc["stages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| (s["stage"].as_str().unwrap_or(""), s["verdict"].as_str().unwrap_or("")))
+        .collect();
+    for want in ["account", "match", "access", "authentication", "keys"] {
+        assert!(stages.iter().any(|(s, _)| *s == want), "no {want} stage: {stages:?}");
+    }
+    assert!(stages.contains(&("keys", "refused")), "a world-writable home makes StrictModes refuse: {stages:?}");
+    let nobody = run(
+        sshlint(&[
+            "trace",
+            "--from",
+            "192.0.2.7",
+            "--user",
+            "nosuch",
+            "--format",
+            "json",
+            "--root",
+            &t.path().display().to_string(),
+        ]),
+        None,
+    );
+    assert!(nobody.stdout().contains("Invalid user"), "{}", nobody.stdout());
+}

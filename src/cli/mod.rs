@@ -107,6 +107,10 @@ struct TraceArgs {
     /// The port the client connects to (default: every port sshd listens on).
     #[arg(long, value_name = "N")]
     port: Option<u16>,
+    /// An account to walk through the login stages: account, Match blocks, access lists,
+    /// authentication methods, key files and StrictModes.
+    #[arg(long, value_name = "NAME")]
+    user: Option<String>,
     /// The interface the connection arrives on (without it, rules naming an interface other
     /// than `lo` make a stage conditional).
     #[arg(long, value_name = "NAME")]
@@ -454,6 +458,13 @@ fn trace(args: TraceArgs) -> i32 {
             TraceVia::Router => Via::Router,
         }),
     );
+    let mut t = t;
+    let ports: Vec<u16> = t.stages.iter().filter(|s| s.stage == "listener").map(|s| s.port).collect();
+    if let Some(user) = &args.user {
+        for &port in ports.iter().take(1) {
+            t.stages.extend(crate::model::trace::user_stages(&host.sshd, user, from, port));
+        }
+    }
     let text = match args.format {
         TraceFormat::Json => report::trace::json(&t, &host.sources),
         TraceFormat::Human => report::trace::human(&t, &host.sources, &args.from),

@@ -259,6 +259,25 @@ fn inspect(
     texts: &mut HashMap<String, Rc<Text>>,
     sources: &mut SourceMap,
 ) -> KeyFile {
+    let mut kf = inspect_file(root, accounts, user, path, at, debian, texts, sources);
+    // A file sshlint could not look at still gets a place for the finding that says so.
+    if kf.id.is_none() && matches!(kf.open, Open::Unknown(_)) {
+        kf.id = Some(sources.add(SourceFile::new(root.dir.join(path.trim_start_matches('/')), Vec::new())));
+    }
+    kf
+}
+
+#[allow(clippy::too_many_arguments)]
+fn inspect_file(
+    root: &HostRoot,
+    accounts: &Accounts,
+    user: &User,
+    path: &str,
+    at: Option<Location>,
+    debian: bool,
+    texts: &mut HashMap<String, Rc<Text>>,
+    sources: &mut SourceMap,
+) -> KeyFile {
     let mut kf = KeyFile {
         path: path.to_string(),
         at,

@@ -268,3 +268,150 @@ fn socket_stage(socket: &SocketUnit, listeners: &[Listener], family: Family, por
     };
     Stage { stage: "listener", backend: "systemd", family, port, verdict, at, detail }
 }
+
+/// The stages of one account's login over a connection from `from` to `port` (`trace --user`):
+/// the account, the Match blocks that apply, the access lists, the authentication methods
+/// left, and the key files with StrictModes' verdict. A refusal here is a failed login
+/// ("Permission denied"), not a refused connection, so it does not change the trace verdict.
+pub fn user_stages(host: &SshdHost, user: &str, from: IpAddr, port: u16) -> Vec<Stage> {
+    use crate::model::logins::{self, Open};
+    use crate::model::sshd::matching::Connection;
+    let family = if from.is_ipv4() { Family::Ipv4 } else { Family::Ipv6 };
+    let stage = |stage: &'static str, verdict: Class, at: Option<Location>, detail: String| Stage {
+        stage,
+        backend: "sshd",
+        family,
+        port,
+        verdict,
+        at,
+        detail,
+    };
+    let mut out = Vec::new();
+    let conn = Connection {
+        user: Some(user.to_string()),
+        host: Some(from.to_string()),
+        addr: Some(from.to_string()),
+        lport: Some(port),
+        ..Default::default()
+    };
+    let Some(accounts) = host.facts.accounts.as_ref() else {
+        out.push(stage(
+            "account",
+            Class::Conditional,
+            None,
+            "the host root has no etc/passwd: the account is not checked".into(),
+        ));
+        return out;
+    };
+    let Some(account) = accounts.user(user) else {
+        out.push(stage(
+            "account",
+            Class::Refused,
+            None,
+            format!("no account `{user}` in etc/passwd: sshd logs \"Invalid user\""),
+        ));
+        return out;
+    };
+    let e = match host.effective(Some(&conn)) {
+        Ok(e) => e,
+        Err(why) => {
+            out.push(stage(
+                "match",
+                Class::Refused,
+                None,
+                format!("sshd cannot evaluate the configuration for this connection: {why}"),
+            ));
+            return out;
+        }
+    };
+    match logins::account_refusal(host, &e, account) {
+        Some(r) => out.push(stage("account", Class::Refused, r.at, format!("sshd refuses `{user}`: {}", r.reason))),
+        None => out.push(stage(
+            "account",
+            Class::Open,
+            None,
+            format!("uid {}, home `{}`, shell `{}`", account.uid, account.home, account.shell),
+        )),
+    }
+    let applied: Vec<&crate::model::sshd::eval::Block> = host
+        .startup
+        .blocks
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| host.startup.records.iter().any(|r| r.block == Some(*i) && e.origin(r.opt) == Some(r.keyword)))
+        .map(|(_, b)| b)
+        .collect();
+    let detail = if applied.is_empty() {
+        "no Match block changes a setting for this connection".to_string()
+    } else {
+        format!("{} Match block(s) change settings for this connection", applied.len())
+    };
+    out.push(stage("match", Class::Open, applied.first().map(|b| b.at), detail));
+    match logins::access_refusal(Some(accounts), &e, user, &conn) {
+        Some(r) => out.push(stage("access", Class::Refused, r.at, format!("`{user}` is {}", r.reason))),
+        None => out.push(stage(
+            "access",
+            Class::Open,
+            None,
+            "AllowUsers/DenyUsers/AllowGroups/DenyGroups let the user in".into(),
+        )),
+    }
+    let mut methods: Vec<&str> = Vec::new();
+    for (m, opt) in [
+        ("publickey", Opt::PubkeyAuthentication),
+        ("password", Opt::PasswordAuthentication),
+        ("keyboard-interactive", Opt::KbdInteractiveAuthentication),
+    ] {
+        if e.flag(opt) {
+            methods.push(m);
+        }
+    }
+    let required = e.auth_methods();
+    let detail = match (methods.is_empty(), required.is_empty()) {
+        (true, _) => "no authentication method is enabled".to_string(),
+        (false, true) => format!("methods offered: {}", methods.join(", ")),
+        (false, false) => {
+            format!("methods offered: {}; `AuthenticationMethods {}`", methods.join(", "), required.join(" "))
+        }
+    };
+    let verdict = if methods.is_empty() { Class::Refused } else { Class::Open };
+    out.push(stage("authentication", verdict, e.origin(Opt::AuthenticationMethods), detail));
+    if !e.flag(Opt::PubkeyAuthentication) {
+        return out;
+    }
+    let strict = e.flag(Opt::StrictModes);
+    let files = host.logins.user(user);
+    let mut usable = 0;
+    let mut lines = Vec::new();
+    let mut first_at = None;
+    for (path, at) in logins::key_paths(&e, account) {
+        first_at = first_at.or(at);
+        let path = match path {
+            Ok(p) => p,
+            Err(why) => {
+                lines.push(format!("AuthorizedKeysFile: {why}"));
+                continue;
+            }
+        };
+        let Some(kf) = files.and_then(|f| f.key_files.iter().find(|k| k.path == path)) else {
+            lines.push(format!("`{path}`: not read"));
+            continue;
+        };
+        let state = match (&kf.open, &kf.strict) {
+            (Open::Missing, _) => "does not exist".to_string(),
+            (Open::Denied { path: p, .. }, _) => format!("the user cannot read `{p}`"),
+            (Open::NotRegular(k), _) => format!("is a {}", k.describe()),
+            (Open::Unknown(why), _) => why.clone(),
+            (Open::Ok, Some(Err(u))) if strict => format!("StrictModes refuses `{}`, which {}", u.path, u.reason),
+            (Open::Ok, _) => {
+                let n = kf.text.as_ref().map_or(0, |t| t.keys.lines.iter().filter(|l| l.is_read()).count());
+                usable += n;
+                format!("{n} key(s) sshd reads")
+            }
+        };
+        lines.push(format!("`{path}`: {state}"));
+    }
+    let verdict = if usable > 0 { Class::Open } else { Class::Refused };
+    out.push(stage("keys", verdict, first_at, lines.join("; ")));
+    out
+}

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! {"verdict": "open|refused|dropped|conditional",
-//!  "stages": [{"stage": "firewall|listener", "backend": "iptables|ufw|none|sshd|systemd",
+//!  "stages": [{"stage": "firewall|listener|account|match|access|authentication|keys",
+//!              "backend": "iptables|ufw|none|sshd|systemd",
 //!              "family": "ipv4|ipv6", "port": 22, "verdict": "open|refused|dropped|conditional",
 //!              "path": "etc/iptables/rules.v4" | null, "line": 12 | null, "detail": "…"}]}
 //! ```
@@ -11,6 +12,12 @@
 //! listener stage has backend `systemd` when an enabled socket unit (`ssh.socket`) owns sshd's
 //! sockets; its path and line are then the `ListenStream=` line (or the sshd_config line
 //! Ubuntu's sshd-socket-generator copies it from).
+//!
+//! With `--user NAME` the login stages follow, for the first port, with backend `sshd`:
+//! `account` (passwd, shell, lock, expiry), `match` (the Match blocks that change settings),
+//! `access` (Allow/Deny lists, PermitRootLogin), `authentication` (methods offered) and `keys`
+//! (each AuthorizedKeysFile path and StrictModes' verdict). A refused login stage is a failed
+//! login, not a refused connection: it leaves the top-level verdict alone.
 
 use crate::ast::iptables::Family;
 use crate::model::trace::Trace;
