@@ -8,15 +8,19 @@
 #     services = 250,022 lines, 27 MB): sshlint on standard input and as a host root's
 #     /etc/iptables/rules.v4, beside `iptables-restore --test` in a private network namespace, plus
 #     peak memory from /usr/bin/time -v.
+#  5. the login model: one host root with $LOGIN_N accounts, each with ~/.ssh/authorized_keys of 5
+#     keys (benches/gen_logins.py): passwd, AuthorizedKeysFile expansion, the StrictModes walk and
+#     the authorized_keys parser for every account.
 # Needs hyperfine; (2) needs root, unshare and openssh-server; (4)'s iptables-restore needs root and
 # unshare, its memory figures GNU time (apt-get install time).
-# BENCH=repo,sshd,parse,kube (default all) picks sections; WORK=DIR keeps generated inputs.
+# BENCH=repo,sshd,parse,kube,logins (default all) picks sections; WORK=DIR keeps generated inputs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-10000}
 SAMPLE=${SAMPLE:-200}
 KUBE_N=${KUBE_N:-20000}
-BENCH=${BENCH:-repo,sshd,parse,kube}
+LOGIN_N=${LOGIN_N:-5000}
+BENCH=${BENCH:-repo,sshd,parse,kube,logins}
 WORK=${WORK:-$(mktemp -d)}
 want() { case ",$BENCH," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 cargo build --release --quiet
@@ -110,3 +114,9 @@ if want kube; then
   fi
 fi
 echo "(work dir: $WORK)"
+
+if want logins; then
+  [ -d "$WORK/logins/etc" ] || python3 benches/gen_logins.py "$WORK/logins" "$LOGIN_N"
+  echo "== sshlint over one host root with $LOGIN_N accounts holding keys"
+  hyperfine --warmup 1 --runs 10 --ignore-failure "$BIN --openssh 9.2 --format json --root $WORK/logins > /dev/null"
+fi

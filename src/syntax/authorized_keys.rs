@@ -779,7 +779,9 @@ mod big {
 
     /// `a mod m` by shift and subtract (the numbers are at most ~1100 bits).
     pub fn rem(a: &[u32], m: &[u32]) -> Vec<u32> {
-        let mut r: Vec<u32> = Vec::new();
+        // Shift-and-subtract in one buffer as wide as `m` plus a limb: no allocation per bit.
+        let width = m.len() + 1;
+        let mut r = vec![0u32; width];
         for bit in (0..bits(a)).rev() {
             // r = r * 2 + bit
             let mut carry = (limb(a, (bit / 32) as usize) >> (bit % 32)) & 1;
@@ -788,14 +790,22 @@ mod big {
                 *l = (*l << 1) | carry;
                 carry = next;
             }
-            if carry != 0 {
-                r.push(carry);
-            }
             if cmp(&r, m).is_ge() {
-                r = sub(&r, m);
+                sub_assign(&mut r, m);
             }
         }
+        trim(&mut r);
         r
+    }
+
+    /// `a -= b`, for `a >= b`.
+    fn sub_assign(a: &mut [u32], b: &[u32]) {
+        let mut borrow = 0u64;
+        for (i, x) in a.iter_mut().enumerate() {
+            let d = u64::from(*x).wrapping_sub(u64::from(limb(b, i))).wrapping_sub(borrow);
+            *x = d as u32;
+            borrow = (d >> 63) & 1;
+        }
     }
 }
 
