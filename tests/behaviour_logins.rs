@@ -19,6 +19,12 @@
 //! Fixed cases also carry what sshd answered when they were written; a different answer fails
 //! the test in every mode (a different sshd, or a broken harness).
 //!
+//! `host_keys_match_sshd`: trees whose host keys vary (mode, owner, group, content valid,
+//! truncated, passphrase-protected, empty or not a key, `.pub` files, `HostKey` lines,
+//! `RequiredRSASize`): `sshd -t` exiting non-zero is compared with `SshdHost::fatal()`, except
+//! for trees that hold no host key file at all, which sshlint deliberately treats as a
+//! configuration repository (counted and printed, not compared).
+//!
 //! Root's home is /home/root in every tree's passwd, so root's keys live in the tree like
 //! everyone's. sshd's log is kept at LogLevel DEBUG1 (`-o LogLevel=DEBUG1` on its command line)
 //! and shown with the client's `-v` output in every mismatch report.
@@ -32,6 +38,7 @@
 //!   ends with a verdict) still apply;
 //! - `SSHLINT_DIFF_SEED`: generator seed (decimal or `0x` hex; default fixed);
 //! - `SSHLINT_LOGIN_CASES`: number of random login trees (default 100, about 3.5 logins each);
+//! - `SSHLINT_LOGIN_HOSTKEY_CASES`: number of random host-key trees (default 150);
 //! - `SSHLINT_DIFF_FILTER=text`: only trees whose name contains `text` (`gen-00042`, `home-07`);
 //! - `SSHLINT_DIFF_SHOW=N`: print the detail of N mismatches (default 30);
 //! - `SSHLINT_DIFF_KEEP=1`: keep the temporary trees, scripts and logs for replaying by hand.
@@ -57,6 +64,7 @@ use support::{Mismatches, Output, Rng, TempDir, env_flag, env_usize, show_stream
 /// Fixed so CI is reproducible; override with `SSHLINT_DIFF_SEED`.
 const DEFAULT_SEED: u64 = 0x5353_484C_4F47_494E;
 const DEFAULT_LOGIN_TREES: usize = 100;
+const DEFAULT_HOSTKEY_TREES: usize = 150;
 
 const ED: KeyKind = KeyKind::Ed25519;
 const EC: KeyKind = KeyKind::Ecdsa;
@@ -1921,6 +1929,282 @@ fn draw_config(rng: &mut Rng, chaos: u32, names: &[&str], t: &mut Tree) -> Vec<S
     }
 }
 
+/// A tree for the host-key test: root, sshd and alice; no homes; the config and keys the case
+/// sets.
+fn hostkey_tree(name: &str, about: &str) -> Tree {
+    let mut t = Tree::new(name, about);
+    t.accounts = vec![
+        account("root", 0, 0, "/home/root", "/bin/sh", Some("*:19000:0:99999:7:::")),
+        account("sshd", 102, 65534, "/run/sshd", "/usr/sbin/nologin", Some("*:19000:0:99999:7:::")),
+        account("alice", ALICE, ALICE, "/home/alice", "/bin/sh", Some(SHADOW_OK)),
+    ];
+    t.groups = vec![
+        group("root", 0, &[]),
+        group("shadow", SHADOW_GID, &[]),
+        group("alice", ALICE, &[]),
+        group("nogroup", 65534, &[]),
+    ];
+    t.config = format!("# sshlint host-key sweep: {name}\n");
+    t
+}
+
+/// What a host-key file holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum KeyBody {
+    /// The named key (`ed25519`, `ecdsa`, `rsa`, `rsa1024`, `secret`).
+    Valid(&'static str),
+    /// The first half of the ed25519 key.
+    Truncated,
+    Empty,
+    Garbage,
+    /// The ed25519 key's `.pub` line.
+    PublicText,
+}
+
+fn key_file(t: &mut Tree, m: &Material, path: &str, body: KeyBody, mode: u32, uid: u32, gid: u32) {
+    let (bytes, note) = match body {
+        KeyBody::Valid(name) => (m.host[name].0.clone(), format!("{name} private key")),
+        KeyBody::Truncated => {
+            let full = &m.host["ed25519"].0;
+            (full[..full.len() / 2].to_vec(), "ed25519 private key cut in half".into())
+        }
+        KeyBody::Empty => (Vec::new(), "empty".into()),
+        KeyBody::Garbage => (b"this is not a key\n".to_vec(), "text that is not a key".into()),
+        KeyBody::PublicText => (format!("{}\n", m.host["ed25519"].1).into_bytes(), "an ed25519 public key line".into()),
+    };
+    t.put(path, Node { kind: Kind::File(bytes), mode, uid, gid, note: Some(note) });
+}
+
+fn pub_file(t: &mut Tree, m: &Material, path: &str, name: &str) {
+    t.file(&format!("{path}.pub"), format!("{}\n", m.host[name].1), 0o644, 0, 0);
+}
+
+const ED_KEY: &str = "etc/ssh/ssh_host_ed25519_key";
+const EC_KEY: &str = "etc/ssh/ssh_host_ecdsa_key";
+const RSA_KEY: &str = "etc/ssh/ssh_host_rsa_key";
+
+/// Fixed host-key cases: (name, what it shows, whether `sshd -t` starts, the edit).
+fn fixed_hostkey_cases(m: &Material) -> Vec<(Tree, Verdict)> {
+    type Edit = fn(&mut Tree, &Material);
+    let cases: [(&str, &str, Verdict, Edit); 27] = [
+        ("hk-standard", "Three default keys, root 0600: sshd starts.", A, |t, m| {
+            key_file(t, m, ED_KEY, KeyBody::Valid("ed25519"), 0o600, 0, 0);
+            key_file(t, m, EC_KEY, KeyBody::Valid("ecdsa"), 0o600, 0, 0);
+            key_file(t, m, RSA_KEY, KeyBody::Valid("rsa"), 0o600, 0, 0);
+        }),
+        ("hk-only-0644-root", "The only key, root 0644: refused, no host key.", R, |t, m| {
+            key_file(t, m, ED_KEY, KeyBody::Valid("ed25519"), 0o644, 0, 0)
+        }),
+        ("hk-only-0640-root", "The only key, root 0640: refused.", R, |t, m| {
+            key_file(t, m, ED_KEY, KeyBody::Valid("ed25519"), 0o640, 0, 0)
+        }),
+        ("hk-only-0640-root-group-alice", "The only key, root:alice 0640: refused.", R, |t, m| {
+            key_file(t, m, ED_KEY, KeyBody::Valid("ed25519"), 0o640, 0, ALICE)
+        }),
+        ("hk-only-0400-root", "The only key, root 0400: starts.", A, |t, m| {
+            key_file(t, m, ED_KEY, KeyBody::Valid("ed25519"), 0o400, 0, 0)
+        }),
+        ("hk-only-0000-root", "The only key, root 0000: starts (root reads it anyway).", A, |t, m| {
+            key_file(t, m, ED_KEY, KeyBody::Valid("ed25519"), 0o000, 0, 0)
+        }),
+        (
+            "hk-only-0644-owner-alice",
+            "The only key owned by alice, 0644: starts (the mode is checked only for keys sshd's own uid owns).",
+            A,
+            |t, m| key_file(t, m, ED_KEY, KeyBody::Valid("ed25519"), 0o644, ALICE, ALICE),
+        ),
+        ("hk-only-0666-owner-unknown", "The only key owned by an unknown uid, 0666: starts.", A, |t, m| {
+            key_file(t, m, ED_KEY, KeyBody::Valid("ed25519"), 0o666, NOBODY_KNOWN, NOBODY_KNOWN)
+        }),
+        ("hk-only-passphrase", "The only key protected by a passphrase: refused.", R, |t, m| {
+            key_file(t, m, ED_KEY, KeyBody::Valid("secret"), 0o600, 0, 0)
+        }),
+        (
+            "hk-only-passphrase-with-pub",
+            "The only key protected by a passphrase, with its .pub beside it: refused (no agent).",
+            R,
+            |t, m| {
+                key_file(t, m, ED_KEY, KeyBody::Valid("secret"), 0o600, 0, 0);
+                pub_file(t, m, ED_KEY, "secret");
+            },
+        ),
+        ("hk-only-empty", "The only key file empty: refused.", R, |t, m| {
+            key_file(t, m, ED_KEY, KeyBody::Empty, 0o600, 0, 0)
+        }),
+        ("hk-only-truncated", "The only key cut in half: refused.", R, |t, m| {
+            key_file(t, m, ED_KEY, KeyBody::Truncated, 0o600, 0, 0)
+        }),
+        ("hk-only-garbage", "The only key file holds text: refused.", R, |t, m| {
+            key_file(t, m, ED_KEY, KeyBody::Garbage, 0o600, 0, 0)
+        }),
+        ("hk-only-public-text", "The only key file holds a public key: refused.", R, |t, m| {
+            key_file(t, m, ED_KEY, KeyBody::PublicText, 0o600, 0, 0)
+        }),
+        ("hk-only-directory", "The only key path is a directory: refused.", R, |t, _| t.dir(ED_KEY, 0o700, 0, 0)),
+        ("hk-rsa1024-default", "The only key RSA 1024, default RequiredRSASize: starts.", A, |t, m| {
+            key_file(t, m, RSA_KEY, KeyBody::Valid("rsa1024"), 0o600, 0, 0)
+        }),
+        ("hk-rsa1024-required-2048", "The only key RSA 1024 with `RequiredRSASize 2048`: refused.", R, |t, m| {
+            key_file(t, m, RSA_KEY, KeyBody::Valid("rsa1024"), 0o600, 0, 0);
+            t.config.push_str("RequiredRSASize 2048\n");
+        }),
+        (
+            "hk-rsa1024-required-2048-plus-ed25519",
+            "RSA 1024 with `RequiredRSASize 2048` next to a good ed25519 key: starts.",
+            A,
+            |t, m| {
+                key_file(t, m, RSA_KEY, KeyBody::Valid("rsa1024"), 0o600, 0, 0);
+                key_file(t, m, ED_KEY, KeyBody::Valid("ed25519"), 0o600, 0, 0);
+                t.config.push_str("RequiredRSASize 2048\n");
+            },
+        ),
+        ("hk-rsa2048-required-3072", "The only key RSA 2048 with `RequiredRSASize 3072`: refused.", R, |t, m| {
+            key_file(t, m, RSA_KEY, KeyBody::Valid("rsa"), 0o600, 0, 0);
+            t.config.push_str("RequiredRSASize 3072\n");
+        }),
+        ("hk-mismatched-pub", "The only key with a .pub of another key beside it: starts.", A, |t, m| {
+            key_file(t, m, ED_KEY, KeyBody::Valid("ed25519"), 0o600, 0, 0);
+            pub_file(t, m, ED_KEY, "ecdsa");
+        }),
+        ("hk-bad-mode-and-good", "One key root 0644, one root 0600: starts with the good one.", A, |t, m| {
+            key_file(t, m, RSA_KEY, KeyBody::Valid("rsa"), 0o644, 0, 0);
+            key_file(t, m, ED_KEY, KeyBody::Valid("ed25519"), 0o600, 0, 0);
+        }),
+        ("hk-hostkey-missing-and-valid", "`HostKey` names a missing file and a valid one: starts.", A, |t, m| {
+            key_file(t, m, "etc/ssh/keys/host_a", KeyBody::Valid("ecdsa"), 0o600, 0, 0);
+            t.config.push_str("HostKey /etc/ssh/missing_key\nHostKey /etc/ssh/keys/host_a\n");
+        }),
+        (
+            "hk-hostkey-missing-only",
+            "`HostKey` names only a missing file while the default keys exist: refused (HostKey replaces the defaults).",
+            R,
+            |t, m| {
+                key_file(t, m, ED_KEY, KeyBody::Valid("ed25519"), 0o600, 0, 0);
+                t.config.push_str("HostKey /etc/ssh/missing_key\n");
+            },
+        ),
+        ("hk-no-keys", "No host key at all: refused.", R, |_, _| {}),
+        ("hk-symlink-to-valid", "The key is a symlink to a valid key elsewhere: starts.", A, |t, m| {
+            key_file(t, m, "etc/ssh/keys/real_ed25519", KeyBody::Valid("ed25519"), 0o600, 0, 0);
+            t.symlink(ED_KEY, "/etc/ssh/keys/real_ed25519");
+        }),
+        ("hk-symlink-dangling", "The only key a dangling symlink: refused.", R, |t, _| {
+            t.symlink(ED_KEY, "/etc/ssh/keys/nowhere")
+        }),
+        ("hk-hostkey-relative", "`HostKey etc/ssh/keys/host_a` (relative; sshd runs in /): starts.", A, |t, m| {
+            key_file(t, m, "etc/ssh/keys/host_a", KeyBody::Valid("ed25519"), 0o600, 0, 0);
+            t.config.push_str("HostKey etc/ssh/keys/host_a\n");
+        }),
+    ];
+    cases
+        .into_iter()
+        .map(|(name, about, verdict, edit)| {
+            let mut t = hostkey_tree(name, about);
+            edit(&mut t, m);
+            (t, verdict)
+        })
+        .collect()
+}
+
+/// A random host-key tree: the default key paths and two others, each maybe present with a
+/// drawn content, mode, owner and group, maybe a `.pub`; `HostKey` lines naming some of them or
+/// none; sometimes `RequiredRSASize`.
+fn generate_hostkey_tree(m: &Material, seed: u64, index: usize) -> Tree {
+    let mut rng = Rng::for_item(seed ^ 0x4B45_5953, index as u64);
+    let mut t = hostkey_tree(&format!("hk-gen-{index:05}"), &format!("random host-key tree {index} of seed {seed:#x}"));
+    let slots = [ED_KEY, EC_KEY, RSA_KEY, "etc/ssh/keys/host_a", "etc/ssh/host_b_key"];
+    let named: Vec<&str> = if rng.percent(40) {
+        Vec::new()
+    } else {
+        let mut pick: Vec<&str> = slots.iter().copied().filter(|_| rng.percent(40)).collect();
+        if pick.is_empty() || rng.percent(10) {
+            pick.push("etc/ssh/missing_key");
+        }
+        pick
+    };
+    for line in &named {
+        let _ = writeln!(t.config, "HostKey /{line}");
+    }
+    if rng.percent(30) {
+        let _ = writeln!(t.config, "RequiredRSASize {}", weighted(&mut rng, &[(2048, 3), (3072, 2), (1024, 1)]));
+    }
+    for slot in slots {
+        let in_play = if named.is_empty() { slot.starts_with("etc/ssh/ssh_host_") } else { named.contains(&slot) };
+        if !(in_play || rng.percent(15)) || !rng.percent(85) {
+            continue;
+        }
+        let body = weighted(
+            &mut rng,
+            &[
+                (KeyBody::Valid("ed25519"), 20),
+                (KeyBody::Valid("ecdsa"), 15),
+                (KeyBody::Valid("rsa"), 15),
+                (KeyBody::Valid("rsa1024"), 10),
+                (KeyBody::Valid("secret"), 7),
+                (KeyBody::Truncated, 7),
+                (KeyBody::Empty, 5),
+                (KeyBody::Garbage, 4),
+                (KeyBody::PublicText, 4),
+            ],
+        );
+        let mode = weighted(
+            &mut rng,
+            &[
+                (0o600, 45),
+                (0o400, 10),
+                (0o640, 10),
+                (0o644, 12),
+                (0o604, 5),
+                (0o660, 5),
+                (0o000, 5),
+                (0o700, 4),
+                (0o444, 4),
+            ],
+        );
+        let uid = weighted(&mut rng, &[(0, 75), (ALICE, 15), (NOBODY_KNOWN, 10)]);
+        let gid = weighted(&mut rng, &[(0, 70), (ALICE, 15), (SHADOW_GID, 10), (NOBODY_KNOWN, 5)]);
+        if rng.percent(3) {
+            t.dir(slot, 0o700, 0, 0);
+            continue;
+        }
+        key_file(&mut t, m, slot, body, mode, uid, gid);
+        let public = weighted(&mut rng, &[(None, 5), (Some("same"), 4), (Some("other"), 1)]);
+        match (public, body) {
+            (Some("same"), KeyBody::Valid(name)) => pub_file(&mut t, m, slot, name),
+            (Some(_), _) => pub_file(&mut t, m, slot, "ecdsa"),
+            (None, _) => {}
+        }
+    }
+    t
+}
+
+/// Whether the tree holds any file a host key could be read from: a path a `HostKey` line names,
+/// or a default `ssh_host_*key*` name. sshlint judges host keys only then; a root without any is
+/// a configuration repository, whose keys are made at install time (`SshdHost`'s
+/// `host_key_problems`), so such trees are not compared.
+fn holds_host_key(t: &Tree) -> bool {
+    let named: Vec<String> = t
+        .config
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("HostKey "))
+        .map(|p| p.trim().trim_start_matches('/').to_string())
+        .collect();
+    t.nodes.keys().any(|p| named.contains(p) || (p.starts_with("etc/ssh/ssh_host_") && p.contains("key")))
+}
+
+/// What `sshd -t` said, one line: its messages without the banner of the unprotected-key
+/// warning, joined with ` | `.
+fn test_reason(stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr).replace('\r', "");
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('@'))
+        .filter(|l| !l.starts_with("It is required that") && !l.starts_with("This private key will be ignored"))
+        .collect();
+    if lines.is_empty() { "(no message)".into() } else { lines.join(" | ") }
+}
+
 /// One login's line in the oracle table and the summary.
 struct Row {
     tree: String,
@@ -2182,11 +2466,116 @@ fn logins_match_sshd() {
 }
 
 #[test]
+fn host_keys_match_sshd() {
+    if !logins::oracle_ready("host_keys_match_sshd") {
+        return;
+    }
+    let start = Instant::now();
+    let seed = support::seed_from_env(DEFAULT_SEED);
+    let count = env_usize("SSHLINT_LOGIN_HOSTKEY_CASES", DEFAULT_HOSTKEY_TREES);
+    let s = setup();
+    let mut trees = fixed_hostkey_cases(&s.material);
+    trees.extend((0..count).map(|i| (generate_hostkey_tree(&s.material, seed, i), R)));
+    let fixed = fixed_hostkey_cases(&s.material).len();
+    let expect: Vec<Option<Verdict>> = trees.iter().enumerate().map(|(i, (_, v))| (i < fixed).then_some(*v)).collect();
+    let items: Vec<usize> = (0..trees.len()).filter(|&i| selected(&trees[i].0.name)).collect();
+    let work = TempDir::new("hostkeys").unwrap_or_else(|e| panic!("temp dir: {e}"));
+    let workers = env_usize("SSHLINT_LOGIN_WORKERS", 4);
+    let results = support::parallel_map_on(workers, &items, |&i| {
+        let tree = &trees[i].0;
+        let dir = work.path().join(&tree.name);
+        let root = dir.join("root");
+        let run = tree
+            .materialize(&root)
+            .map_err(|e| format!("writing the tree: {e}"))
+            .and_then(|()| logins::run_test(tree, &root, &dir.join("out")));
+        let fatal = (!oracle_only() && run.is_ok() && holds_host_key(tree)).then(|| load_host(&root).fatal());
+        let detail = header(tree, &root);
+        if !env_flag("SSHLINT_DIFF_KEEP") {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        (i, run, fatal, detail)
+    });
+    let hint = format!(
+        "one case again: SSHLINT_DIFF_SEED={seed:#x} SSHLINT_DIFF_FILTER=<case> SSHLINT_DIFF_KEEP=1 \
+         cargo test --test behaviour_logins host_keys_match_sshd -- --nocapture"
+    );
+    let mut mismatches = Mismatches::new(&format!("host keys vs sshd -t (seed {seed:#x})"), &hint);
+    let (mut starts, mut checks, mut keyless) = (0, 0, 0);
+    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, run, fatal, detail) in results {
+        let name = &trees[i].0.name;
+        let test = match run {
+            Ok(test) => test,
+            Err(e) => {
+                mismatches.push(format!("{name}: harness: {e}"), detail);
+                continue;
+            }
+        };
+        let verdict = if test.status == Some(0) { A } else { R };
+        let said = format!("{}: {}", if verdict == A { "starts" } else { "refuses" }, test_reason(&test.stderr));
+        if verdict == A {
+            starts += 1;
+        }
+        *reasons.entry(said.clone()).or_default() += 1;
+        if oracle_only() {
+            eprintln!("  {name:<44} {said}");
+        }
+        let with_output = || format!("{detail}  sshd -t ({}):\n{}", test.status_text(), show_stream(&test.stderr));
+        if test.timed_out {
+            mismatches.push(format!("{name}: oracle: sshd -t timed out"), with_output());
+            continue;
+        }
+        if let Some(expect) = expect[i] {
+            checks += 1;
+            if expect != verdict {
+                mismatches.push(
+                    format!("{name}: sshd -t {said}, the fixed case records that it {}", expect.word()),
+                    with_output(),
+                );
+            }
+        }
+        if !holds_host_key(&trees[i].0) {
+            keyless += 1;
+        }
+        if let Some(fatal) = fatal {
+            checks += 1;
+            if fatal != (verdict == R) {
+                let lint = if fatal { "sshlint says sshd would not start" } else { "sshlint says it starts" };
+                mismatches.push(format!("{name}: sshd -t {said}, {lint}"), with_output());
+            }
+        }
+    }
+    let total = items.len();
+    let mut list: Vec<_> = reasons.into_iter().collect();
+    list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    eprintln!(
+        "host keys: seed {seed:#x}, {total} trees ({fixed} fixed, SSHLINT_LOGIN_HOSTKEY_CASES={count}): sshd -t starts \
+         {starts}, refuses {}; {keyless} trees hold no host key file (not compared: sshlint does not judge the host \
+         keys of a configuration repository); {:.1} s",
+        total - starts,
+        start.elapsed().as_secs_f64()
+    );
+    for (reason, n) in list {
+        eprintln!("  {n:>4} × {reason}");
+    }
+    let min_each = total / 6;
+    assert!(
+        filtering() || (starts >= min_each && total - starts >= min_each),
+        "sshd -t started {starts} of {total} trees; expected at least {min_each} of each, so the harness is \
+         probably broken"
+    );
+    mismatches.finish(checks);
+}
+
+#[test]
 fn fixed_cases_are_well_formed() {
     let m = Material::fake();
     let mut names = std::collections::BTreeSet::new();
     let logins_cases = fixed_login_cases(&m);
-    for t in &logins_cases {
+    let host_cases = fixed_hostkey_cases(&m);
+    let all = logins_cases.iter().chain(host_cases.iter().map(|(t, _)| t));
+    for t in all {
         assert!(names.insert(t.name.clone()), "two fixed cases are named {}", t.name);
         assert!(t.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{}", t.name);
         assert!(t.about.ends_with('.') && t.about.len() > 20, "{}: the about line must be a sentence", t.name);
@@ -2207,6 +2596,8 @@ fn generators_are_reproducible() {
         assert_eq!(a.describe(), b.describe(), "login tree {index} differs between two runs");
         assert_eq!(a.logins, b.logins);
         assert!(a.account("root").is_some() && a.account("sshd").is_some());
+        let (a, b) = (generate_hostkey_tree(&m, DEFAULT_SEED, index), generate_hostkey_tree(&m, DEFAULT_SEED, index));
+        assert_eq!(a.describe(), b.describe(), "host-key tree {index} differs between two runs");
     }
     assert_ne!(
         generate_login_tree(&m, DEFAULT_SEED, 0).describe(),
