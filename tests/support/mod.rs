@@ -1,11 +1,13 @@
 //! Helpers shared by the integration tests: temporary directories, a seeded PRNG, running the
 //! `sshlint` binary with a time limit, escaping bytes for failure reports, a line diff, and a
-//! mismatch collector. The sshd oracle lives in `sshd.rs`, the random case generator in
+//! mismatch collector. The sshd oracle lives in `sshd.rs`, the login oracle (the real sshd and
+//! ssh client over trees of accounts and key files) in `logins.rs`, the random case generator in
 //! `generate.rs`. Nothing here may touch files outside the temporary directories it creates.
 // Each test target that declares `mod support;` uses only part of it.
 #![allow(dead_code)]
 
 pub mod generate;
+pub mod logins;
 pub mod rng;
 pub mod sshd;
 
@@ -180,7 +182,13 @@ where
 
 /// Maps `f` over `items` on up to `available_parallelism()` threads, keeping the order.
 pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8).min(items.len().max(1));
+    let threads = thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
+    parallel_map_on(threads, items, f)
+}
+
+/// [`parallel_map`] on `threads` threads, for work that mostly waits on other processes.
+pub fn parallel_map_on<T: Sync, R: Send>(threads: usize, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = threads.clamp(1, 16).min(items.len().max(1));
     let next = AtomicU64::new(0);
     let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
     thread::scope(|scope| {
