@@ -43,6 +43,9 @@ pub struct Shadow {
     pub password: Password,
     /// `sp_expire`: the day (since 1970-01-01) the account expires, when set.
     pub expires: Option<i64>,
+    /// The last day before pam_unix calls the password inactive (`sp_lstchg + sp_max +
+    /// sp_inact`), when all three are set (and `sp_max` is not 99999 or more).
+    pub inactive_after: Option<i64>,
 }
 
 /// A line of `etc/passwd` that getpwent(3) skips or that another line shadows.
@@ -133,8 +136,13 @@ impl Accounts {
             } else {
                 Password::Unusable
             };
-            let expires = f.get(7).and_then(|e| e.parse::<i64>().ok()).filter(|&d| d >= 0);
-            map.insert(f[0].to_string(), Shadow { password, expires });
+            let day = |i: usize| f.get(i).and_then(|e| e.parse::<i64>().ok()).filter(|&d| d >= 0);
+            let expires = day(7);
+            let inactive_after = match (day(2), day(4), day(6)) {
+                (Some(last), Some(max), Some(inact)) if last != 0 && max < 99_999 => Some(last + max + inact),
+                _ => None,
+            };
+            map.insert(f[0].to_string(), Shadow { password, expires, inactive_after });
         }
         self.shadow = Some(map);
     }

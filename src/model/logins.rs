@@ -407,7 +407,7 @@ pub fn insecure(accounts: &Accounts, st: &FileStat, uid: u32, debian: bool) -> O
     if !debian {
         return refuse;
     }
-    let group = group?;
+    let Some(group) = group else { return refuse };
     // Debian: the group's members (by primary gid and by listing) must be the owner alone.
     let mut members = 0;
     for pw in accounts.users.iter().filter(|pw| pw.gid == group.gid) {
@@ -416,7 +416,7 @@ pub fn insecure(accounts: &Accounts, st: &FileStat, uid: u32, debian: bool) -> O
             return refuse.map(|r| format!("{r}, which has other members"));
         }
     }
-    let owner = accounts.user_by_uid(st.uid)?;
+    let Some(owner) = accounts.user_by_uid(st.uid) else { return refuse };
     if let Some(first) = group.members.first() {
         members += 1;
         if *first != owner.name || group.members.len() > 1 {
@@ -482,9 +482,21 @@ pub struct Refusal {
 pub fn account_refusal(host: &crate::model::sshd::host::SshdHost, e: &Effective, user: &User) -> Option<Refusal> {
     let accounts = host.facts.accounts.as_ref()?;
     let use_pam = e.flag(Opt::UsePAM);
+    if use_pam && accounts.shadow.is_some() && accounts.shadow_of(&user.name).is_none() {
+        return Some(Refusal {
+            reason: "etc/shadow has no line for it, so PAM's account check (pam_unix) refuses it".into(),
+            at: e.origin(Opt::UsePAM),
+        });
+    }
     if let Some(sh) = accounts.shadow_of(&user.name) {
         if sh.expires.is_some_and(|d| d <= today()) {
             return Some(Refusal { reason: "the account has expired (etc/shadow)".into(), at: None });
+        }
+        if use_pam && sh.inactive_after.is_some_and(|d| today() > d) {
+            return Some(Refusal {
+                reason: "its password expired and stayed unchanged past the inactivity period (etc/shadow): PAM refuses the account".into(),
+                at: e.origin(Opt::UsePAM),
+            });
         }
         if !use_pam && sh.password == Password::Locked {
             return Some(Refusal {
@@ -530,6 +542,10 @@ pub fn access_refusal(accounts: Option<&Accounts>, e: &Effective, user: &str, co
         return None;
     }
     let groups = accounts.and_then(|a| a.groups_of(user))?;
+    if groups.is_empty() {
+        let at = e.origin(Opt::AllowGroups).or(e.origin(Opt::DenyGroups));
+        return Some(Refusal { reason: "in no group (its primary gid has no group line)".into(), at });
+    }
     let hit = |list: &[String]| {
         groups.iter().find(|g| list.iter().any(|p| pattern_list(g, p, false) == ListMatch::Matched)).cloned()
     };
@@ -573,10 +589,18 @@ pub fn key_algorithms(key: &PublicKey) -> Vec<String> {
 }
 
 /// Why the effective configuration refuses a key of this type or size, whichever file holds it
-/// (`PubkeyAcceptedAlgorithms`, `RequiredRSASize`).
-pub fn key_refusal(e: &Effective, key: &PublicKey) -> Option<Refusal> {
+/// (`PubkeyAcceptedAlgorithms`, `RequiredRSASize`). With `client`, an RSA key is judged by the
+/// signature a current ssh client makes: rsa-sha2-512, since sshd 9.2's `server-sig-algs`
+/// lists every algorithm it supports, not the configured ones (checked against the real sshd).
+pub fn key_refusal(e: &Effective, key: &PublicKey, client: bool) -> Option<Refusal> {
     let accepted = e.algorithms(Opt::PubkeyAcceptedAlgorithms);
-    let algs = key_algorithms(key);
+    let mut algs = key_algorithms(key);
+    if client && key.kind == KeyKind::Rsa {
+        algs.truncate(1);
+    } else if key.kind == KeyKind::Rsa {
+        // ssh-rsa (SHA-1) is what only old or reconfigured clients offer.
+        algs.truncate(2);
+    }
     if !algs.iter().any(|a| accepted.iter().any(|x| x == a)) {
         return Some(Refusal {
             reason: format!("`{}` is not in `PubkeyAcceptedAlgorithms`", algs.join("`/`")),
@@ -600,6 +624,9 @@ pub fn line_refusal(entry: &Entry, conn: &Connection, root_forced_only: bool) ->
     }
     if entry.options.iter().any(|o| o.kind == OptionKind::CertAuthority) {
         return Some("the line is a `cert-authority` (it trusts certificates, not this key)".into());
+    }
+    if entry.options.iter().any(|o| matches!(o.kind, OptionKind::Principals(_))) {
+        return Some("its `principals=` applies only to certificates, so sshd refuses a plain key".into());
     }
     if let Some(t) = entry.expiry()
         && t.epoch <= now()
@@ -638,6 +665,9 @@ pub fn authenticate(
     key: &PublicKey,
     blob: &[u8],
 ) -> Result<(), String> {
+    if host.fatal() {
+        return Err("sshd refuses to start with this configuration".into());
+    }
     let Some(accounts) = host.facts.accounts.as_ref() else {
         return Err("the host root has no etc/passwd".into());
     };
@@ -656,7 +686,7 @@ pub fn authenticate(
     if !methods.is_empty() && !methods.iter().any(|m| m.split(',').all(|x| x == "publickey")) {
         return Err(format!("`AuthenticationMethods {}` needs more than a key", methods.join(" ")));
     }
-    if let Some(r) = key_refusal(&e, key) {
+    if let Some(r) = key_refusal(&e, key, true) {
         return Err(r.reason);
     }
     let forced_only = user == "root" && e.num(Opt::PermitRootLogin) == 1;

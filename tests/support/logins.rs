@@ -396,6 +396,25 @@ impl Tree {
         for dir in ["etc", "etc/ssh", "home"] {
             all.entry(dir.into()).or_insert(Node { kind: Kind::Dir, mode: 0o755, uid: 0, gid: 0, note: None });
         }
+        // sshd checks each shell in the machine's filesystem (only /etc and /home come from the
+        // tree); sshlint checks it in the root. A stand-in with the machine's mode makes both
+        // see the same thing; a shell the machine lacks stays missing in the tree too.
+        for account in &self.accounts {
+            let shell = if account.shell.is_empty() { "/bin/sh" } else { account.shell.as_str() };
+            let rel = shell.trim_start_matches('/');
+            if rel.is_empty() || rel.starts_with("etc/") || rel.starts_with("home/") || all.contains_key(rel) {
+                continue;
+            }
+            if let Ok(meta) = fs::metadata(shell)
+                && meta.is_file()
+            {
+                let mode = meta.permissions().mode() & 0o7777;
+                all.insert(
+                    rel.into(),
+                    Node { kind: Kind::File(b"#!/bin/true\n".to_vec()), mode, uid: 0, gid: 0, note: None },
+                );
+            }
+        }
         let paths: Vec<String> = all.keys().cloned().collect();
         for path in paths {
             let mut parent = Path::new(&path).parent();
@@ -676,10 +695,17 @@ pub fn run_logins(tree: &Tree, root: &Path, out: &Path, keys: &ClientKeys) -> Re
         // replaced by "true" (sshauthopt_serialise, untrusted), so with `PermitRootLogin
         // forced-commands-only` and a key without command= the child accepts root and may tell
         // the client so before the monitor, which refuses, kills the connection.
-        let monitor_refused = part.contains("unexpected authentication from");
+        // The monitor's own refusal ("ROOT LOGIN REFUSED") can come before the kill line lands in
+        // this login's slice of the log.
+        let monitor_refused =
+            part.contains("unexpected authentication from") || part.contains("ROOT LOGIN REFUSED FROM");
         let (verdict, anomaly) = if authenticated && !monitor_refused {
             (Verdict::Accepted, None)
-        } else if (said.contains("Authentications that can continue") || monitor_refused) && !client.timed_out {
+        } else if (said.contains("Authentications that can continue")
+            || monitor_refused
+            || part.contains("no authentication methods enabled"))
+            && !client.timed_out
+        {
             // "Permission denied", or the connection closed after the server accepted the key
             // (PAM's account check, PermitRootLogin forced-commands-only): refused either way.
             (Verdict::Refused, None)

@@ -52,7 +52,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
                 continue;
             }
             let Some(key) = entry.key.as_ref().filter(|_| entry.problems.is_empty()) else { continue };
-            let Some(r) = key_refusal(&e, key) else { continue };
+            let Some(r) = key_refusal(&e, key, false) else { continue };
             let span = key.type_span;
             let mut v = Violation::new(Location { file, span }, format!("sshd refuses this key: {}", r.reason))
                 .help("replace it with an Ed25519 key (`ssh-keygen -t ed25519`) or a 3072-bit RSA key");

@@ -50,7 +50,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
                 _ => continue,
             };
             // Refused keys are KEYS002's.
-            if key_refusal(&e, key).is_some() {
+            if key_refusal(&e, key, false).is_some() {
                 continue;
             }
             out.push(
