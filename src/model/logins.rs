@@ -96,6 +96,8 @@ pub struct UserFiles {
     pub ssh_dir: Option<Node>,
     /// `~/.ssh/id_*` private keys (not `.pub`).
     pub private_keys: Vec<Node>,
+    /// `~/.ssh/config` (ssh's per-user configuration), when it exists.
+    pub client_config: Option<Node>,
     pub key_files: Vec<KeyFile>,
 }
 
@@ -121,7 +123,8 @@ impl UserFiles {
                 }
             }
         }
-        UserFiles { name: user.name.clone(), uid: user.uid, home, ssh_dir, private_keys, key_files }
+        let client_config = ssh_dir.as_ref().and_then(|d| node(&format!("{}/config", d.path)));
+        UserFiles { name: user.name.clone(), uid: user.uid, home, ssh_dir, private_keys, client_config, key_files }
     }
 
     /// The authorized keys files that hold at least one key sshd reads.

@@ -7,12 +7,15 @@ use crate::rules::Context;
 declare_rule! {
     /// ## What it does
     /// Checks the private keys in each account's `~/.ssh` (`id_*` without `.pub`): a key owned
-    /// by the user must not be readable or writable by group or others.
+    /// by the user must not be readable or writable by group or others. Also checks
+    /// `~/.ssh/config`, which ssh refuses to read when someone other than the user or root
+    /// owns it or when others can write it.
     ///
     /// ## Why is this bad?
     /// ssh refuses such a key ("UNPROTECTED PRIVATE KEY FILE!", "bad permissions: ignore key"),
     /// so logins from this account to other hosts, deploy jobs and git pulls that use it fail;
-    /// and anyone who can read it can use the key.
+    /// and anyone who can read it can use the key. A `~/.ssh/config` others can write makes
+    /// every ssh run of the account exit with "Bad owner or permissions".
     ///
     /// ## Example
     /// ```text
@@ -37,7 +40,19 @@ declare_rule! {
 }
 
 pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
+    let accounts = ctx.host.facts.accounts.clone().unwrap_or_default();
     for user in &ctx.host.logins.users {
+        if let Some(cfg) = &user.client_config
+            && let Some(why) = crate::model::logins::insecure(&accounts, &cfg.stat, user.uid, ctx.host.facts.debian)
+        {
+            out.push(
+                Violation::new(
+                    super::file_start(cfg.id),
+                    format!("`{}` of `{}` {why}: ssh exits with \"Bad owner or permissions\"", cfg.path, user.name),
+                )
+                .help(format!("`chown {0} {1}; chmod 600 {1}`", user.name, cfg.path)),
+            );
+        }
         for key in &user.private_keys {
             if key.stat.uid != user.uid || key.stat.mode & 0o077 == 0 {
                 continue;
@@ -71,6 +86,18 @@ mod tests {
         let Some(f) = run_tree_modes(&super::RULE, &t, &[(k, 0o644, Some((1000, 1000)))]) else { return };
         assert_eq!(f.len(), 1, "{f:?}");
         let Some(f) = run_tree_modes(&super::RULE, &t, &[(k, 0o600, Some((1000, 1000)))]) else { return };
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn writable_client_config() {
+        let mut t = Tree::with_key();
+        t.files.push(("home/alice/.ssh/config".into(), "Host *\n".into()));
+        let c = "/home/alice/.ssh/config";
+        let Some(f) = run_tree_modes(&super::RULE, &t, &[(c, 0o666, Some((1000, 1000)))]) else { return };
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].message.contains("Bad owner"), "{}", f[0].message);
+        let Some(f) = run_tree_modes(&super::RULE, &t, &[(c, 0o644, Some((1000, 1000)))]) else { return };
         assert!(f.is_empty(), "{f:?}");
     }
 }
