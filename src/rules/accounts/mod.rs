@@ -66,8 +66,9 @@ pub fn strict_modes(ctx: &Context, user: &str) -> bool {
     ctx.host.effective(Some(&generic_connection(ctx, user))).map_or(true, |e| e.flag(Opt::StrictModes))
 }
 
-/// StrictModes findings for one user: the first unsafe object of each key file's walk, once per
-/// object, handed to `report` when `pick` says the object is this rule's.
+/// StrictModes findings: for each account, the first unsafe object of each key file's walk,
+/// once per object, reported when `pick` says the object is the calling rule's (`what` names
+/// it in the message). An error with StrictModes on, a warning with it off.
 pub fn walk_findings(
     ctx: &Context,
     pick: impl Fn(&UserFiles, &KeyFile, &Unsafe) -> bool,
