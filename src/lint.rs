@@ -339,13 +339,14 @@ fn check_unit(
     keys.sort();
     keys.dedup();
     files.extend(keys.into_iter().map(|id| (id, FileKind::AuthorizedKeys)));
-    files.extend(host.logins.passwd.map(|id| (id, FileKind::Passwd)));
     files.extend(unreadable_ids.into_iter().map(|id| (id, FileKind::Unknown)));
-    // Homes, ~/.ssh and key files that findings are about, when not read as text.
+    // passwd, homes, ~/.ssh and key files that findings are about, when not read as config.
+    let mut listed: std::collections::HashSet<FileId> = files.iter().map(|(id, _)| *id).collect();
     for f in &findings {
         for id in std::iter::once(f.location.file).chain(f.related.iter().map(|r| r.location.file)) {
-            if !files.iter().any(|(x, _)| *x == id) {
-                files.push((id, FileKind::LoginPath));
+            if listed.insert(id) {
+                let kind = if Some(id) == host.logins.passwd { FileKind::Passwd } else { FileKind::LoginPath };
+                files.push((id, kind));
             }
         }
     }

@@ -15,6 +15,8 @@ pub struct User {
     pub shell: String,
     /// 1-based line in `etc/passwd`.
     pub line: u32,
+    /// The line's bytes in `etc/passwd` (as decoded by [`crate::source::decode_escaped`]).
+    pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,6 +67,8 @@ pub struct Accounts {
     pub shadow: Option<HashMap<String, Shadow>>,
     /// Problems in `etc/passwd`.
     pub bad_passwd: Vec<BadLine>,
+    /// `etc/passwd` as read, for findings that point into it (spans index its decoded text).
+    pub passwd_bytes: Vec<u8>,
     by_name: HashMap<String, usize>,
 }
 
@@ -104,7 +108,15 @@ impl Accounts {
                 continue;
             }
             a.by_name.insert(f[0].to_string(), a.users.len());
-            a.users.push(User { name: f[0].into(), uid, gid, home: f[5].into(), shell: f[6].into(), line: number });
+            a.users.push(User {
+                name: f[0].into(),
+                uid,
+                gid,
+                home: f[5].into(),
+                shell: f[6].into(),
+                line: number,
+                span,
+            });
         }
         for line in group.lines() {
             let f: Vec<&str> = line.split(':').collect();

@@ -23,7 +23,7 @@ use std::rc::Rc;
 #[derive(Debug, Default)]
 pub struct Logins {
     pub users: Vec<UserFiles>,
-    /// `etc/passwd`, added to the sources when it has lines to report.
+    /// `etc/passwd`, in the sources for findings about accounts.
     pub passwd: Option<FileId>,
 }
 
@@ -46,7 +46,8 @@ impl Logins {
     /// added to `sources` so rules can point into them.
     pub fn load(host: &crate::model::sshd::host::SshdHost, sources: &mut SourceMap) -> Logins {
         let (Some(root), Some(accounts)) = (&host.root, &host.facts.accounts) else { return Logins::default() };
-        let mut texts: HashMap<String, Rc<Text>> = HashMap::new();
+        let mut reader =
+            Reader { root, accounts, debian: host.facts.debian, texts: HashMap::new(), sources: &mut *sources };
         let mut users = Vec::new();
         for user in &accounts.users {
             let mut paths: Vec<(String, Option<Location>)> = Vec::new();
@@ -60,18 +61,12 @@ impl Logins {
                     }
                 }
             }
-            let key_files = paths
-                .into_iter()
-                .map(|(path, at)| inspect(root, accounts, user, &path, at, host.facts.debian, &mut texts, sources))
-                .collect();
-            users.push(UserFiles::new(root, user, key_files, sources));
+            let creds = Creds::of(accounts, user);
+            let key_files = paths.into_iter().map(|(path, at)| reader.key_file(user, &creds, &path, at)).collect();
+            users.push(UserFiles::new(root, user, key_files, reader.sources));
         }
-        let passwd = match root.read("/etc/passwd") {
-            Ok(bytes) if !accounts.bad_passwd.is_empty() => {
-                Some(sources.add(SourceFile::new(root.dir.join("etc/passwd"), bytes)))
-            }
-            _ => None,
-        };
+        let passwd = (!accounts.passwd_bytes.is_empty())
+            .then(|| sources.add(SourceFile::new(root.dir.join("etc/passwd"), accounts.passwd_bytes.clone())));
         Logins { users, passwd }
     }
 }
@@ -251,109 +246,101 @@ impl Creds {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn inspect(
-    root: &HostRoot,
-    accounts: &Accounts,
-    user: &User,
-    path: &str,
-    at: Option<Location>,
+/// Reads key files for the login model: the root, its accounts, and the texts already parsed
+/// (a file several users share is read and added to the sources once).
+struct Reader<'a> {
+    root: &'a HostRoot,
+    accounts: &'a Accounts,
     debian: bool,
-    texts: &mut HashMap<String, Rc<Text>>,
-    sources: &mut SourceMap,
-) -> KeyFile {
-    let mut kf = inspect_file(root, accounts, user, path, at, debian, texts, sources);
-    // A file sshlint could not look at still gets a place for the finding that says so.
-    if kf.id.is_none() && matches!(kf.open, Open::Unknown(_)) {
-        kf.id = Some(sources.add(SourceFile::new(root.dir.join(path.trim_start_matches('/')), Vec::new())));
-    }
-    kf
+    texts: HashMap<String, Rc<Text>>,
+    sources: &'a mut SourceMap,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn inspect_file(
-    root: &HostRoot,
-    accounts: &Accounts,
-    user: &User,
-    path: &str,
-    at: Option<Location>,
-    debian: bool,
-    texts: &mut HashMap<String, Rc<Text>>,
-    sources: &mut SourceMap,
-) -> KeyFile {
-    let mut kf = KeyFile {
-        path: path.to_string(),
-        at,
-        real: None,
-        open: Open::Missing,
-        strict: None,
-        text: None,
-        unreadable: None,
-        id: None,
-    };
-    let (real, searched) = match root.lookup(path) {
-        Ok(r) => r,
-        Err(ReadError::NotFound) => return kf,
-        Err(e) => {
-            kf.open = Open::Unknown(e.describe());
-            return kf;
+impl Reader<'_> {
+    /// One expanded AuthorizedKeysFile path for `user`, with `creds` the user's (uid, gids).
+    fn key_file(&mut self, user: &User, creds: &Creds, path: &str, at: Option<Location>) -> KeyFile {
+        let mut kf = KeyFile {
+            path: path.to_string(),
+            at,
+            real: None,
+            open: Open::Missing,
+            strict: None,
+            text: None,
+            unreadable: None,
+            id: None,
+        };
+        self.fill(&mut kf, user, creds);
+        // A file that exists but whose text is not read (not openable, not regular, too large,
+        // or not looked at) still gets a place for the findings about it.
+        if kf.id.is_none() && (kf.real.is_some() || matches!(kf.open, Open::Unknown(_))) {
+            let shown = kf.real.as_deref().unwrap_or(path).trim_start_matches('/');
+            kf.id = Some(self.sources.add(SourceFile::new(self.root.dir.join(shown), Vec::new())));
         }
-    };
-    let st = match root.stat(&real) {
-        Ok(st) => st,
-        Err(ReadError::NotFound) => return kf,
-        Err(e) => {
-            kf.open = Open::Unknown(e.describe());
-            return kf;
-        }
-    };
-    kf.real = Some(real.clone());
-    kf.id = Some(match texts.get(&real).and_then(|t| t.file) {
-        Some(id) => id,
-        None => sources.add(SourceFile::new(root.dir.join(real.trim_start_matches('/')), Vec::new())),
-    });
-    let creds = Creds::of(accounts, user);
-    for dir in &searched {
-        match root.stat(dir) {
-            Ok(d) if !creds.may(&d, 1) => {
-                kf.open = Open::Denied { path: dir.clone(), stat: d };
-                return kf;
-            }
-            Ok(_) => {}
+        kf
+    }
+
+    fn fill(&mut self, kf: &mut KeyFile, user: &User, creds: &Creds) {
+        let path = kf.path.clone();
+        let path = path.as_str();
+        let (real, searched) = match self.root.lookup(path) {
+            Ok(r) => r,
+            Err(ReadError::NotFound) => return,
             Err(e) => {
-                kf.open = Open::Unknown(format!("`{dir}` {}", e.describe()));
-                return kf;
+                kf.open = Open::Unknown(e.describe());
+                return;
+            }
+        };
+        let st = match self.root.stat(&real) {
+            Ok(st) => st,
+            Err(ReadError::NotFound) => return,
+            Err(e) => {
+                kf.open = Open::Unknown(e.describe());
+                return;
+            }
+        };
+        kf.real = Some(real.clone());
+        for dir in &searched {
+            match self.root.stat(dir) {
+                Ok(d) if !creds.may(&d, 1) => {
+                    kf.open = Open::Denied { path: dir.clone(), stat: d };
+                    return;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    kf.open = Open::Unknown(format!("`{dir}` {}", e.describe()));
+                    return;
+                }
             }
         }
-    }
-    if !creds.may(&st, 4) {
-        kf.open = Open::Denied { path: real, stat: st };
-        return kf;
-    }
-    if !st.is_regular() {
-        kf.open = Open::NotRegular(st.kind);
-        return kf;
-    }
-    kf.open = Open::Ok;
-    kf.strict = Some(safe_path(root, accounts, user, &real, st, debian));
-    if let Some(t) = texts.get(&real) {
-        kf.text = Some(Rc::clone(t));
-        return kf;
-    }
-    match root.read(&real) {
-        Ok(bytes) => {
-            let file = SourceFile::new(root.dir.join(real.trim_start_matches('/')), bytes);
-            let text: Rc<str> = Rc::from(&*file.text);
-            let keys = crate::syntax::authorized_keys::parse(text.as_bytes());
-            let id = sources.add(file);
-            kf.id = Some(id);
-            let t = Rc::new(Text { file: Some(id), keys, text });
-            texts.insert(real, Rc::clone(&t));
-            kf.text = Some(t);
+        if !creds.may(&st, 4) {
+            kf.open = Open::Denied { path: real, stat: st };
+            return;
         }
-        Err(e) => kf.unreadable = Some(e.describe()),
+        if !st.is_regular() {
+            kf.open = Open::NotRegular(st.kind);
+            return;
+        }
+        kf.open = Open::Ok;
+        kf.strict = Some(safe_path(self.root, self.accounts, user, &real, st, self.debian));
+        if let Some(t) = self.texts.get(&real) {
+            kf.id = t.file;
+            kf.text = Some(Rc::clone(t));
+            return;
+        }
+        match self.root.read(&real) {
+            Ok(bytes) => {
+                let file = SourceFile::new(self.root.dir.join(real.trim_start_matches('/')), bytes);
+                let text: Rc<str> = Rc::from(&*file.text);
+                let keys = crate::syntax::authorized_keys::parse(text.as_bytes());
+                let id = self.sources.add(file);
+                kf.id = Some(id);
+                let t = Rc::new(Text { file: Some(id), keys, text });
+                self.texts.insert(real, Rc::clone(&t));
+                kf.text = Some(t);
+            }
+            Err(e) => kf.unreadable = Some(e.describe()),
+        }
     }
-    kf
 }
 
 /// `safe_path`: the file, then every directory above its real path up to the real home (or
@@ -703,16 +690,10 @@ pub fn authenticate(
             Some(k) => k,
             None => {
                 let Some(root) = &host.root else { return Err("no host root to read keys from".into()) };
-                owned = inspect(
-                    root,
-                    accounts,
-                    account,
-                    &path,
-                    None,
-                    host.facts.debian,
-                    &mut HashMap::new(),
-                    &mut SourceMap::default(),
-                );
+                let mut sources = SourceMap::default();
+                let mut reader =
+                    Reader { root, accounts, debian: host.facts.debian, texts: HashMap::new(), sources: &mut sources };
+                owned = reader.key_file(account, &Creds::of(accounts, account), &path, None);
                 &owned
             }
         };
@@ -760,47 +741,15 @@ mod tests {
     use super::*;
     use crate::model::sshd::host::SshdHost;
     use crate::model::sshd::version::Version;
-    use std::os::unix::fs::{PermissionsExt, chown};
+    use crate::testing::{Adjust, LoginTree};
 
     const ED25519: &str = include_str!("../../fixtures/authorized_keys/keys/ed25519_256.pub");
     const RSA1024: &str = include_str!("../../fixtures/authorized_keys/keys/rsa_1024.pub");
-    const PASSWD: &str = "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n\
-                          bob:x:1001:1001::/home/bob:/bin/sh\nnosh:x:1002:1002::/home/nosh:/bin/missing\n";
-    const GROUP: &str = "root:x:0:\nalice:x:1000:\nbob:x:1001:\nnosh:x:1002:\nstaff:x:50:alice,bob\n";
-
-    /// A root with alice's key installed; `adjust` changes modes/owners (host paths) before the
-    /// verdict. Owners are only set when running as root.
-    /// (host path, mode, owner uid and gid).
-    type Adjust<'a> = (&'a str, u32, Option<(u32, u32)>);
-
+    /// alice's verdict for `ED25519` in a [`LoginTree`] holding `keys`, after `adjust`.
     fn verdict(config: &str, keys: &str, adjust: &[Adjust]) -> Option<Verdict> {
-        let tree = crate::testing::TempTree::new(&[
-            ("etc/ssh/sshd_config", config),
-            ("etc/passwd", PASSWD),
-            ("etc/group", GROUP),
-            ("bin/sh", "#!/bin/true\n"),
-            ("home/alice/.ssh/authorized_keys", keys),
-        ]);
-        let p = |h: &str| tree.path().join(h.trim_start_matches('/'));
-        std::fs::set_permissions(p("/bin/sh"), std::fs::Permissions::from_mode(0o755)).ok()?;
-        let root = crate::platform::euid() == 0;
-        for (path, mode, owner) in [
-            ("/home", 0o755, Some((0, 0))),
-            ("/home/alice", 0o755, Some((1000, 1000))),
-            ("/home/alice/.ssh", 0o700, Some((1000, 1000))),
-            ("/home/alice/.ssh/authorized_keys", 0o600, Some((1000, 1000))),
-        ]
-        .into_iter()
-        .chain(adjust.iter().copied())
-        {
-            std::fs::set_permissions(p(path), std::fs::Permissions::from_mode(mode)).ok()?;
-            if let Some((u, g)) = owner {
-                if !root {
-                    return None;
-                }
-                chown(p(path), Some(u), Some(g)).ok()?;
-            }
-        }
+        let mut t = LoginTree::new(keys);
+        t.config = config.into();
+        let tree = t.build(adjust)?;
         let mut sources = SourceMap::default();
         let host = SshdHost::from_root(HostRoot::new(tree.path()), Some(Version::new(9, 2)), &mut sources);
         let conn = Connection {
@@ -864,7 +813,15 @@ mod tests {
 
     #[test]
     fn expansion() {
-        let u = User { name: "a".into(), uid: 7, gid: 7, home: "/h/a".into(), shell: String::new(), line: 1 };
+        let u = User {
+            name: "a".into(),
+            uid: 7,
+            gid: 7,
+            home: "/h/a".into(),
+            shell: String::new(),
+            line: 1,
+            span: Default::default(),
+        };
         assert_eq!(expand("%h/.ssh/k", &u), Ok("/h/a/.ssh/k".into()));
         assert_eq!(expand("/etc/keys/%u.%U%%", &u), Ok("/etc/keys/a.7%".into()));
         assert_eq!(expand(".ssh/authorized_keys", &u), Ok("/h/a/.ssh/authorized_keys".into()));

@@ -356,16 +356,10 @@ pub fn user_stages(host: &SshdHost, user: &str, from: IpAddr, port: u16) -> Vec<
             "AllowUsers/DenyUsers/AllowGroups/DenyGroups let the user in".into(),
         )),
     }
-    let mut methods: Vec<&str> = Vec::new();
-    for (m, opt) in [
-        ("publickey", Opt::PubkeyAuthentication),
-        ("password", Opt::PasswordAuthentication),
-        ("keyboard-interactive", Opt::KbdInteractiveAuthentication),
-    ] {
-        if e.flag(opt) {
-            methods.push(m);
-        }
-    }
+    let methods: Vec<&str> = ["publickey", "password", "keyboard-interactive"]
+        .into_iter()
+        .filter(|m| crate::model::sshd::host::method_enabled(&e, m))
+        .collect();
     let required = e.auth_methods();
     let detail = match (methods.is_empty(), required.is_empty()) {
         (true, _) => "no authentication method is enabled".to_string(),

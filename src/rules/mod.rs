@@ -283,60 +283,12 @@ pub mod testing {
         check_host(&ctx, &sel)
     }
 
-    /// A host root for the login rules: passwd and group with root, alice (1000) and bob
-    /// (1001), a shell, and alice's authorized_keys holding `keys`.
-    pub struct Tree {
-        pub config: String,
-        pub passwd: String,
-        pub keys: String,
-        pub files: Vec<(String, String)>,
-    }
+    use crate::testing::Adjust;
+    pub use crate::testing::LoginTree as Tree;
 
-    impl Tree {
-        pub fn with_key() -> Tree {
-            Tree {
-                config: String::new(),
-                passwd: "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n\
-                         bob:x:1001:1001::/home/bob:/bin/sh\n"
-                    .into(),
-                keys: crate::rules::accounts::tests_key().into(),
-                files: Vec::new(),
-            }
-        }
-    }
-
-    /// (host path, mode, owner uid and gid).
-    pub type Adjust<'a> = (&'a str, u32, Option<(u32, u32)>);
-
-    /// Lint a [`Tree`] with modes and owners set (alice's home 0755, ~/.ssh 0700, keys 0600,
-    /// hers; then `adjust`). `None` when owners cannot be set (not running as root).
+    /// Lint a [`Tree`] built with its modes and owners (then `adjust`); `None` without root.
     pub fn run_tree_modes(rule: &'static RuleMeta, t: &Tree, adjust: &[Adjust]) -> Option<Vec<Finding>> {
-        use std::os::unix::fs::{PermissionsExt, chown};
-        if crate::platform::euid() != 0 {
-            return None;
-        }
-        let mut files: Vec<(&str, &str)> = vec![
-            ("etc/ssh/sshd_config", &t.config),
-            ("etc/passwd", &t.passwd),
-            ("etc/group", "root:x:0:\nalice:x:1000:\nbob:x:1001:\nstaff:x:50:alice,bob\n"),
-            ("bin/sh", "#!/bin/true\n"),
-            ("home/alice/.ssh/authorized_keys", &t.keys),
-        ];
-        files.extend(t.files.iter().map(|(p, c)| (p.as_str(), c.as_str())));
-        let tree = crate::testing::TempTree::new(&files);
-        let base: &[Adjust] = &[
-            ("/bin/sh", 0o755, None),
-            ("/home/alice", 0o755, Some((1000, 1000))),
-            ("/home/alice/.ssh", 0o700, Some((1000, 1000))),
-            ("/home/alice/.ssh/authorized_keys", 0o600, Some((1000, 1000))),
-        ];
-        for &(path, mode, owner) in base.iter().chain(adjust) {
-            let p = tree.path().join(path.trim_start_matches('/'));
-            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).ok()?;
-            if let Some((u, g)) = owner {
-                chown(&p, Some(u), Some(g)).ok()?;
-            }
-        }
+        let tree = t.build(adjust)?;
         let mut sources = SourceMap::default();
         let root = crate::discover::HostRoot::new(tree.path());
         let host = SshdHost::from_root(root.clone(), Some(Version::new(9, 2)), &mut sources);

@@ -363,9 +363,12 @@ fn host_facts(root: Option<&HostRoot>, version: Version) -> HostFacts {
     let passwd = root.read("/etc/passwd").ok();
     let group = root.read("/etc/group").ok();
     if passwd.is_some() || group.is_some() {
-        let p = passwd.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+        let passwd = passwd.unwrap_or_default();
+        // Decoded as the source map decodes it, so spans into passwd point at the right bytes.
+        let p = crate::source::decode_escaped(&passwd);
         let g = group.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
         let mut accounts = Accounts::parse(&p, &g);
+        accounts.passwd_bytes = passwd;
         if let Ok(shadow) = root.read("/etc/shadow") {
             accounts.add_shadow(&String::from_utf8_lossy(&shadow));
         }

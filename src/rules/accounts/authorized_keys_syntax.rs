@@ -59,7 +59,7 @@ mod tests {
     #[test]
     fn skipped_lines() {
         let mut t = Tree::with_key();
-        t.keys = format!("badopt {}\nssh-ed25519 AAAA\n{}", super::super::tests_key(), super::super::tests_key());
+        t.keys = format!("badopt {0}\nssh-ed25519 AAAA\n{0}", t.keys);
         let Some(f) = run_tree_modes(&super::RULE, &t, &[]) else { return };
         assert_eq!(f.len(), 2, "{f:?}");
         let Some(f) = run_tree_modes(&super::RULE, &Tree::with_key(), &[]) else { return };

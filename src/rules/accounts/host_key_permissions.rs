@@ -44,7 +44,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
     let Some(root) = &host.root else { return };
     let Some(main) = host.loaded.main.map(|m| host.loaded.files[m].id) else { return };
     let locs = host.startup.settings.get(Opt::HostKey).map(|s| s.at.clone()).unwrap_or_default();
-    let accounts = host.facts.accounts.clone().unwrap_or_default();
+    let none = crate::model::accounts::Accounts::default();
+    let accounts = host.facts.accounts.as_ref().unwrap_or(&none);
     for (i, key) in host.global().list(Opt::HostKey).iter().enumerate() {
         // sshd opens the key as root, following symlinks.
         let Ok(st) = root.realpath(key).and_then(|real| root.stat(&real)) else { continue };

@@ -5,6 +5,7 @@ use crate::diagnostic::{Severity, Violation};
 use crate::model::logins::account_refusal;
 use crate::model::sshd::keywords::Opt;
 use crate::rules::Context;
+use crate::source::Location;
 
 declare_rule! {
     /// ## What it does
@@ -44,10 +45,10 @@ declare_rule! {
 pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
     let host = ctx.host;
     let Some(accounts) = host.facts.accounts.as_ref() else { return };
-    let Some(main) = host.loaded.main.map(|m| host.loaded.files[m].id) else { return };
-    let at = ctx.host.logins.passwd.map_or(super::file_start(main), super::file_start);
+    let Some(passwd) = host.logins.passwd else { return };
     for name in crate::model::sshd::samples::required_users(host, &ctx.options.users) {
         let Some(user) = accounts.user(&name) else { continue };
+        let at = Location { file: passwd, span: user.span };
         let Ok(e) = host.effective(Some(&super::generic_connection(ctx, &name))) else { continue };
         let why = if ctx.options.users.contains(&name) { "must keep access" } else { "holds authorized keys" };
         if let Some(r) = account_refusal(host, &e, user) {

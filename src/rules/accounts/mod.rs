@@ -141,9 +141,3 @@ pub fn key_texts<'a>(ctx: &'a Context) -> Vec<(&'a UserFiles, &'a KeyFile, &'a c
     }
     out
 }
-
-/// An Ed25519 public key line for tests.
-#[cfg(test)]
-pub fn tests_key() -> &'static str {
-    include_str!("../../../fixtures/authorized_keys/keys/ed25519_256.pub")
-}

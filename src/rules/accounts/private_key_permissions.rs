@@ -40,10 +40,11 @@ declare_rule! {
 }
 
 pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
-    let accounts = ctx.host.facts.accounts.clone().unwrap_or_default();
+    let none = crate::model::accounts::Accounts::default();
+    let accounts = ctx.host.facts.accounts.as_ref().unwrap_or(&none);
     for user in &ctx.host.logins.users {
         if let Some(cfg) = &user.client_config
-            && let Some(why) = crate::model::logins::insecure(&accounts, &cfg.stat, user.uid, ctx.host.facts.debian)
+            && let Some(why) = crate::model::logins::insecure(accounts, &cfg.stat, user.uid, ctx.host.facts.debian)
         {
             out.push(
                 Violation::new(

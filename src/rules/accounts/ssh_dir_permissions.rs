@@ -46,7 +46,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
         "directory",
     );
     let reported: Vec<_> = out[before..].iter().map(|v| v.location).collect();
-    let accounts = ctx.host.facts.accounts.clone().unwrap_or_default();
+    let none = crate::model::accounts::Accounts::default();
+    let accounts = ctx.host.facts.accounts.as_ref().unwrap_or(&none);
     for user in &ctx.host.logins.users {
         let Some(dir) = &user.ssh_dir else { continue };
         let at = super::file_start(dir.id);
@@ -54,7 +55,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
             continue;
         }
         let path = &dir.path;
-        match crate::model::logins::insecure(&accounts, &dir.stat, user.uid, ctx.host.facts.debian) {
+        match crate::model::logins::insecure(accounts, &dir.stat, user.uid, ctx.host.facts.debian) {
             Some(why) => out.push(
                 Violation::new(at, format!("`{path}` of `{}` {why}: sshd ignores the keys below it", user.name))
                     .help(format!("`chown {} {path}; chmod 700 {path}`", user.name)),

@@ -39,7 +39,8 @@ declare_rule! {
 pub fn check(ctx: &Context, out: &mut Vec<Violation>) {
     let host = ctx.host;
     let Some(root) = &host.root else { return };
-    let accounts = host.facts.accounts.clone().unwrap_or_default();
+    let none = crate::model::accounts::Accounts::default();
+    let accounts = host.facts.accounts.as_ref().unwrap_or(&none);
     for file in &host.loaded.files {
         let Ok(st) = root.realpath(&file.host_path).and_then(|real| root.stat(&real)) else { continue };
         let why = if st.uid != 0 {
