@@ -44,6 +44,8 @@ pub enum FileKind {
     /// A home, `~/.ssh`, key file or private key whose owner and mode a finding is about
     /// (its content is not what the finding reads).
     LoginPath,
+    /// sshlint's own configuration file, when a finding points into it (SL001).
+    SshlintConfig,
     Unknown,
 }
 
@@ -65,6 +67,7 @@ impl FileKind {
             FileKind::AuthorizedKeys => "authorized-keys",
             FileKind::Passwd => "passwd",
             FileKind::LoginPath => "login-path",
+            FileKind::SshlintConfig => "sshlint-config",
             FileKind::Unknown => "unknown",
         }
     }
@@ -507,6 +510,34 @@ impl HostRoot {
     }
 }
 
+/// Whether `path` (components separated by `/`) matches a configuration glob: `*`, `?` and
+/// `[...]` within one component (a leading dot needs no special care), `**` as a whole
+/// component for any number of components, including none, so `hosts/legacy/**` also matches
+/// `hosts/legacy` itself. Used for `sshlint.toml`'s `paths`.
+pub fn path_glob(pattern: &str, path: &str) -> bool {
+    let pat: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
+    let comps: Vec<&str> = path.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
+    glob_components(&pat, &comps)
+}
+
+/// `ok[i][j]`: `pat[i..]` matches `comps[j..]` (filled backwards, so no `**` backtracking).
+fn glob_components(pat: &[&str], comps: &[&str]) -> bool {
+    let width = comps.len() + 1;
+    let mut ok = vec![false; (pat.len() + 1) * width];
+    ok[pat.len() * width + comps.len()] = true;
+    for i in (0..pat.len()).rev() {
+        for j in (0..=comps.len()).rev() {
+            let here = if pat[i] == "**" {
+                ok[(i + 1) * width + j] || (j < comps.len() && ok[i * width + j + 1])
+            } else {
+                j < comps.len() && fnmatch(comps[j].as_bytes(), pat[i].as_bytes()) && ok[(i + 1) * width + j + 1]
+            };
+            ok[i * width + j] = here;
+        }
+    }
+    ok[0]
+}
+
 fn split_path(p: &str) -> Vec<String> {
     p.split('/').filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
@@ -755,6 +786,22 @@ fn is_skipped_dir(e: &walkdir::DirEntry) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn path_globs() {
+        use super::path_glob;
+        assert!(path_glob("hosts/legacy/**", "hosts/legacy"));
+        assert!(path_glob("hosts/legacy/**", "hosts/legacy/etc/ssh/sshd_config"));
+        assert!(!path_glob("hosts/legacy/**", "hosts/legacy2/etc"));
+        assert!(path_glob("hosts/*", "hosts/web"));
+        assert!(!path_glob("hosts/*", "hosts/web/etc"));
+        assert!(path_glob("**/sshd_config", "a/b/etc/ssh/sshd_config"));
+        assert!(path_glob("./hosts/w?b", "hosts/web"));
+        assert!(path_glob("home/*/.ssh", "home/alice/.ssh"));
+        assert!(path_glob("**/**/x/**/**", "a/x"));
+        let deep = vec!["a"; 200].join("/");
+        assert!(!path_glob(&vec!["**"; 50].join("/b/"), &deep));
+    }
+
     use super::*;
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod ast;
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod lint;

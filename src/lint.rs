@@ -2,6 +2,7 @@
 //! collect findings with the sources they point into. Never prints.
 
 use crate::ast::iptables::Family;
+use crate::config::Project;
 use crate::diagnostic::{Finding, Severity, Violation};
 use crate::discover::{self, FileKind, HostRoot};
 use crate::model::firewall::{self, Firewall};
@@ -19,6 +20,28 @@ pub struct LintOptions {
     pub version: Option<Version>,
     pub selection: Selection,
     pub check: CheckOptions,
+    /// The configuration file and command-line settings, for per-path overrides and
+    /// configured suppressions; `None`: the fields above are all there is.
+    pub project: Option<std::sync::Arc<Project>>,
+}
+
+impl LintOptions {
+    /// The options for one host root or lone file: the project's overrides for that path.
+    fn for_path(&self, path: &Path) -> std::borrow::Cow<'_, LintOptions> {
+        match &self.project {
+            Some(p) if p.has_overrides() => {
+                let mut o =
+                    LintOptions { root: self.root.clone(), project: self.project.clone(), ..Default::default() };
+                p.resolve(Some(path), &mut o.selection, &mut o.check, &mut o.version);
+                std::borrow::Cow::Owned(o)
+            }
+            _ => std::borrow::Cow::Borrowed(self),
+        }
+    }
+
+    fn configured(&self) -> &[rules::suppress::Configured] {
+        self.project.as_deref().and_then(|p| p.config.as_ref()).map_or(&[], |c| c.suppress.as_slice())
+    }
 }
 
 /// What one host (or lone file) produced.
@@ -30,6 +53,8 @@ pub struct Unit {
     pub files: Vec<(FileId, FileKind)>,
     pub is_host: bool,
     pub version: Option<Version>,
+    /// How this unit used each `[[suppress]]` entry of the configuration.
+    pub uses: Vec<rules::suppress::Use>,
 }
 
 /// Everything a run found.
@@ -64,6 +89,42 @@ pub fn lint_paths(paths: &[PathBuf], opts: &LintOptions) -> LintResult {
     jobs.extend(found.lone.into_iter().map(Job::Lone));
     jobs.extend(found.unknown.into_iter().map(|(p, why)| Job::Unknown(p, why)));
     let units = run_parallel(&jobs, opts);
+    finish(units, opts)
+}
+
+/// Report configured suppressions that no unit used (SL001, in the configuration file).
+fn finish(mut units: Vec<Unit>, opts: &LintOptions) -> LintResult {
+    use rules::suppress::Use;
+    let Some(config) = opts.project.as_deref().and_then(|p| p.config.as_ref()) else { return LintResult { units } };
+    let meta = &rules::meta::unused_suppression::RULE;
+    if config.suppress.is_empty() || !opts.selection.enabled(meta) {
+        return LintResult { units };
+    }
+    let mut sources = SourceMap::default();
+    let id = sources.add(SourceFile::new(config.path.clone(), config.text.clone().into_bytes()));
+    let mut findings = Vec::new();
+    for (k, entry) in config.suppress.iter().enumerate() {
+        let used = units.iter().filter_map(|u| u.uses.get(k)).max().copied().unwrap_or_default();
+        if used != Use::Unused {
+            continue;
+        }
+        let v = Violation::new(
+            Location { file: id, span: entry.span },
+            format!("this `[[suppress]]` entry for `{}` suppresses nothing", entry.rule.code),
+        )
+        .help("remove it, or correct its `paths` (relative to the configuration file's directory)");
+        findings.push(rules::finding(meta, v, &opts.selection));
+    }
+    if !findings.is_empty() {
+        units.push(Unit {
+            sources,
+            findings,
+            files: vec![(id, FileKind::SshlintConfig)],
+            is_host: false,
+            version: None,
+            uses: Vec::new(),
+        });
+    }
     LintResult { units }
 }
 
@@ -93,7 +154,7 @@ pub fn lint_stdin(bytes: Vec<u8>, kind: StdinKind, opts: &LintOptions) -> LintRe
             check_unit(host, fw, false, sources, opts, false)
         }
     };
-    LintResult { units: vec![unit] }
+    finish(vec![unit], opts)
 }
 
 /// One host loaded for `trace`: its sshd model, its firewall, and the files read.
@@ -193,6 +254,10 @@ fn run_parallel(jobs: &[Job], opts: &LintOptions) -> Vec<Unit> {
 
 fn run_job(job: &Job, opts: &LintOptions) -> Unit {
     let mut sources = SourceMap::default();
+    let path = match job {
+        Job::Host(p) | Job::Lone(p) | Job::Unknown(p, _) => p,
+    };
+    let opts = &*opts.for_path(path);
     match job {
         Job::Host(dir) => {
             let root = HostRoot::new(dir);
@@ -268,7 +333,7 @@ fn unreadable(mut sources: SourceMap, path: &Path, message: &str, opts: &LintOpt
         v.fatal = is_host;
         findings.push(rules::finding(meta, v, &opts.selection));
     }
-    Unit { sources, findings, files: vec![(id, FileKind::Unknown)], is_host, version: None }
+    Unit { sources, findings, files: vec![(id, FileKind::Unknown)], is_host, version: None, uses: Vec::new() }
 }
 
 fn check_unit(
@@ -351,8 +416,12 @@ fn check_unit(
         }
     }
     let version = sshd_present.then(|| host.version());
-
-    Unit { sources, findings, files, is_host, version }
+    let config_dir = opts.project.as_deref().and_then(|p| p.config.as_ref());
+    let relative = |id: FileId| config_dir.and_then(|c| c.relative(&sources.get(id).path));
+    let out = rules::suppress::apply(&sources, &files, findings, &opts.selection, opts.configured(), &relative);
+    let mut findings = out.findings;
+    findings.sort_by_key(|f| (f.location.file, f.location.span.start, f.code));
+    Unit { sources, findings, files, is_host, version, uses: out.uses }
 }
 
 #[cfg(test)]

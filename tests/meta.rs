@@ -78,8 +78,10 @@ const RULES: &[(&str, &str)] = &[
     ("ACCT001", "allowed-user-unknown"),
     ("ACCT002", "login-user-without-shell"),
     ("ACCT003", "passwd-syntax"),
+    ("SL001", "unused-suppression"),
     ("SL002", "unreadable-file"),
     ("SL003", "invalid-utf8"),
+    ("SL004", "invalid-suppression"),
 ];
 
 /// Codes that once named a rule and may not be used again.
@@ -407,6 +409,29 @@ fn findings_follow_the_message_style() {
     }
     assert!(findings > 100, "only {findings} findings were checked: are the fixtures there?");
     assert!(problems.is_empty(), "{} style problems:\n  {}", problems.len(), problems.join("\n  "));
+}
+
+/// The README's configuration reference is generated from `config::KEYS`, the table
+/// `sshlint init` writes from (`SSHLINT_BLESS=1` rewrites it).
+#[test]
+fn readme_configuration_reference_is_fresh() {
+    const START: &str = "<!-- config-reference:start (generated: SSHLINT_BLESS=1 cargo test --test meta) -->\n";
+    const END: &str = "<!-- config-reference:end -->";
+    let path = crate_root().join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap_or_default();
+    let (Some(a), Some(b)) = (readme.find(START), readme.find(END)) else {
+        panic!("README.md has no configuration reference markers ({START:?} … {END:?})");
+    };
+    let generated = sshlint::config::reference_markdown();
+    let fresh = format!("{}{START}{generated}{}", &readme[..a], &readme[b..]);
+    if blessing() {
+        std::fs::write(&path, fresh).expect("write README.md");
+        return;
+    }
+    assert!(
+        readme == fresh,
+        "README.md's configuration reference is out of date with config::KEYS: run `SSHLINT_BLESS=1 cargo test --test meta` and commit it"
+    );
 }
 
 #[test]

@@ -10,7 +10,7 @@ use crate::model::sshd::host::SshdHost;
 use crate::model::sshd::matching::Connection;
 use crate::model::sshd::version::Version;
 use crate::report;
-use crate::rules::{self, CheckOptions, Selection};
+use crate::rules::{self, Selection};
 use crate::source::SourceMap;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Read, Write};
@@ -39,6 +39,12 @@ enum Command {
         /// A rule code (SSHD102) or name (user-locked-out).
         code: String,
     },
+    /// Write a commented `sshlint.toml` listing every key with its default.
+    Init {
+        /// Where to write it (`-`: standard output). An existing file is never overwritten.
+        #[arg(default_value = "sshlint.toml")]
+        path: PathBuf,
+    },
 }
 
 #[derive(Args, Debug, Default)]
@@ -61,9 +67,9 @@ struct LintArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
-    /// Exit 1 when a finding at or above this severity is reported.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    fail_on: FailOn,
+    /// Exit 1 when a finding at or above this severity is reported [default: error].
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
     /// Only these rules: codes, code prefixes, names or categories (`hardening`). Repeatable, comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "CODE")]
     select: Vec<String>,
@@ -77,9 +83,16 @@ struct LintArgs {
     #[arg(long = "from", value_name = "CIDR")]
     from: Vec<String>,
     /// How strictly SSHD301 rates algorithms: `broken` (practical weaknesses the config adds)
-    /// or `ssh-audit` (everything ssh-audit fails, defaults included).
-    #[arg(long, value_enum, default_value_t = CryptoArg::Broken)]
-    crypto_profile: CryptoArg,
+    /// or `ssh-audit` (everything ssh-audit fails, defaults included) [default: broken].
+    #[arg(long, value_enum)]
+    crypto_profile: Option<CryptoArg>,
+    /// The configuration file (default: `sshlint.toml` or `.sshlint.toml`, searched upward
+    /// from the paths linted).
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    config: Option<PathBuf>,
+    /// Ignore configuration files.
+    #[arg(long)]
+    isolated: bool,
     /// What standard input holds when PATH is `-`.
     #[arg(long, value_enum, default_value_t = StdinKind::Sshd)]
     stdin_kind: StdinKind,
@@ -221,6 +234,7 @@ pub fn main() -> i32 {
         Some(Command::Trace(args)) => trace(args),
         Some(Command::Rules(args)) => emit(&rules_text(args.format)),
         Some(Command::Explain { code }) => explain(&code),
+        Some(Command::Init { path }) => init(&path),
         None => run_lint(cli.lint),
     }
 }
@@ -270,39 +284,91 @@ fn parse_version(v: Option<&str>) -> Result<Option<Version>, String> {
     }
 }
 
-fn run_lint(args: LintArgs) -> i32 {
-    let version = match parse_version(args.common.openssh.as_deref()) {
-        Ok(v) => v,
-        Err(e) => return usage(&e),
-    };
+/// The command line's settings, layered over the configuration file's.
+fn cli_settings(args: &LintArgs) -> Result<crate::config::Settings, String> {
+    let version = parse_version(args.common.openssh.as_deref())?;
     for sel in args.select.iter().chain(&args.ignore) {
         if !Selection::known_selector(sel) {
-            return usage(&format!("`{sel}` names no rule (see `sshlint rules`)"));
+            return Err(format!("`{sel}` names no rule (see `sshlint rules`)"));
         }
+    }
+    if let Some(both) = args.ignore.iter().find(|i| args.select.iter().any(|s| s.trim().eq_ignore_ascii_case(i.trim())))
+    {
+        return Err(format!("`{both}` is given to both --select and --ignore"));
     }
     for cidr in &args.from {
-        if !valid_cidr(cidr) {
-            return usage(&format!("--from `{cidr}` is not an address or CIDR"));
+        if !crate::config::valid_cidr(cidr) {
+            return Err(format!("--from `{cidr}` is not an address or CIDR"));
         }
     }
+    Ok(crate::config::Settings {
+        select: (!args.select.is_empty()).then(|| args.select.clone()),
+        ignore: args.ignore.clone(),
+        severity: Vec::new(),
+        fail_on: args.fail_on.map(|f| match f {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Info => Severity::Info,
+        }),
+        openssh: version,
+        users: (!args.users.is_empty()).then(|| args.users.clone()),
+        admin_sources: (!args.from.is_empty()).then(|| args.from.clone()),
+        hardening: None,
+        crypto_profile: args.crypto_profile.map(|c| match c {
+            CryptoArg::Broken => crate::rules::CryptoProfile::Broken,
+            CryptoArg::SshAudit => crate::rules::CryptoProfile::SshAudit,
+        }),
+    })
+}
+
+/// The configuration file for this run: `--config`, else the one found upward from the paths,
+/// none with `--isolated`. Errors are rendered for stderr.
+fn load_config(args: &LintArgs, color: bool) -> Result<Option<crate::config::Config>, String> {
+    if args.isolated {
+        return Ok(None);
+    }
+    let path = match &args.config {
+        Some(p) => Some(p.clone()),
+        None => {
+            // Searched from the paths linted, else from --root.
+            let from: Vec<PathBuf> =
+                if args.paths.is_empty() { args.common.root.iter().cloned().collect() } else { args.paths.clone() };
+            crate::config::find(&from).map_err(|e| report::config::render(&[e], color))?
+        }
+    };
+    match path {
+        None => Ok(None),
+        Some(p) => crate::config::load(&p).map(Some).map_err(|e| report::config::render(&e, color)),
+    }
+}
+
+fn run_lint(args: LintArgs) -> i32 {
+    let stderr_color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
+    let cli = match cli_settings(&args) {
+        Ok(s) => s,
+        Err(e) => return usage(&e),
+    };
+    let config = match load_config(&args, stderr_color) {
+        Ok(c) => c,
+        Err(rendered) => {
+            eprint!("{rendered}");
+            return EXIT_USAGE;
+        }
+    };
     if let Some(root) = &args.common.root
         && !root.is_dir()
     {
         return usage(&format!("--root `{}` is not a directory", root.display()));
     }
-    let opts = LintOptions {
-        root: args.common.root.clone(),
-        version,
-        selection: Selection { select: args.select.clone(), ignore: args.ignore.clone(), severities: Vec::new() },
-        check: CheckOptions {
-            users: args.users.clone(),
-            from: args.from.clone(),
-            crypto_profile: match args.crypto_profile {
-                CryptoArg::Broken => crate::rules::CryptoProfile::Broken,
-                CryptoArg::SshAudit => crate::rules::CryptoProfile::SshAudit,
-            },
-        },
-    };
+    let project = crate::config::Project { config, cli };
+    let mut opts = LintOptions { root: args.common.root.clone(), ..LintOptions::default() };
+    project.resolve(None, &mut opts.selection, &mut opts.check, &mut opts.version);
+    let fail_on = project.fail_on();
+    opts.project = Some(std::sync::Arc::new(project));
     let result = if args.paths.iter().any(|p| p.as_os_str() == "-") {
         let Some(kind) = stdin_kind(args.stdin_kind) else {
             return usage("`--stdin-kind nft` is not supported yet (nftables is a later backend)");
@@ -331,31 +397,13 @@ fn run_lint(args: LintArgs) -> i32 {
         Format::Github => report::github::render(&result),
     };
     match write_stdout(text.as_bytes()) {
-        Ok(()) => exit_code(&result, args.fail_on),
+        Ok(()) => exit_code(&result, fail_on),
         Err(Output::Closed) => EXIT_OK,
         Err(Output::Failed) => EXIT_USAGE,
     }
 }
 
-/// An address or `address/len` with a prefix length that fits the family.
-fn valid_cidr(s: &str) -> bool {
-    let (addr, len) = match s.split_once('/') {
-        Some((a, l)) => (a, Some(l)),
-        None => (s, None),
-    };
-    let Some(ip) = crate::syntax::values::ip_numeric(addr) else { return false };
-    let max = if ip.is_ipv4() { 32 } else { 128 };
-    len.is_none_or(|l| {
-        !l.is_empty() && l.chars().all(|c| c.is_ascii_digit()) && l.parse::<u32>().is_ok_and(|n| n <= max)
-    })
-}
-
-fn exit_code(r: &LintResult, fail_on: FailOn) -> i32 {
-    let threshold = match fail_on {
-        FailOn::Error => Severity::Error,
-        FailOn::Warning => Severity::Warning,
-        FailOn::Info => Severity::Info,
-    };
+fn exit_code(r: &LintResult, threshold: Severity) -> i32 {
     if r.max_severity().is_some_and(|s| s >= threshold) { EXIT_FINDINGS } else { EXIT_OK }
 }
 
@@ -395,7 +443,14 @@ fn effective(args: EffectiveArgs) -> i32 {
         let ctx =
             rules::Context { host: &host, firewall: &fw, sshd_present: true, sources: &sources, options: &opts.check };
         let findings: Vec<_> = rules::check_host(&ctx, &Selection::default()).into_iter().filter(|f| f.fatal).collect();
-        let unit = lint::Unit { sources, findings, files: Vec::new(), is_host: true, version: Some(host.version()) };
+        let unit = lint::Unit {
+            sources,
+            findings,
+            files: Vec::new(),
+            is_host: true,
+            version: Some(host.version()),
+            uses: Vec::new(),
+        };
         eprint!("{}", report::human::render_unit(&unit, std::io::stderr().is_terminal()));
         eprintln!("sshlint: sshd would refuse this configuration");
         return EXIT_FINDINGS;
@@ -496,6 +551,25 @@ fn rules_text(format: RulesFormat) -> String {
             }
             s
         }
+    }
+}
+
+/// `sshlint init`: write the commented default configuration, never over an existing file.
+fn init(path: &std::path::Path) -> i32 {
+    let text = crate::config::init_template();
+    if path.as_os_str() == "-" {
+        return emit(&text);
+    }
+    let file = std::fs::OpenOptions::new().write(true).create_new(true).open(path);
+    match file.and_then(|mut f| f.write_all(text.as_bytes())) {
+        Ok(()) => {
+            eprintln!("sshlint: wrote {}", path.display());
+            EXIT_OK
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            usage(&format!("`{}` already exists; not overwriting it", path.display()))
+        }
+        Err(e) => usage(&format!("cannot write `{}`: {e}", path.display())),
     }
 }
 

@@ -10,7 +10,7 @@
 //!     "related": [{"path", "line", "column", "end_line", "end_column", "message"}],
 //!     "fatal": true            // sshd would refuse to start because of this finding
 //!   }],
-//!   "files": [{"path": "…", "kind": "sshd_config|sshd_config_dropin|iptables-save|ip6tables-save|ufw-rules|ufw-conf|ufw-default|ufw-application|firewalld-conf|firewalld-xml|firewalld-stock-builtin|systemd-unit|authorized-keys|passwd|login-path|unknown"}],
+//!   "files": [{"path": "…", "kind": "sshd_config|sshd_config_dropin|iptables-save|ip6tables-save|ufw-rules|ufw-conf|ufw-default|ufw-application|firewalld-conf|firewalld-xml|firewalld-stock-builtin|systemd-unit|authorized-keys|passwd|login-path|sshlint-config|unknown"}],
 //!   "summary": {"errors": 0, "warnings": 0, "infos": 0, "files": 1, "hosts": 1, "fatal": false}
 //! }
 //! ```

@@ -1,6 +1,7 @@
 //! Writing findings for people and machines: human (miette), JSON, GitHub annotations. All
 //! formats are written from the same [`crate::diagnostic::Finding`] data.
 
+pub mod config;
 pub mod github;
 pub mod human;
 pub mod json;

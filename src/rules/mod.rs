@@ -7,6 +7,7 @@ pub mod docs;
 pub mod firewall;
 pub mod meta;
 pub mod sshd;
+pub mod suppress;
 
 use crate::diagnostic::{Finding, Severity, Violation};
 use crate::model::sshd::host::SshdHost;
@@ -162,6 +163,9 @@ static ALL: std::sync::LazyLock<Vec<Rule>> = std::sync::LazyLock::new(|| {
     let mut v: Vec<Rule> = sshd::RULES.iter().map(|r| Rule { meta: r.meta, check: r.check }).collect();
     v.extend(firewall::RULES.iter().map(|r| Rule { meta: r.meta, check: r.check }));
     v.extend(accounts::RULES.iter().map(|r| Rule { meta: r.meta, check: r.check }));
+    // Findings about suppressions, made by `suppress` after the rules ran.
+    v.push(Rule { meta: &meta::unused_suppression::RULE, check: None });
+    v.push(Rule { meta: &meta::invalid_suppression::RULE, check: None });
     let group =
         |code: &str| ["SSHD", "FW", "PERM", "KEYS", "ACCT"].iter().position(|p| code.starts_with(p)).unwrap_or(5);
     v.sort_by_key(|r| (group(r.meta.code), r.meta.code));
@@ -190,6 +194,24 @@ fn selector_matches(sel: &str, meta: &RuleMeta) -> bool {
         || meta.category.as_str() == s.to_ascii_lowercase()
 }
 
+/// How precisely a selector names a rule: a code or name over a longer prefix over a shorter one
+/// over a category over `all`; `None` when it does not match.
+fn specificity(sel: &str, meta: &RuleMeta) -> Option<usize> {
+    if !selector_matches(sel, meta) {
+        return None;
+    }
+    let s = sel.trim();
+    Some(if s.eq_ignore_ascii_case(meta.code) || s == meta.name {
+        usize::MAX
+    } else if s.eq_ignore_ascii_case("all") {
+        0
+    } else if meta.category.as_str() == s.to_ascii_lowercase() {
+        1
+    } else {
+        1 + s.len()
+    })
+}
+
 impl Selection {
     pub fn enabled(&self, meta: &RuleMeta) -> bool {
         if self.ignore.iter().any(|s| selector_matches(s, meta)) {
@@ -209,7 +231,14 @@ impl Selection {
 
 /// Turn a rule's violation into a finding: the one place codes and severities are attached.
 pub fn finding(meta: &'static RuleMeta, v: Violation, selection: &Selection) -> Finding {
-    let configured = selection.severities.iter().find(|(c, _)| c.eq_ignore_ascii_case(meta.code)).map(|&(_, s)| s);
+    // The most specific selector wins; among equals, the later one.
+    let configured = selection
+        .severities
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (sel, sev))| Some(((specificity(sel, meta)?, i), *sev)))
+        .max_by_key(|&(rank, _)| rank)
+        .map(|(_, sev)| sev);
     Finding {
         code: meta.code,
         name: meta.name,

@@ -6,6 +6,7 @@ pub mod firewalld;
 pub mod iptables;
 pub mod keys;
 pub mod sshd;
+pub mod suppression;
 pub mod systemd;
 pub mod ufw;
 pub mod values;

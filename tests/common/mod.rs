@@ -319,6 +319,7 @@ pub fn check_doc(doc: &Value, what: &str) {
                     "authorized-keys",
                     "passwd",
                     "login-path",
+                    "sshlint-config",
                     "firewalld-conf",
                     "firewalld-xml",
                     "firewalld-stock-builtin",
