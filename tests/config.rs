@@ -314,3 +314,41 @@ fn init_writes_the_defaults_and_never_overwrites() {
     assert_eq!(with.code(), without.code());
     assert_eq!(found(&with), found(&without));
 }
+
+#[test]
+fn effective_and_trace_take_the_target_release_from_the_file() {
+    let t = repo(Some("openssh = \"9.2\"\n"), "Port 22\n");
+    let run_effective = |extra: &[&str]| {
+        let mut args = vec!["effective", "--root", "hosts/web"];
+        args.extend_from_slice(extra);
+        let out = lint_in(t.path(), &args);
+        assert_eq!(out.code(), Some(0), "{}", out.stderr());
+        out.stdout()
+    };
+    let from_file = run_effective(&[]);
+    assert_eq!(from_file, run_effective(&["--openssh", "9.2"]));
+    assert_ne!(from_file, run_effective(&["--openssh", "10.5"]), "the releases print different settings");
+    assert_eq!(run_effective(&["--isolated"]), run_effective(&["--openssh", "10.5"]), "no package database: newest");
+    t.write("sshlint.toml", "openssh = \"1.0\"\n");
+    let out = lint_in(t.path(), &["trace", "--root", "hosts/web", "--from", "192.0.2.1"]);
+    assert_eq!(out.code(), Some(2), "{}", out.stderr());
+    assert!(out.stderr().contains("`1.0` is not a modelled OpenSSH release"), "{}", out.stderr());
+}
+
+#[test]
+fn suppressions_in_authorized_keys() {
+    let t = TempDir::new("keys");
+    t.write("etc/ssh/sshd_config", "PasswordAuthentication no\n");
+    t.write("etc/passwd", "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n");
+    t.write("etc/group", "root:x:0:\nalice:x:1000:\n");
+    let keys = "ssh-ed25519 not-base64 alice@old-laptop\n";
+    t.write("home/alice/.ssh/authorized_keys", keys);
+    let out = lint_in(t.path(), &["--openssh", "9.2", "--format", "json", "--select", "KEYS,SL", "."]);
+    assert!(has(&found(&out), "KEYS001", "authorized_keys", 1), "{}", out.stdout());
+    t.write(
+        "home/alice/.ssh/authorized_keys",
+        format!("# sshlint: ignore[KEYS001] the laptop is being retired\n{keys}"),
+    );
+    let out = lint_in(t.path(), &["--openssh", "9.2", "--format", "json", "--select", "KEYS,SL", "."]);
+    assert!(codes(&found(&out)).is_empty(), "{}", out.stdout());
+}

@@ -55,6 +55,13 @@ struct Common {
     /// Target OpenSSH release (9.2 … 10.5; default: detected from the host root, else 10.5).
     #[arg(long, value_name = "VERSION", global = true)]
     openssh: Option<String>,
+    /// The configuration file (default: `sshlint.toml` or `.sshlint.toml`, searched upward
+    /// from the paths given).
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated", global = true)]
+    config: Option<PathBuf>,
+    /// Ignore configuration files.
+    #[arg(long, global = true)]
+    isolated: bool,
 }
 
 #[derive(Args, Debug, Default)]
@@ -86,13 +93,6 @@ struct LintArgs {
     /// or `ssh-audit` (everything ssh-audit fails, defaults included) [default: broken].
     #[arg(long, value_enum)]
     crypto_profile: Option<CryptoArg>,
-    /// The configuration file (default: `sshlint.toml` or `.sshlint.toml`, searched upward
-    /// from the paths linted).
-    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
-    config: Option<PathBuf>,
-    /// Ignore configuration files.
-    #[arg(long)]
-    isolated: bool,
     /// What standard input holds when PATH is `-`.
     #[arg(long, value_enum, default_value_t = StdinKind::Sshd)]
     stdin_kind: StdinKind,
@@ -321,18 +321,17 @@ fn cli_settings(args: &LintArgs) -> Result<crate::config::Settings, String> {
     })
 }
 
-/// The configuration file for this run: `--config`, else the one found upward from the paths,
-/// none with `--isolated`. Errors are rendered for stderr.
-fn load_config(args: &LintArgs, color: bool) -> Result<Option<crate::config::Config>, String> {
-    if args.isolated {
+/// The configuration file for this run: `--config`, else the one found upward from `paths`
+/// (from --root when there are none), none with `--isolated`. Errors are rendered for stderr.
+fn load_config(common: &Common, paths: &[PathBuf], color: bool) -> Result<Option<crate::config::Config>, String> {
+    if common.isolated {
         return Ok(None);
     }
-    let path = match &args.config {
+    let path = match &common.config {
         Some(p) => Some(p.clone()),
         None => {
-            // Searched from the paths linted, else from --root.
             let from: Vec<PathBuf> =
-                if args.paths.is_empty() { args.common.root.iter().cloned().collect() } else { args.paths.clone() };
+                if paths.is_empty() { common.root.iter().cloned().collect() } else { paths.to_vec() };
             crate::config::find(&from).map_err(|e| report::config::render(&[e], color))?
         }
     };
@@ -352,7 +351,7 @@ fn run_lint(args: LintArgs) -> i32 {
         Ok(s) => s,
         Err(e) => return usage(&e),
     };
-    let config = match load_config(&args, stderr_color) {
+    let config = match load_config(&args.common, &args.paths, stderr_color) {
         Ok(c) => c,
         Err(rendered) => {
             eprint!("{rendered}");
@@ -407,10 +406,29 @@ fn exit_code(r: &LintResult, threshold: Severity) -> i32 {
     if r.max_severity().is_some_and(|s| s >= threshold) { EXIT_FINDINGS } else { EXIT_OK }
 }
 
+/// The target release for `effective` and `trace`: `--openssh`, else the configuration file's
+/// `openssh` for `path` (its overrides included), else `None` (detected).
+fn target_version(common: &Common, path: Option<&std::path::Path>) -> Result<Option<Version>, i32> {
+    if let Some(v) = parse_version(common.openssh.as_deref()).map_err(|e| usage(&e))? {
+        return Ok(Some(v));
+    }
+    let paths: Vec<PathBuf> =
+        path.filter(|p| p.as_os_str() != "-").map(std::path::Path::to_path_buf).into_iter().collect();
+    let config = load_config(common, &paths, std::io::stderr().is_terminal()).map_err(|rendered| {
+        eprint!("{rendered}");
+        EXIT_USAGE
+    })?;
+    let project = crate::config::Project { config, cli: crate::config::Settings::default() };
+    let mut version = None;
+    let at = common.root.as_deref().or(path);
+    project.resolve(at, &mut Selection::default(), &mut crate::rules::CheckOptions::default(), &mut version);
+    Ok(version)
+}
+
 fn effective(args: EffectiveArgs) -> i32 {
-    let version = match parse_version(args.common.openssh.as_deref()) {
+    let version = match target_version(&args.common, args.file.as_deref()) {
         Ok(v) => v,
-        Err(e) => return usage(&e),
+        Err(code) => return code,
     };
     let root = args
         .common
@@ -480,9 +498,9 @@ fn trace(args: TraceArgs) -> i32 {
         Ok(ip) => ip,
         Err(_) => return usage(&format!("`--from {}` is not an IP address", args.from)),
     };
-    let version = match parse_version(args.common.openssh.as_deref()) {
+    let version = match target_version(&args.common, args.path.as_deref()) {
         Ok(v) => v,
-        Err(e) => return usage(&e),
+        Err(code) => return code,
     };
     let opts = LintOptions { root: args.common.root.clone(), version, ..LintOptions::default() };
     let stdin = if args.path.as_deref().is_some_and(|p| p.as_os_str() == "-") {
