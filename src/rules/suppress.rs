@@ -9,6 +9,7 @@ use crate::diagnostic::{Finding, Violation};
 use crate::discover::FileKind;
 use crate::source::{FileId, Location, SourceMap, Span};
 use crate::syntax::suppression::{CommentStyle, Directive, Target, directives};
+use std::collections::HashMap;
 
 /// A `[[suppress]]` entry of the configuration file.
 #[derive(Clone, Debug)]
@@ -74,20 +75,24 @@ pub fn apply(
         inline.iter().map(|(_, d)| vec![false; d.parsed.as_ref().map_or(0, |p| p.codes.len())]).collect();
     let mut uses: Vec<Use> =
         configured.iter().map(|c| if selection.enabled(c.rule) { Use::Unused } else { Use::Idle }).collect();
+    // Directives by (file, covered line); `None` for the whole file.
+    let mut by_line: HashMap<(FileId, Option<usize>), Vec<usize>> = HashMap::new();
+    for (k, (id, d)) in inline.iter().enumerate() {
+        match d.target {
+            Target::File => by_line.entry((*id, None)).or_default().push(k),
+            Target::Line(Some(n)) => by_line.entry((*id, Some(n))).or_default().push(k),
+            Target::Line(None) | Target::MisplacedFile => {}
+        }
+    }
     let mut kept = Vec::with_capacity(findings.len());
     let mut rel_cache: Vec<(FileId, Option<String>)> = Vec::new();
     for f in findings {
         let file = f.location.file;
         let line = sources.get(file).line_col(f.location.span.start).0.saturating_sub(1);
         let mut suppressed = false;
-        for (k, (id, d)) in inline.iter().enumerate() {
-            if *id != file || !matches!(d.target, Target::File | Target::Line(Some(_))) {
-                continue;
-            }
-            if d.target != Target::File && d.target != Target::Line(Some(line)) {
-                continue;
-            }
-            let Ok(p) = &d.parsed else { continue };
+        let here = by_line.get(&(file, Some(line))).into_iter().chain(by_line.get(&(file, None))).flatten();
+        for &k in here {
+            let Some((_, Directive { parsed: Ok(p), .. })) = inline.get(k) else { continue };
             for (c, (code, _)) in p.codes.iter().enumerate() {
                 if by_code(code).is_some_and(|r| r.meta.code == f.code) {
                     suppressed = true;
