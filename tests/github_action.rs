@@ -48,7 +48,8 @@ fn load_action(test: &str) -> Option<Value> {
     let Some(python) = pythons.iter().find(|py| match Command::new(py).args(["-c", "import yaml"]).output() {
         Ok(out) if out.status.success() => true,
         Ok(out) => {
-            why.push(format!("{}: {}", py.display(), String::from_utf8_lossy(&out.stderr).trim()));
+            let err = String::from_utf8_lossy(&out.stderr).trim().lines().last().unwrap_or("").to_string();
+            why.push(format!("{}: {err}", py.display()));
             false
         }
         Err(e) => {
