@@ -86,6 +86,15 @@ struct LintArgs {
     /// Colour: auto (terminal and no NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
+    /// The directory SARIF paths are relative to (`%SRCROOT%`; default: the current directory).
+    #[arg(long, value_name = "DIR", value_parser = existing_dir)]
+    sarif_base: Option<PathBuf>,
+}
+
+/// `--sarif-base`: an existing directory.
+fn existing_dir(s: &str) -> Result<PathBuf, String> {
+    let p = PathBuf::from(s);
+    if p.is_dir() { Ok(p) } else { Err(format!("`{s}` is not a directory")) }
 }
 
 #[derive(Args, Debug)]
@@ -157,9 +166,14 @@ struct RulesArgs {
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 enum Format {
+    /// Diagnostics with source excerpts.
     #[default]
     Human,
+    /// One JSON document (schema in src/report/json.rs).
     Json,
+    /// SARIF 2.1.0, for code scanning (see --sarif-base).
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
     Github,
 }
 
@@ -328,6 +342,13 @@ fn run_lint(args: LintArgs) -> i32 {
     let text = match args.format {
         Format::Human => report::human::render(&result, color),
         Format::Json => report::json::render(&result),
+        Format::Sarif => match std::env::current_dir() {
+            Ok(cwd) => {
+                let dir = args.sarif_base.clone().unwrap_or_else(|| cwd.clone());
+                report::sarif::render(&result, &report::sarif::Base { dir, cwd })
+            }
+            Err(e) => return usage(&format!("cannot read the current directory: {e}")),
+        },
         Format::Github => report::github::render(&result),
     };
     match write_stdout(text.as_bytes()) {
