@@ -89,6 +89,13 @@ struct LintArgs {
     /// The directory SARIF paths are relative to (`%SRCROOT%`; default: the current directory).
     #[arg(long, value_name = "DIR", value_parser = existing_dir)]
     sarif_base: Option<PathBuf>,
+    /// Human output: print only the findings (no summary line; nothing when there are none).
+    #[arg(long, short)]
+    quiet: bool,
+    /// Human output: a count per rule (`CODE  NAME  COUNT`, most frequent first) instead of the
+    /// findings. Other formats ignore it.
+    #[arg(long)]
+    statistics: bool,
 }
 
 /// `--sarif-base`: an existing directory.
@@ -337,10 +344,13 @@ fn run_lint(args: LintArgs) -> i32 {
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        Color::Auto => auto_color(std::io::stdout().is_terminal()),
     };
     let text = match args.format {
-        Format::Human => report::human::render(&result, color),
+        Format::Human => report::human::render(
+            &result,
+            report::human::Options { color, quiet: args.quiet, statistics: args.statistics },
+        ),
         Format::Json => report::json::render(&result),
         Format::Sarif => match std::env::current_dir() {
             Ok(cwd) => {
@@ -356,6 +366,11 @@ fn run_lint(args: LintArgs) -> i32 {
         Err(Output::Closed) => EXIT_OK,
         Err(Output::Failed) => EXIT_USAGE,
     }
+}
+
+/// Colour by default: on a terminal, unless `NO_COLOR` is set to something (no-color.org).
+fn auto_color(terminal: bool) -> bool {
+    terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// An address or `address/len` with a prefix length that fits the family.
@@ -417,7 +432,7 @@ fn effective(args: EffectiveArgs) -> i32 {
             rules::Context { host: &host, firewall: &fw, sshd_present: true, sources: &sources, options: &opts.check };
         let findings: Vec<_> = rules::check_host(&ctx, &Selection::default()).into_iter().filter(|f| f.fatal).collect();
         let unit = lint::Unit { sources, findings, files: Vec::new(), is_host: true, version: Some(host.version()) };
-        eprint!("{}", report::human::render_unit(&unit, std::io::stderr().is_terminal()));
+        eprint!("{}", report::human::render_unit(&unit, auto_color(std::io::stderr().is_terminal())));
         eprintln!("sshlint: sshd would refuse this configuration");
         return EXIT_FINDINGS;
     }
