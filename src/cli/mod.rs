@@ -99,6 +99,22 @@ struct LintArgs {
     /// Colour: auto (terminal and no NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
+    /// The directory SARIF paths are relative to (`%SRCROOT%`; default: the current directory).
+    #[arg(long, value_name = "DIR", value_parser = existing_dir)]
+    sarif_base: Option<PathBuf>,
+    /// Human output: print only the findings (no summary line; nothing when there are none).
+    #[arg(long, short)]
+    quiet: bool,
+    /// Human output: a count per rule (`CODE  NAME  COUNT`, most frequent first) instead of the
+    /// findings. Other formats ignore it.
+    #[arg(long)]
+    statistics: bool,
+}
+
+/// `--sarif-base`: an existing directory.
+fn existing_dir(s: &str) -> Result<PathBuf, String> {
+    let p = PathBuf::from(s);
+    if p.is_dir() { Ok(p) } else { Err(format!("`{s}` is not a directory")) }
 }
 
 #[derive(Args, Debug)]
@@ -170,9 +186,14 @@ struct RulesArgs {
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 enum Format {
+    /// Diagnostics with source excerpts.
     #[default]
     Human,
+    /// One JSON document (schema in src/report/json.rs).
     Json,
+    /// SARIF 2.1.0, for code scanning (see --sarif-base).
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
     Github,
 }
 
@@ -345,7 +366,7 @@ fn run_lint(args: LintArgs) -> i32 {
     let stderr_color = match args.color {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        Color::Auto => auto_color(std::io::stderr().is_terminal()),
     };
     let cli = match cli_settings(&args) {
         Ok(s) => s,
@@ -388,11 +409,21 @@ fn run_lint(args: LintArgs) -> i32 {
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        Color::Auto => auto_color(std::io::stdout().is_terminal()),
     };
     let text = match args.format {
-        Format::Human => report::human::render(&result, color),
+        Format::Human => report::human::render(
+            &result,
+            report::human::Options { color, quiet: args.quiet, statistics: args.statistics },
+        ),
         Format::Json => report::json::render(&result),
+        Format::Sarif => match std::env::current_dir() {
+            Ok(cwd) => {
+                let dir = args.sarif_base.clone().unwrap_or_else(|| cwd.clone());
+                report::sarif::render(&result, &report::sarif::Base { dir, cwd })
+            }
+            Err(e) => return usage(&format!("cannot read the current directory: {e}")),
+        },
         Format::Github => report::github::render(&result),
     };
     match write_stdout(text.as_bytes()) {
@@ -400,6 +431,11 @@ fn run_lint(args: LintArgs) -> i32 {
         Err(Output::Closed) => EXIT_OK,
         Err(Output::Failed) => EXIT_USAGE,
     }
+}
+
+/// Colour by default: on a terminal, unless `NO_COLOR` is set to something (no-color.org).
+fn auto_color(terminal: bool) -> bool {
+    terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 fn exit_code(r: &LintResult, threshold: Severity) -> i32 {
@@ -414,7 +450,7 @@ fn target_version(common: &Common, path: Option<&std::path::Path>) -> Result<Opt
     }
     let paths: Vec<PathBuf> =
         path.filter(|p| p.as_os_str() != "-").map(std::path::Path::to_path_buf).into_iter().collect();
-    let config = load_config(common, &paths, std::io::stderr().is_terminal()).map_err(|rendered| {
+    let config = load_config(common, &paths, auto_color(std::io::stderr().is_terminal())).map_err(|rendered| {
         eprint!("{rendered}");
         EXIT_USAGE
     })?;
@@ -469,7 +505,7 @@ fn effective(args: EffectiveArgs) -> i32 {
             version: Some(host.version()),
             uses: Vec::new(),
         };
-        eprint!("{}", report::human::render_unit(&unit, std::io::stderr().is_terminal()));
+        eprint!("{}", report::human::render_unit(&unit, auto_color(std::io::stderr().is_terminal())));
         eprintln!("sshlint: sshd would refuse this configuration");
         return EXIT_FINDINGS;
     }

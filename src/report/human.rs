@@ -232,17 +232,62 @@ fn handler(color: bool) -> GraphicalReportHandler {
     GraphicalReportHandler::new_themed(theme).with_width(100)
 }
 
-/// Render every finding followed by the summary line.
-pub fn render(r: &LintResult, color: bool) -> String {
-    let handler = handler(color);
+/// How `--format human` prints a run.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// ANSI colours (the caller decides: `--color`, a terminal, `NO_COLOR`).
+    pub color: bool,
+    /// No summary line; nothing at all when nothing was found (`--quiet`).
+    pub quiet: bool,
+    /// A count per rule instead of the findings (`--statistics`).
+    pub statistics: bool,
+}
+
+/// Render every finding, grouped by file (files in path order, findings in position order),
+/// then the summary line.
+pub fn render(r: &LintResult, opts: Options) -> String {
     let mut out = String::new();
-    for (u, f) in r.findings() {
-        let _ = handler.render_report(&mut out, &render_one(u, f));
+    if opts.statistics {
+        out.push_str(&statistics(r));
+    } else {
+        let handler = handler(opts.color);
+        for (u, f) in by_file(r) {
+            let _ = handler.render_report(&mut out, &render_one(u, f));
+            out.push('\n');
+        }
+    }
+    if !opts.quiet {
+        out.push_str(&super::summary_line(r));
         out.push('\n');
     }
-    out.push_str(&super::summary_line(r));
-    out.push('\n');
     out
+}
+
+/// Every finding, sorted by its file's path, then position and code. The sort is stable, so
+/// findings of the same place keep the order of their units and rules.
+fn by_file(r: &LintResult) -> Vec<(&Unit, &Finding)> {
+    let mut all: Vec<(&Unit, &Finding)> = r.findings().collect();
+    all.sort_by(|(ua, a), (ub, b)| {
+        let pa = &ua.sources.get(a.location.file).path;
+        let pb = &ub.sources.get(b.location.file).path;
+        pa.cmp(pb).then(a.location.span.start.cmp(&b.location.span.start)).then(a.code.cmp(b.code))
+    });
+    all
+}
+
+/// `--statistics`: one line per rule that reported, `CODE  NAME  COUNT`, most frequent first
+/// (ties by code), columns aligned.
+pub fn statistics(r: &LintResult) -> String {
+    let mut counts: std::collections::BTreeMap<&str, (&str, usize)> = std::collections::BTreeMap::new();
+    for (_, f) in r.findings() {
+        counts.entry(f.code).or_insert((f.name, 0)).1 += 1;
+    }
+    let mut rows: Vec<(&str, &str, usize)> = counts.into_iter().map(|(c, (n, k))| (c, n, k)).collect();
+    rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)));
+    let code_w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+    let name_w = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
+    let count_w = rows.iter().map(|r| r.2.to_string().len()).max().unwrap_or(0);
+    rows.iter().map(|(c, n, k)| format!("{c:<code_w$}  {n:<name_w$}  {k:>count_w$}\n")).collect()
 }
 
 /// Render findings of one unit without a summary (used by `effective` on failure).

@@ -1,10 +1,11 @@
-//! Writing findings for people and machines: human (miette), JSON, GitHub annotations. All
-//! formats are written from the same [`crate::diagnostic::Finding`] data.
+//! Writing findings for people and machines: human (miette), JSON, SARIF, GitHub annotations.
+//! All formats are written from the same [`crate::diagnostic::Finding`] data.
 
 pub mod config;
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 pub mod trace;
 
 use crate::lint::{LintResult, Unit};

@@ -24,6 +24,12 @@ pub fn explain(m: &RuleMeta) -> String {
     s
 }
 
+/// The fragment of a rule's section in rules.md (`## SSHD102` → `sshd102`, as GitHub derives
+/// heading anchors); SARIF's `helpUri` links to it.
+pub fn anchor(m: &RuleMeta) -> String {
+    m.code.to_ascii_lowercase()
+}
+
 /// The whole catalogue as Markdown (rules.md).
 pub fn markdown() -> String {
     let mut s = String::from(
@@ -36,7 +42,7 @@ pub fn markdown() -> String {
         s.push_str(&format!(
             "| [{}](#{}) | `{}` | {} | {}{} | {} |\n",
             m.code,
-            m.code.to_ascii_lowercase(),
+            anchor(m),
             m.name,
             m.severity.as_str(),
             m.category.as_str(),
@@ -56,4 +62,30 @@ pub fn markdown() -> String {
         s.push_str(&body);
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The anchor GitHub gives a Markdown heading: lower case, punctuation other than `-` and `_`
+    /// dropped, spaces turned into `-`.
+    fn github_anchor(heading: &str) -> String {
+        heading
+            .chars()
+            .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ' '))
+            .map(|c| if c == ' ' { '-' } else { c.to_ascii_lowercase() })
+            .collect()
+    }
+
+    #[test]
+    fn anchors_name_the_rule_sections() {
+        let md = markdown();
+        for r in all() {
+            let m = r.meta;
+            assert!(md.contains(&format!("\n## {}\n", m.code)), "rules.md has a section for {}", m.code);
+            assert_eq!(anchor(m), github_anchor(m.code), "{}", m.code);
+            assert!(md.contains(&format!("](#{})", anchor(m))), "the table links to {}", m.code);
+        }
+    }
 }

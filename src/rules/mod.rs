@@ -83,6 +83,20 @@ impl RuleMeta {
         let first = cut.map_or(para.as_str(), |i| &para[..i]);
         first.trim_end_matches('.').to_string()
     }
+
+    /// The whole "What it does" section: each paragraph on one line, paragraphs separated by a
+    /// blank line (SARIF `fullDescription`).
+    pub fn description(&self) -> String {
+        let doc = self.doc_text();
+        let body = doc.split("## What it does").nth(1).unwrap_or(&doc);
+        let section = body.split("\n## ").next().unwrap_or("");
+        section
+            .split("\n\n")
+            .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    }
 }
 
 /// Declare a rule's metadata. Doc comments become the rule's documentation.
