@@ -2,11 +2,13 @@
 //! configuration repository, the way a user's `.pre-commit-config.yaml` runs them.
 //!
 //! pre-commit builds sshlint from this repository with `cargo install --path .` (a release
-//! build) into its cache. `pre-commit try-repo` would build twice (it keeps its cache in a
-//! temporary directory of its own), so the test writes a `.pre-commit-config.yaml` pointing at
-//! this repository and runs `pre-commit run` with one `PRE_COMMIT_HOME` for every run: one build.
-//! Uncommitted changes to tracked or staged files of this repository are committed in a clone
-//! under the temporary directory first, as `try-repo` does; a clean checkout is used as it is.
+//! build) into its cache. The first run is `pre-commit try-repo` (how a hook author tries hooks
+//! before tagging); it keeps its own throwaway cache, so the later runs go through a
+//! `.pre-commit-config.yaml` pointing at this repository with one `PRE_COMMIT_HOME`. Every run
+//! shares one `CARGO_TARGET_DIR` under the temporary directory, so the second install reuses
+//! the first build. Uncommitted changes to tracked or staged files of this repository are
+//! committed in a clone under the temporary directory first, as `try-repo` does; a clean
+//! checkout is used as it is.
 //!
 //! The runs: a staged drop-in with an unknown keyword fails with its code and file:line; the
 //! fixed drop-in passes; a staged drop-in alone that moves sshd to a port the host's firewall
@@ -55,7 +57,7 @@ impl Env {
     fn command(&self, program: &str, dir: &Path) -> Command {
         let mut c = Command::new(program);
         c.current_dir(dir);
-        for var in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "SKIP", "CARGO_TARGET_DIR"] {
+        for var in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "SKIP"] {
             c.env_remove(var);
         }
         c.env("GIT_CONFIG_GLOBAL", "/dev/null")
@@ -65,6 +67,7 @@ impl Env {
             .env("GIT_COMMITTER_NAME", "sshlint test")
             .env("GIT_COMMITTER_EMAIL", "test@example.invalid")
             .env("PRE_COMMIT_HOME", self.tmp.join("pre-commit-home"))
+            .env("CARGO_TARGET_DIR", self.tmp.join("cargo-target"))
             .env("CARGO_NET_OFFLINE", "true");
         c
     }
@@ -83,6 +86,13 @@ impl Env {
         let out = run_with_limit(&mut c, RUN_LIMIT).unwrap_or_else(|e| panic!("git {args:?}: {e}"));
         assert!(out.status == Some(0), "git {args:?} in {}: {}\n{}", dir.display(), out.status_text(), text(&out));
         String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// `pre-commit try-repo REPO HOOK --ref REV --color never` in `dir` (the staged files).
+    fn try_repo(&self, dir: &Path, repo: &Path, hook: &str, rev: &str, limit: Duration) -> Output {
+        let mut c = self.command("pre-commit", dir);
+        c.arg("try-repo").arg(repo).args([hook, "--ref", rev, "--color", "never"]);
+        run_with_limit(&mut c, limit).unwrap_or_else(|e| panic!("pre-commit try-repo: {e}"))
     }
 
     /// `pre-commit run --color never ARGS` in `dir`.
@@ -173,11 +183,15 @@ fn hooks_lint_staged_host_files_with_their_host() {
     write(&work, DROP_IN, "# admins log in with keys\nPermitRootLogn no\n");
     env.git(&work, &["add", "-A"]);
 
-    // 1. The staged drop-in's unknown keyword, reported at its line. This run builds sshlint.
+    // 1. The staged drop-in's unknown keyword, reported at its line, through `try-repo`. This
+    // run builds sshlint; the configured run after it installs from the same build.
+    let start = Instant::now();
+    let out = env.try_repo(&work, &repo, "sshlint", &rev, BUILD_LIMIT);
+    eprintln!("{test}: try-repo (release build by pre-commit included): {:.1?}", start.elapsed());
+    assert_run(&out, 1, "unknown keyword (try-repo)", &["SSHD001", &format!("{DROP_IN}:2:"), "(1 host)"]);
     let start = Instant::now();
     let out = env.pre_commit(&work, &["sshlint"], BUILD_LIMIT);
-    let build = start.elapsed();
-    eprintln!("{test}: first run (release build by pre-commit included): {build:.1?}");
+    eprintln!("{test}: first configured run (install from the shared build): {:.1?}", start.elapsed());
     assert_run(&out, 1, "unknown keyword", &["SSHD001", &format!("{DROP_IN}:2:"), "(1 host)"]);
 
     // 2. Fixed and staged: passes.

@@ -14,6 +14,16 @@ pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// A path as GitHub matches it against the repository: without leading `./` (what `sshlint .`
+/// prints), which annotations would otherwise not attach to.
+fn repo_path(path: &str) -> &str {
+    let mut p = path;
+    while let Some(rest) = p.strip_prefix("./") {
+        p = rest.trim_start_matches('/');
+    }
+    p
+}
+
 pub fn render(r: &LintResult) -> String {
     let mut out = String::new();
     for (u, f) in r.findings() {
@@ -31,7 +41,7 @@ pub fn render(r: &LintResult) -> String {
         }
         out.push_str(&format!(
             "::{level} file={},line={l},col={c},endLine={el},endColumn={ec},title={}::{}\n",
-            escape_property(&path_of(u, f.location)),
+            escape_property(repo_path(&path_of(u, f.location))),
             escape_property(&title),
             escape_data(&msg)
         ));
@@ -42,6 +52,14 @@ pub fn render(r: &LintResult) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_lose_leading_dot_slash() {
+        assert_eq!(repo_path("./hosts/web/etc/ssh/sshd_config"), "hosts/web/etc/ssh/sshd_config");
+        assert_eq!(repo_path(".//./a"), "a");
+        assert_eq!(repo_path("/abs/x"), "/abs/x");
+        assert_eq!(repo_path(".ssh/x"), ".ssh/x");
+    }
 
     #[test]
     fn escapes() {
