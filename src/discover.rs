@@ -671,6 +671,10 @@ pub fn discover(paths: &[PathBuf], root: Option<&Path>) -> Discovery {
         } else if meta.is_dir() {
             walk_dir(path, &mut d);
         } else {
+            if let Some(root) = login_file_root(path) {
+                d.hosts.push(root);
+                continue;
+            }
             match kind_from_path(path) {
                 FileKind::Unknown => match read_bounded(path) {
                     Ok(bytes) if kind_from_content(&bytes) != FileKind::Unknown => d.lone.push(path.clone()),
@@ -697,6 +701,47 @@ pub fn discover(paths: &[PathBuf], root: Option<&Path>) -> Discovery {
     d.lone.sort();
     d.lone.dedup();
     d
+}
+
+/// Files sshlint reads only through a host root, as paths inside the root: accounts, `.ssh` in
+/// homes, systemd units, stock firewalld, the package database.
+fn read_through_root(inside: &[&str]) -> bool {
+    match inside {
+        ["etc", "passwd" | "group" | "shadow" | "services"] | ["var", "lib", "dpkg", "status"] => true,
+        // Host keys, moduli and anything else beside sshd_config.
+        ["etc", "ssh", _, ..] => true,
+        ["etc" | "run", "systemd", ..] | ["lib" | "usr", "systemd", ..] | ["usr", "lib", "systemd", ..] => true,
+        ["usr", "lib", "firewalld" | "ufw", ..] | ["lib", "ufw", ..] => true,
+        ["home", _, ".ssh", _, ..] | ["root", ".ssh", _, ..] => true,
+        _ => false,
+    }
+}
+
+/// The host root of a named file that sshlint reads only through a root (`hosts/web/etc/passwd`,
+/// `hosts/web/home/alice/.ssh/authorized_keys`, an `ssh.socket` drop-in): the nearest ancestor
+/// that holds a host's configuration and under which the file sits where sshd or systemd reads
+/// it. `None` for any other file, which keeps its old meaning (a lone file, or unknown).
+fn login_file_root(path: &Path) -> Option<PathBuf> {
+    let comps: Vec<String> = path
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    for split in (0..comps.len()).rev() {
+        let inside: Vec<&str> = comps.get(split..)?.iter().map(String::as_str).collect();
+        if !read_through_root(&inside) {
+            continue;
+        }
+        let root: PathBuf = comps.get(..split)?.iter().collect();
+        let root = if root.as_os_str().is_empty() { PathBuf::from(".") } else { root };
+        let etc = root.join("etc");
+        let is_host = fs::symlink_metadata(etc.join("ssh/sshd_config")).is_ok()
+            || ["ufw", "iptables", "firewalld"].iter().any(|d| etc.join(d).is_dir());
+        if is_host {
+            return Some(root);
+        }
+    }
+    None
 }
 
 fn add_file(path: &Path, d: &mut Discovery) {

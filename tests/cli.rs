@@ -719,6 +719,57 @@ fn host_roots_inferred_from_paths() {
     assert!(f["path"].as_str().is_some_and(|p| p.starts_with(d.path().to_str().unwrap_or("?"))), "{f}");
 }
 
+/// A named file that sshlint reads only through a host root (accounts, keys, an ssh.socket
+/// drop-in) makes its host be linted, as a named sshd_config does; elsewhere it stays unknown.
+#[test]
+fn login_and_unit_files_name_their_host() {
+    let t = TempDir::new("login-files");
+    t.write(
+        "hosts/web/etc/ssh/sshd_config",
+        "Port 22
+",
+    );
+    t.write(
+        "hosts/web/etc/passwd",
+        "root:x:0:0:root:/root:/bin/bash
+alice:x:1000:1000::/home/alice:/bin/bash
+",
+    );
+    t.write(
+        "hosts/web/etc/group",
+        "alice:x:1000:
+",
+    );
+    t.write(
+        "hosts/web/home/alice/.ssh/authorized_keys",
+        "ssh-ed25519 not-base64 alice
+",
+    );
+    t.write("hosts/web/etc/systemd/system/ssh.socket.d/port.conf", "[Socket]\nListenStream=2222\n");
+    t.write("notes/passwd", "not a host\n");
+    for named in [
+        "hosts/web/home/alice/.ssh/authorized_keys",
+        "hosts/web/etc/passwd",
+        "hosts/web/etc/systemd/system/ssh.socket.d/port.conf",
+    ] {
+        let mut cmd = sshlint(&["--openssh", "9.2", "--format", "json", "--select", "KEYS001", named]);
+        cmd.current_dir(t.path());
+        let out = run(cmd, None);
+        out.assert_exit(1);
+        let doc = out.json();
+        check_doc_strict(&doc, &out.what);
+        assert_eq!(doc["summary"]["hosts"], 1, "{named}: {}", doc["summary"]);
+        find(&doc, "KEYS001", "hosts/web/home/alice/.ssh/authorized_keys", 1);
+    }
+    let mut cmd = sshlint(&["--openssh", "9.2", "--format", "json", "notes/passwd"]);
+    cmd.current_dir(t.path());
+    let out = run(cmd, None);
+    out.assert_exit(1);
+    let doc = out.json();
+    assert_eq!(doc["summary"]["hosts"], 0);
+    find(&doc, "SL002", "notes/passwd", 1);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Standard input
 

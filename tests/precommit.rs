@@ -13,7 +13,7 @@
 //! The runs: a staged drop-in with an unknown keyword fails with its code and file:line; the
 //! fixed drop-in passes; a staged drop-in alone that moves sshd to a port the host's firewall
 //! drops fails with the finding in the firewall file (the whole host root was linted, not the
-//! lone file); a staged ssh.socket drop-in is skipped by `sshlint` and caught by `sshlint-hosts`.
+//! lone file); a staged ssh.socket drop-in is caught by both hooks (sshlint lints the host it belongs to).
 //!
 //! Needs `pre-commit`, `git` and `cargo` on PATH (`.ci/run` installs pre-commit from PyPI into a
 //! venv). Without them the test prints why and passes, unless `SSHLINT_REQUIRE_ORACLES=1`. The
@@ -211,8 +211,8 @@ fn hooks_lint_staged_host_files_with_their_host() {
     assert_run(&out, 1, "drop-in moving the port", &["FW101", "hosts/web/etc/iptables/rules.v4:2:", "(1 host)"]);
     env.git(&work, &["reset", "-q", "--hard"]);
 
-    // 4. An ssh.socket drop-in that moves the port: not a file the `sshlint` hook passes, caught
-    // by `sshlint-hosts`, which lints the whole repository.
+    // 4. An ssh.socket drop-in that moves the port: the `sshlint` hook passes it and sshlint
+    // lints the host it belongs to; `sshlint-hosts` (the whole repository) catches it too.
     let socket = "hosts/web/etc/systemd/system/ssh.socket.d/port.conf";
     write(&work, "hosts/web/usr/lib/systemd/system/ssh.socket", "[Socket]\nListenStream=22\nAccept=no\n");
     let wants = work.join("hosts/web/etc/systemd/system/sockets.target.wants");
@@ -221,7 +221,7 @@ fn hooks_lint_staged_host_files_with_their_host() {
     write(&work, socket, "[Socket]\nListenStream=\nListenStream=2222\n");
     env.git(&work, &["add", "-A"]);
     let out = env.pre_commit(&work, &["sshlint"], RUN_LIMIT);
-    assert_run(&out, 0, "socket drop-in, sshlint hook", &["Skipped"]);
+    assert_run(&out, 1, "socket drop-in, sshlint hook", &["FW101", "SSHD107", &format!("{socket}:3:"), "(1 host)"]);
     let out = env.pre_commit(&work, &["sshlint-hosts"], RUN_LIMIT);
     assert_run(&out, 1, "socket drop-in, sshlint-hosts hook", &["FW101", "SSHD107", &format!("{socket}:3:")]);
 }
