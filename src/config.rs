@@ -13,7 +13,7 @@ use crate::rules::{self, CryptoProfile, Selection};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::ops::Range;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 /// Names looked for in each directory, in this order; both in one directory is an error.
@@ -150,22 +150,8 @@ impl Config {
 
 /// `path` made absolute against the current directory, with `.` and `..` folded lexically.
 pub fn absolute(path: &Path) -> PathBuf {
-    let joined = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")).join(path)
-    };
-    let mut out = PathBuf::new();
-    for c in joined.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    crate::discover::lexical_absolute(&cwd, path)
 }
 
 /// The configuration file for a run over `paths`: searched upward from the deepest directory

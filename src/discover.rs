@@ -538,6 +538,21 @@ fn glob_components(pat: &[&str], comps: &[&str]) -> bool {
     ok[0]
 }
 
+/// `p` made absolute against `cwd`, with `.` and `..` folded lexically (symlinks not followed).
+pub fn lexical_absolute(cwd: &Path, p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in cwd.join(p).components() {
+        match c {
+            Component::Prefix(_) | Component::RootDir | Component::Normal(_) => out.push(c.as_os_str()),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+        }
+    }
+    out
+}
+
 fn split_path(p: &str) -> Vec<String> {
     p.split('/').filter(|s| !s.is_empty()).map(str::to_string).collect()
 }

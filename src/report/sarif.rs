@@ -66,7 +66,7 @@ use crate::rules::{Category, RuleMeta};
 use crate::source::{Location, SourceFile};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const SRCROOT: &str = "%SRCROOT%";
@@ -294,19 +294,8 @@ pub fn encode_path(bytes: &[u8]) -> String {
     out
 }
 
-/// `p` made absolute against `cwd`, with `.` and `..` folded lexically.
 fn absolute(cwd: &Path, p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in cwd.join(p).components() {
-        match c {
-            Component::Prefix(_) | Component::RootDir | Component::Normal(_) => out.push(c.as_os_str()),
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-        }
-    }
-    out
+    crate::discover::lexical_absolute(cwd, p)
 }
 
 fn bytes(p: &Path) -> &[u8] {
