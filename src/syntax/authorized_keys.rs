@@ -685,27 +685,8 @@ fn cert_body(w: &mut Wire) -> Result<(), String> {
 // ---------------------------------------------------------------------------------------------
 // EC public points (OpenSSL `EC_POINT_oct2point`, sshkey.c `sshkey_ec_validate_public`)
 
-/// Curve constants: field prime `p`, coefficient `b` (a = -3), group order `n`, big-endian hex.
-fn curve_params(curve: Curve) -> (&'static str, &'static str, &'static str) {
-    match curve {
-        Curve::P256 => (
-            "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff",
-            "5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b",
-            "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551",
-        ),
-        Curve::P384 => (
-            "fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffff",
-            "b3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aef",
-            "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973",
-        ),
-        Curve::P521 => (
-            "01ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-            "0051953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef109e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f00",
-            "01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409",
-        ),
-    }
-}
-
+/// An uncompressed point (`0x04 x y`, each coordinate as wide as the field) that is on the curve
+/// and within sshd's bounds (`big`).
 fn check_ec_point(curve: Curve, point: &[u8]) -> Result<(), String> {
     let invalid = || format!("key data holds an invalid point for curve nistp{}", curve.bits());
     if point.is_empty() || point.len() > MAX_ECPOINT || at(point, 0) != 0x04 {
@@ -715,158 +696,10 @@ fn check_ec_point(curve: Curve, point: &[u8]) -> Result<(), String> {
     if point.len() != 1 + 2 * field_len {
         return Err(invalid());
     }
-    let (p, b, n) = curve_params(curve);
-    let (p, b, n) = (big::from_hex(p), big::from_hex(b), big::from_hex(n));
-    let x = big::from_be(point.get(1..1 + field_len).unwrap_or_default());
-    let y = big::from_be(point.get(1 + field_len..).unwrap_or_default());
-    if big::cmp(&x, &p).is_ge() || big::cmp(&y, &p).is_ge() {
-        return Err(invalid());
-    }
-    // y² = x³ - 3x + b (mod p)
-    let lhs = big::rem(&big::mul(&y, &y), &p);
-    let x3 = big::rem(&big::mul(&big::rem(&big::mul(&x, &x), &p), &x), &p);
-    let three_x = big::rem(&big::mul(&x, &[3]), &p);
-    let rhs = big::rem(&big::sub(&big::add(&big::add(&x3, &b), &p), &three_x), &p);
-    if big::cmp(&lhs, &rhs).is_ne() {
-        return Err(invalid());
-    }
-    let half = big::bits(&n) / 2;
-    let n_minus_1 = big::sub(&n, &[1]);
-    if big::bits(&x) <= half
-        || big::bits(&y) <= half
-        || big::cmp(&x, &n_minus_1).is_ge()
-        || big::cmp(&y, &n_minus_1).is_ge()
-    {
-        return Err(invalid());
-    }
-    Ok(())
-}
-
-/// Just enough unsigned big-number arithmetic for the curve check: little-endian `u32` limbs.
-mod big {
-    use std::cmp::Ordering;
-
-    pub fn from_be(bytes: &[u8]) -> Vec<u32> {
-        let mut out: Vec<u32> =
-            bytes.rchunks(4).map(|c| c.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b))).collect();
-        trim(&mut out);
-        out
-    }
-
-    pub fn from_hex(hex: &str) -> Vec<u32> {
-        let bytes: Vec<u8> = hex
-            .as_bytes()
-            .chunks(2)
-            .map(|pair| {
-                let s = std::str::from_utf8(pair).unwrap_or("0");
-                u8::from_str_radix(s, 16).unwrap_or(0)
-            })
-            .collect();
-        from_be(&bytes)
-    }
-
-    fn trim(v: &mut Vec<u32>) {
-        while v.last() == Some(&0) {
-            v.pop();
-        }
-    }
-
-    pub fn bits(a: &[u32]) -> u32 {
-        match a.iter().rposition(|&l| l != 0) {
-            None => 0,
-            Some(i) => i as u32 * 32 + (32 - a.get(i).map_or(0, |l| l.leading_zeros())),
-        }
-    }
-
-    fn limb(a: &[u32], i: usize) -> u32 {
-        a.get(i).copied().unwrap_or(0)
-    }
-
-    pub fn cmp(a: &[u32], b: &[u32]) -> Ordering {
-        let n = a.len().max(b.len());
-        (0..n).rev().map(|i| limb(a, i).cmp(&limb(b, i))).find(|o| o.is_ne()).unwrap_or(Ordering::Equal)
-    }
-
-    pub fn add(a: &[u32], b: &[u32]) -> Vec<u32> {
-        let n = a.len().max(b.len());
-        let mut out = Vec::with_capacity(n + 1);
-        let mut carry = 0u64;
-        for i in 0..n {
-            let s = u64::from(limb(a, i)) + u64::from(limb(b, i)) + carry;
-            out.push(s as u32);
-            carry = s >> 32;
-        }
-        out.push(carry as u32);
-        trim(&mut out);
-        out
-    }
-
-    /// `a - b`, for `a >= b`.
-    pub fn sub(a: &[u32], b: &[u32]) -> Vec<u32> {
-        let mut out = Vec::with_capacity(a.len());
-        let mut borrow = 0i64;
-        for i in 0..a.len() {
-            let mut d = i64::from(limb(a, i)) - i64::from(limb(b, i)) - borrow;
-            borrow = 0;
-            if d < 0 {
-                d += 1 << 32;
-                borrow = 1;
-            }
-            out.push(d as u32);
-        }
-        trim(&mut out);
-        out
-    }
-
-    pub fn mul(a: &[u32], b: &[u32]) -> Vec<u32> {
-        let mut out = vec![0u32; a.len() + b.len() + 1];
-        for (i, &x) in a.iter().enumerate() {
-            let mut carry = 0u64;
-            for (j, &y) in b.iter().enumerate() {
-                let slot = out.get(i + j).copied().unwrap_or(0);
-                let t = u64::from(x) * u64::from(y) + u64::from(slot) + carry;
-                if let Some(s) = out.get_mut(i + j) {
-                    *s = t as u32;
-                }
-                carry = t >> 32;
-            }
-            if let Some(s) = out.get_mut(i + b.len()) {
-                *s = carry as u32;
-            }
-        }
-        trim(&mut out);
-        out
-    }
-
-    /// `a mod m` by shift and subtract (the numbers are at most ~1100 bits).
-    pub fn rem(a: &[u32], m: &[u32]) -> Vec<u32> {
-        // Shift-and-subtract in one buffer as wide as `m` plus a limb: no allocation per bit.
-        let width = m.len() + 1;
-        let mut r = vec![0u32; width];
-        for bit in (0..bits(a)).rev() {
-            // r = r * 2 + bit
-            let mut carry = (limb(a, (bit / 32) as usize) >> (bit % 32)) & 1;
-            for l in r.iter_mut() {
-                let next = *l >> 31;
-                *l = (*l << 1) | carry;
-                carry = next;
-            }
-            if cmp(&r, m).is_ge() {
-                sub_assign(&mut r, m);
-            }
-        }
-        trim(&mut r);
-        r
-    }
-
-    /// `a -= b`, for `a >= b`.
-    fn sub_assign(a: &mut [u32], b: &[u32]) {
-        let mut borrow = 0u64;
-        for (i, x) in a.iter_mut().enumerate() {
-            let d = u64::from(*x).wrapping_sub(u64::from(limb(b, i))).wrapping_sub(borrow);
-            *x = d as u32;
-            borrow = (d >> 63) & 1;
-        }
+    let coordinates = point.get(1..).and_then(|xy| xy.split_at_checked(field_len));
+    match coordinates {
+        Some((x, y)) if big::valid_public_point(curve, x, y) => Ok(()),
+        _ => Err(invalid()),
     }
 }
 
@@ -1395,5 +1228,6 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+mod big;
 #[cfg(test)]
 mod tests;
