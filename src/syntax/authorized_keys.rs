@@ -18,14 +18,31 @@
 //!   an sshbuf.
 //! - The written comment, and anything after the key data, is never looked at by sshd.
 //!
-//! The byte-level C-string rules are the specification, so they are written as small loops over
-//! bytes (as `syntax::sshd` does) rather than as nom combinators.
+//! The grammar is nom 8 over `&[u8]`, one small named parser per element (a line, blanks, a
+//! word, the key's type and data, the options field and its quoted stretches, a flag, a valued
+//! option's name and quoted value, the separator after an option, and the value grammars:
+//! `strtonum` numbers, `hpdelim2`'s host and port, `inet_aton` parts, `expiry-time` fields).
+//! Each line's text is cut at its first NUL before any parser sees it, so the end of the input is
+//! the C string's terminator. What sshd does when a part is missing (which message, which span)
+//! and the checks on values (duplicates, counts, ranges) are plain code around the parsers, as
+//! are the things that are not grammars: `b64_pton`, the SSH wire format of key blobs and the
+//! curve arithmetic.
 
 use crate::ast::authorized_keys::{
     AuthorizedKeys, Curve, Entry, ExpiryTime, Flag, FromPattern, KeyKind, KeyOption, OptionKind, Problem, ProblemKind,
     PublicKey,
 };
 use crate::source::Span;
+use nom::{
+    IResult, Offset, Parser,
+    branch::alt,
+    bytes::complete::{tag, tag_no_case, take, take_till, take_till1, take_while},
+    character::complete::{char, digit1, hex_digit0, oct_digit0, one_of},
+    combinator::{all_consuming, cut, eof, map, map_opt, opt, peek, recognize, rest, value, verify},
+    error::context,
+    multi::{fold_many0, many0_count, separated_list1},
+    sequence::{preceded, separated_pair, terminated},
+};
 
 /// sshbuf's hard size limit (`SSHBUF_SIZE_MAX`): a key blob that decodes to more is refused.
 pub const MAX_BLOB: usize = 0x800_0000;
@@ -48,27 +65,38 @@ const NI_MAXHOST: usize = 1025;
 const SKIPS: &str = "sshd skips this line";
 const REFUSES: &str = "sshd refuses this key at login";
 
+/// What the parsers here return.
+type Res<'a, O> = IResult<&'a [u8], O>;
+
 /// Read a whole authorized_keys file.
 pub fn parse(bytes: &[u8]) -> AuthorizedKeys {
     let mut lines = Vec::new();
-    let mut start = 0usize;
+    let mut rest = bytes;
     let mut number = 0u32;
-    while start < bytes.len() {
+    while let Ok((next, raw)) = raw_line(rest) {
         number = number.saturating_add(1);
-        let rest = bytes.get(start..).unwrap_or_default();
-        let (end, next) = match rest.iter().position(|&b| b == b'\n') {
-            Some(i) => (start + i, start + i + 1),
-            None => (bytes.len(), bytes.len()),
-        };
-        // The text sshd works on: the line with its `\n`, cut at the first NUL.
-        let raw = bytes.get(start..next).unwrap_or_default();
-        let text = raw.iter().position(|&b| b == 0).map_or(raw, |nul| raw.get(..nul).unwrap_or_default());
+        let start = bytes.offset(raw);
+        let end = start + raw.strip_suffix(b"\n").unwrap_or(raw).len();
+        let text = c_string(raw).map_or(raw, |(_, text)| text);
         if let Some(entry) = parse_line(text, start, end, number) {
             lines.push(entry);
         }
-        start = next;
+        rest = next;
     }
     AuthorizedKeys { lines }
+}
+
+/// One line as getline() returns it: through its `\n`, or the rest of the file; fails only at
+/// the end of the file.
+fn raw_line(input: &[u8]) -> Res<'_, &[u8]> {
+    context("line", alt((recognize((take_till(|b| b == b'\n'), char('\n'))), verify(rest, |r: &[u8]| !r.is_empty()))))
+        .parse(input)
+}
+
+/// The C string sshd works on: the bytes before the first NUL (with the `\n`, if no NUL comes
+/// first).
+fn c_string(input: &[u8]) -> Res<'_, &[u8]> {
+    context("C string", take_till(|b| b == 0)).parse(input)
 }
 
 /// The byte at `i` of a C string, `0` past its end.
@@ -85,17 +113,37 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
-/// `skip_space`: past spaces and tabs.
-fn skip_blanks(s: &[u8], mut i: usize) -> usize {
-    while is_blank(at(s, i)) {
-        i += 1;
-    }
-    i
+/// `skip_space`: spaces and tabs (possibly none).
+fn blanks(input: &[u8]) -> Res<'_, &[u8]> {
+    context("blanks", take_while(is_blank)).parse(input)
 }
 
-/// `strcspn(s + i, " \t")`, as an end offset.
-fn token_end(s: &[u8], i: usize) -> usize {
-    s.get(i..).and_then(|t| t.iter().position(|&b| is_blank(b))).map_or(s.len(), |n| i + n)
+/// One space or tab, not consumed: what ends a word.
+fn blank_ahead(input: &[u8]) -> Res<'_, char> {
+    context("blank", peek(one_of(" \t"))).parse(input)
+}
+
+/// A word as `strcspn(s, " \t")` measures it: up to the next space or tab (possibly empty).
+fn word(input: &[u8]) -> Res<'_, &[u8]> {
+    context("word", take_till(is_blank)).parse(input)
+}
+
+/// `s` from offset `i`, empty at its end when `i` is past it: always a subslice of `s`, so the
+/// offsets of what parsers return stay relative to `s`.
+fn tail(s: &[u8], i: usize) -> &[u8] {
+    s.get(i.min(s.len())..).unwrap_or_default()
+}
+
+/// The offset in `s` after the blanks at `i`.
+fn skip_blanks(s: &[u8], i: usize) -> usize {
+    s.get(i..).and_then(|from| blanks(from).ok()).map_or(i, |(after, _)| s.offset(after))
+}
+
+/// A line sshd ignores: `#` after the blanks, or nothing but white space (an empty line, or a
+/// CRLF file's blank line, which sshd tries and finds nothing in).
+fn ignored_line(input: &[u8]) -> Res<'_, &[u8]> {
+    context("comment or blank line", preceded(blanks, alt((tag("#"), all_consuming(take_while(is_space))))))
+        .parse(input)
 }
 
 /// Offsets `start..end` of `text` (which starts at file offset `base`) without a trailing
@@ -120,15 +168,10 @@ fn show(bytes: &[u8]) -> String {
 /// One line: `text` is what sshd sees (C string, `\n` kept), `base` its file offset, `end` the
 /// offset of the line's `\n` (or end of file).
 fn parse_line(text: &[u8], base: usize, end: usize, number: u32) -> Option<Entry> {
+    if ignored_line(text).is_ok() {
+        return None;
+    }
     let cp = skip_blanks(text, 0);
-    if matches!(at(text, cp), 0 | b'\n' | b'#') {
-        return None;
-    }
-    // A line of only white space (a CRLF file's blank line): sshd tries it and finds nothing;
-    // no key can ever come from it, so it is left out like a blank line.
-    if text.get(cp..).is_some_and(|t| t.iter().all(|&b| is_space(b))) {
-        return None;
-    }
     let mut entry = Entry {
         number,
         span: Span::new(base, end),
@@ -145,7 +188,7 @@ fn parse_line(text: &[u8], base: usize, end: usize, number: u32) -> Option<Entry
         }
         Err(e) => e,
     };
-    let Some(options_end) = advance_past_options(text, cp) else {
+    let Ok((_, field)) = options_field(tail(text, cp)) else {
         entry.problems.push(if first.not_a_type {
             Problem {
                 span: span_trimmed(text, base, cp, text.len()),
@@ -157,6 +200,7 @@ fn parse_line(text: &[u8], base: usize, end: usize, number: u32) -> Option<Entry
         });
         return Some(entry);
     };
+    let options_end = cp + field.len();
     entry.options_span = Some(Span::new(base + cp, base + options_end));
     let key_at = skip_blanks(text, options_end);
     let read = match read_key(text, base, key_at) {
@@ -201,23 +245,32 @@ fn finish_key(entry: &mut Entry, text: &[u8], base: usize, read: KeyRead) {
     entry.key = Some(read.key);
 }
 
-/// `sshkey_advance_past_options`: the end of the options field, or `None` for an unterminated
-/// quote.
-fn advance_past_options(s: &[u8], mut i: usize) -> Option<usize> {
-    let mut quoted = false;
-    loop {
-        let c = at(s, i);
-        if c == 0 || (!quoted && is_blank(c)) {
-            break;
-        }
-        if c == b'\\' && at(s, i + 1) == b'"' {
-            i += 1;
-        } else if c == b'"' {
-            quoted = !quoted;
-        }
-        i += 1;
-    }
-    if at(s, i) == 0 && quoted { None } else { Some(i) }
+/// `sshkey_advance_past_options`: the options field, up to the first space or tab outside double
+/// quotes (`\"` is stepped over as a pair wherever it stands, so it neither opens nor closes a
+/// quote). Fails (cut) at a quote left open at the end of the line.
+fn options_field(input: &[u8]) -> Res<'_, &[u8]> {
+    context(
+        "options field",
+        recognize(many0_count(alt((
+            tag("\\\""),
+            quoted_run,
+            take_till1(|b| is_blank(b) || b == b'"' || b == b'\\'),
+            tag("\\"),
+        )))),
+    )
+    .parse(input)
+}
+
+/// A double-quoted stretch of the options field, quotes included: spaces and tabs inside it do
+/// not end the field. Once the quote opens, the closing one is required.
+fn quoted_run(input: &[u8]) -> Res<'_, &[u8]> {
+    context("quoted run", recognize(preceded(char('"'), cut(terminated(many0_count(quoted_piece), char('"'))))))
+        .parse(input)
+}
+
+/// One piece of text inside double quotes: `\"`, a lone `\`, or a run of other bytes.
+fn quoted_piece(input: &[u8]) -> Res<'_, &[u8]> {
+    context("quoted text", alt((tag("\\\""), take_till1(|b| b == b'"' || b == b'\\'), tag("\\")))).parse(input)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -301,13 +354,20 @@ impl KeyError {
     }
 }
 
+/// The key type word: a word that a space or tab follows (`sshkey_read` gives up on a word that
+/// runs to the end of the line, whatever it says).
+fn key_type(input: &[u8]) -> Res<'_, &[u8]> {
+    context("key type", terminated(word, blank_ahead)).parse(input)
+}
+
+/// The base64 key data after the type: blanks, then a word that is not empty (there must be
+/// something before the end of the line).
+fn key_data(input: &[u8]) -> Res<'_, &[u8]> {
+    context("key data", preceded(blanks, verify(word, |w: &[u8]| !w.is_empty()))).parse(input)
+}
+
 /// `sshkey_read` with no expected type: `type base64` at `pos`.
 fn read_key(s: &[u8], base: usize, pos: usize) -> Result<KeyRead, KeyError> {
-    let type_end = token_end(s, pos);
-    let trimmed = |end: usize| {
-        let sp = span_trimmed(s, 0, pos, end);
-        sp.end as usize
-    };
     let fail = |start: usize, end: usize, message: String, not_a_type: bool| KeyError {
         start,
         end,
@@ -315,26 +375,27 @@ fn read_key(s: &[u8], base: usize, pos: usize) -> Result<KeyRead, KeyError> {
         not_a_type,
         text_end: s.len(),
     };
-    let word = s.get(pos..type_end).unwrap_or_default();
-    let found = impl_by_exact_name(word);
-    if type_end == s.len() {
-        // sshd fails here whatever the word; the name only chooses the message.
-        let found = impl_by_exact_name(s.get(pos..trimmed(type_end)).unwrap_or_default());
+    let input = tail(s, pos);
+    let Ok((after_type, type_word)) = key_type(input) else {
+        // sshd fails here whatever the word; the name (without a line end) only chooses the
+        // message.
+        let end = span_trimmed(s, 0, pos, s.len()).end as usize;
+        let found = impl_by_exact_name(s.get(pos..end).unwrap_or_default());
         let message = match found {
             Some(i) => format!("no key data after `{}`: {SKIPS}", i.name),
-            None => format!("`{}` is not a key type: {SKIPS}", show(word)),
+            None => format!("`{}` is not a key type: {SKIPS}", show(input)),
         };
-        return Err(fail(pos, trimmed(type_end), message, found.is_none()));
-    }
-    let Some(found) = found else {
-        return Err(fail(pos, type_end, format!("`{}` is not a key type: {SKIPS}", show(word)), true));
+        return Err(fail(pos, end, message, found.is_none()));
     };
-    let blob_start = skip_blanks(s, type_end);
-    if at(s, blob_start) == 0 {
+    let type_end = s.offset(after_type);
+    let Some(found) = impl_by_exact_name(type_word) else {
+        return Err(fail(pos, type_end, format!("`{}` is not a key type: {SKIPS}", show(type_word)), true));
+    };
+    let Ok((after_data, blob_text)) = key_data(after_type) else {
         return Err(fail(pos, type_end, format!("no key data after `{}`: {SKIPS}", found.name), false));
-    }
-    let blob_end = token_end(s, blob_start);
-    let blob_text = s.get(blob_start..blob_end).unwrap_or_default();
+    };
+    let blob_start = s.offset(blob_text);
+    let blob_end = s.offset(after_data);
     let blob_span_end = span_trimmed(s, 0, blob_start, blob_end).end as usize;
     let bad = |message: String| fail(blob_start, blob_span_end, message, false);
     let blob = b64_decode(blob_text).map_err(|e| bad(format!("{e}: {SKIPS}")))?;
@@ -624,27 +685,8 @@ fn cert_body(w: &mut Wire) -> Result<(), String> {
 // ---------------------------------------------------------------------------------------------
 // EC public points (OpenSSL `EC_POINT_oct2point`, sshkey.c `sshkey_ec_validate_public`)
 
-/// Curve constants: field prime `p`, coefficient `b` (a = -3), group order `n`, big-endian hex.
-fn curve_params(curve: Curve) -> (&'static str, &'static str, &'static str) {
-    match curve {
-        Curve::P256 => (
-            "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff",
-            "5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b",
-            "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551",
-        ),
-        Curve::P384 => (
-            "fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffff",
-            "b3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aef",
-            "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973",
-        ),
-        Curve::P521 => (
-            "01ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-            "0051953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef109e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f00",
-            "01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409",
-        ),
-    }
-}
-
+/// An uncompressed point (`0x04 x y`, each coordinate as wide as the field) that is on the curve
+/// and within sshd's bounds (`big`).
 fn check_ec_point(curve: Curve, point: &[u8]) -> Result<(), String> {
     let invalid = || format!("key data holds an invalid point for curve nistp{}", curve.bits());
     if point.is_empty() || point.len() > MAX_ECPOINT || at(point, 0) != 0x04 {
@@ -654,367 +696,270 @@ fn check_ec_point(curve: Curve, point: &[u8]) -> Result<(), String> {
     if point.len() != 1 + 2 * field_len {
         return Err(invalid());
     }
-    let (p, b, n) = curve_params(curve);
-    let (p, b, n) = (big::from_hex(p), big::from_hex(b), big::from_hex(n));
-    let x = big::from_be(point.get(1..1 + field_len).unwrap_or_default());
-    let y = big::from_be(point.get(1 + field_len..).unwrap_or_default());
-    if big::cmp(&x, &p).is_ge() || big::cmp(&y, &p).is_ge() {
-        return Err(invalid());
-    }
-    // y² = x³ - 3x + b (mod p)
-    let lhs = big::rem(&big::mul(&y, &y), &p);
-    let x3 = big::rem(&big::mul(&big::rem(&big::mul(&x, &x), &p), &x), &p);
-    let three_x = big::rem(&big::mul(&x, &[3]), &p);
-    let rhs = big::rem(&big::sub(&big::add(&big::add(&x3, &b), &p), &three_x), &p);
-    if big::cmp(&lhs, &rhs).is_ne() {
-        return Err(invalid());
-    }
-    let half = big::bits(&n) / 2;
-    let n_minus_1 = big::sub(&n, &[1]);
-    if big::bits(&x) <= half
-        || big::bits(&y) <= half
-        || big::cmp(&x, &n_minus_1).is_ge()
-        || big::cmp(&y, &n_minus_1).is_ge()
-    {
-        return Err(invalid());
-    }
-    Ok(())
-}
-
-/// Just enough unsigned big-number arithmetic for the curve check: little-endian `u32` limbs.
-mod big {
-    use std::cmp::Ordering;
-
-    pub fn from_be(bytes: &[u8]) -> Vec<u32> {
-        let mut out: Vec<u32> =
-            bytes.rchunks(4).map(|c| c.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b))).collect();
-        trim(&mut out);
-        out
-    }
-
-    pub fn from_hex(hex: &str) -> Vec<u32> {
-        let bytes: Vec<u8> = hex
-            .as_bytes()
-            .chunks(2)
-            .map(|pair| {
-                let s = std::str::from_utf8(pair).unwrap_or("0");
-                u8::from_str_radix(s, 16).unwrap_or(0)
-            })
-            .collect();
-        from_be(&bytes)
-    }
-
-    fn trim(v: &mut Vec<u32>) {
-        while v.last() == Some(&0) {
-            v.pop();
-        }
-    }
-
-    pub fn bits(a: &[u32]) -> u32 {
-        match a.iter().rposition(|&l| l != 0) {
-            None => 0,
-            Some(i) => i as u32 * 32 + (32 - a.get(i).map_or(0, |l| l.leading_zeros())),
-        }
-    }
-
-    fn limb(a: &[u32], i: usize) -> u32 {
-        a.get(i).copied().unwrap_or(0)
-    }
-
-    pub fn cmp(a: &[u32], b: &[u32]) -> Ordering {
-        let n = a.len().max(b.len());
-        (0..n).rev().map(|i| limb(a, i).cmp(&limb(b, i))).find(|o| o.is_ne()).unwrap_or(Ordering::Equal)
-    }
-
-    pub fn add(a: &[u32], b: &[u32]) -> Vec<u32> {
-        let n = a.len().max(b.len());
-        let mut out = Vec::with_capacity(n + 1);
-        let mut carry = 0u64;
-        for i in 0..n {
-            let s = u64::from(limb(a, i)) + u64::from(limb(b, i)) + carry;
-            out.push(s as u32);
-            carry = s >> 32;
-        }
-        out.push(carry as u32);
-        trim(&mut out);
-        out
-    }
-
-    /// `a - b`, for `a >= b`.
-    pub fn sub(a: &[u32], b: &[u32]) -> Vec<u32> {
-        let mut out = Vec::with_capacity(a.len());
-        let mut borrow = 0i64;
-        for i in 0..a.len() {
-            let mut d = i64::from(limb(a, i)) - i64::from(limb(b, i)) - borrow;
-            borrow = 0;
-            if d < 0 {
-                d += 1 << 32;
-                borrow = 1;
-            }
-            out.push(d as u32);
-        }
-        trim(&mut out);
-        out
-    }
-
-    pub fn mul(a: &[u32], b: &[u32]) -> Vec<u32> {
-        let mut out = vec![0u32; a.len() + b.len() + 1];
-        for (i, &x) in a.iter().enumerate() {
-            let mut carry = 0u64;
-            for (j, &y) in b.iter().enumerate() {
-                let slot = out.get(i + j).copied().unwrap_or(0);
-                let t = u64::from(x) * u64::from(y) + u64::from(slot) + carry;
-                if let Some(s) = out.get_mut(i + j) {
-                    *s = t as u32;
-                }
-                carry = t >> 32;
-            }
-            if let Some(s) = out.get_mut(i + b.len()) {
-                *s = carry as u32;
-            }
-        }
-        trim(&mut out);
-        out
-    }
-
-    /// `a mod m` by shift and subtract (the numbers are at most ~1100 bits).
-    pub fn rem(a: &[u32], m: &[u32]) -> Vec<u32> {
-        // Shift-and-subtract in one buffer as wide as `m` plus a limb: no allocation per bit.
-        let width = m.len() + 1;
-        let mut r = vec![0u32; width];
-        for bit in (0..bits(a)).rev() {
-            // r = r * 2 + bit
-            let mut carry = (limb(a, (bit / 32) as usize) >> (bit % 32)) & 1;
-            for l in r.iter_mut() {
-                let next = *l >> 31;
-                *l = (*l << 1) | carry;
-                carry = next;
-            }
-            if cmp(&r, m).is_ge() {
-                sub_assign(&mut r, m);
-            }
-        }
-        trim(&mut r);
-        r
-    }
-
-    /// `a -= b`, for `a >= b`.
-    fn sub_assign(a: &mut [u32], b: &[u32]) {
-        let mut borrow = 0u64;
-        for (i, x) in a.iter_mut().enumerate() {
-            let d = u64::from(*x).wrapping_sub(u64::from(limb(b, i))).wrapping_sub(borrow);
-            *x = d as u32;
-            borrow = (d >> 63) & 1;
-        }
+    let coordinates = point.get(1..).and_then(|xy| xy.split_at_checked(field_len));
+    match coordinates {
+        Some((x, y)) if big::valid_public_point(curve, x, y) => Ok(()),
+        _ => Err(invalid()),
     }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Options (auth-options.c `sshauthopt_parse`)
 
-/// The flags `opt_flag` tries, in sshd's order, and whether they take a `no-` prefix.
-const FLAGS: &[(&str, bool, Option<Flag>)] = &[
-    ("restrict", false, None),
-    ("cert-authority", false, None),
-    ("port-forwarding", true, Some(Flag::PortForwarding)),
-    ("agent-forwarding", true, Some(Flag::AgentForwarding)),
-    ("x11-forwarding", true, Some(Flag::X11Forwarding)),
-    ("touch-required", true, Some(Flag::TouchRequired)),
-    ("verify-required", true, Some(Flag::VerifyRequired)),
-    ("pty", true, Some(Flag::Pty)),
-    ("user-rc", true, Some(Flag::UserRc)),
-];
-
-fn starts_with_ci(s: &[u8], i: usize, word: &str) -> bool {
-    s.get(i..i + word.len()).is_some_and(|t| t.eq_ignore_ascii_case(word.as_bytes()))
+/// A flag option (`opt_flag`): the name matched as a prefix, case-insensitively, in sshd's
+/// order; the permissions also as `no-name`. What follows the name is the separator's business.
+fn flag_option(input: &[u8]) -> Res<'_, OptionKind> {
+    context(
+        "flag option",
+        alt((
+            value(OptionKind::Restrict, tag_no_case("restrict")),
+            value(OptionKind::CertAuthority, tag_no_case("cert-authority")),
+            permission("port-forwarding", Flag::PortForwarding),
+            permission("agent-forwarding", Flag::AgentForwarding),
+            permission("x11-forwarding", Flag::X11Forwarding),
+            permission("touch-required", Flag::TouchRequired),
+            permission("verify-required", Flag::VerifyRequired),
+            permission("pty", Flag::Pty),
+            permission("user-rc", Flag::UserRc),
+        )),
+    )
+    .parse(input)
 }
 
-/// `opt_flag`: a prefix match (case-insensitive); returns the option and where it ends.
-fn opt_flag(s: &[u8], i: usize) -> Option<(OptionKind, usize)> {
-    for &(name, negatable, flag) in FLAGS {
-        let (at_name, allow) = if negatable && starts_with_ci(s, i, "no-") { (i + 3, false) } else { (i, true) };
-        if starts_with_ci(s, at_name, name) {
-            let kind = match flag {
-                Some(flag) => OptionKind::Flag { flag, allow },
-                None if name == "restrict" => OptionKind::Restrict,
-                None => OptionKind::CertAuthority,
-            };
-            return Some((kind, at_name + name.len()));
-        }
-    }
-    None
+/// `name` (allowed) or `no-name` (denied), case-insensitive.
+fn permission<'a>(
+    name: &'static str,
+    flag: Flag,
+) -> impl Parser<&'a [u8], Output = OptionKind, Error = nom::error::Error<&'a [u8]>> {
+    map((opt(tag_no_case("no-")), tag_no_case(name)), move |(no, _)| OptionKind::Flag { flag, allow: no.is_none() })
 }
 
-const VALUED: &[&str] =
-    &["command", "principals", "from", "expiry-time", "environment", "permitopen", "permitlisten", "tunnel"];
+/// The options that take a double-quoted value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Valued {
+    Command,
+    Principals,
+    From,
+    ExpiryTime,
+    Environment,
+    PermitOpen,
+    PermitListen,
+    Tunnel,
+}
 
-/// `opt_dequote`: a double-quoted value, `\"` standing for `"`; returns it and the offset after
-/// the closing quote.
-fn opt_dequote(s: &[u8], mut i: usize) -> Result<(Vec<u8>, usize), &'static str> {
-    if at(s, i) != b'"' {
-        return Err("missing start quote");
-    }
-    i += 1;
-    let mut out = Vec::new();
-    loop {
-        match at(s, i) {
-            0 => return Err("missing end quote"),
-            b'"' => return Ok((out, i + 1)),
-            b'\\' if at(s, i + 1) == b'"' => {
-                out.push(b'"');
-                i += 2;
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
+impl Valued {
+    fn name(self) -> &'static str {
+        match self {
+            Valued::Command => "command",
+            Valued::Principals => "principals",
+            Valued::From => "from",
+            Valued::ExpiryTime => "expiry-time",
+            Valued::Environment => "environment",
+            Valued::PermitOpen => "permitopen",
+            Valued::PermitListen => "permitlisten",
+            Valued::Tunnel => "tunnel",
         }
     }
 }
 
-/// The end of an option word for error spans: the next comma or blank.
+/// `name=` of an option that takes a value (`opt_match`: case-insensitive, `=` right after).
+fn valued_option_name(input: &[u8]) -> Res<'_, Valued> {
+    let named = |v: Valued| value(v, terminated(tag_no_case(v.name()), char('=')));
+    context(
+        "valued option",
+        alt((
+            named(Valued::Command),
+            named(Valued::Principals),
+            named(Valued::From),
+            named(Valued::ExpiryTime),
+            named(Valued::Environment),
+            named(Valued::PermitOpen),
+            named(Valued::PermitListen),
+            named(Valued::Tunnel),
+        )),
+    )
+    .parse(input)
+}
+
+/// `opt_dequote`: a double-quoted value, `\"` standing for `"`. Without the opening quote this is
+/// an error; once it is there, a missing closing quote is a failure (cut).
+fn quoted_value(input: &[u8]) -> Res<'_, Vec<u8>> {
+    let unescape = |mut out: Vec<u8>, piece: &[u8]| {
+        out.extend_from_slice(if piece == b"\\\"" { b"\"" } else { piece });
+        out
+    };
+    context(
+        "quoted value",
+        preceded(char('"'), cut(terminated(fold_many0(quoted_piece, Vec::new, unescape), char('"')))),
+    )
+    .parse(input)
+}
+
+/// The end of the options field, not consumed: a space, a tab or the end of the line.
+fn field_end(input: &[u8]) -> Res<'_, ()> {
+    context("end of the options", value((), alt((eof, recognize(blank_ahead))))).parse(input)
+}
+
+/// What follows an option.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Separator {
+    /// `,`: another option may follow.
+    Comma,
+    /// A space, a tab or the end of the line: the options end.
+    End,
+}
+
+/// The separator after an option (anything else makes the option unknown).
+fn option_separator(input: &[u8]) -> Res<'_, Separator> {
+    context("option separator", alt((value(Separator::Comma, char(',')), value(Separator::End, field_end))))
+        .parse(input)
+}
+
+/// An option word as error spans show it: up to the next comma, blank or line end.
+fn option_word(input: &[u8]) -> Res<'_, &[u8]> {
+    context("option word", take_till(|b| matches!(b, b',' | b' ' | b'\t' | b'\n' | b'\r'))).parse(input)
+}
+
+/// The end of the option word at `i` for error spans: at least one byte, within the text.
 fn word_end(s: &[u8], i: usize) -> usize {
-    let mut j = i;
-    while !matches!(at(s, j), 0 | b',' | b' ' | b'\t' | b'\n' | b'\r') {
-        j += 1;
-    }
-    j.max(i + 1).min(s.len())
+    let len = option_word(tail(s, i)).map_or(0, |(_, w)| w.len());
+    (i + len).max(i + 1).min(s.len())
 }
 
 type OptionsResult = Result<Vec<KeyOption>, (Vec<KeyOption>, Problem)>;
 
+/// What `sshauthopt_parse` counts across one line's options.
+#[derive(Default)]
+struct Seen {
+    env_names: Vec<Vec<u8>>,
+    permitopen: usize,
+    permitlisten: usize,
+}
+
 /// `sshauthopt_parse` over the options field at `start`.
 fn parse_options(s: &[u8], base: usize, start: usize) -> OptionsResult {
     let mut options: Vec<KeyOption> = Vec::new();
-    let mut env_names: Vec<Vec<u8>> = Vec::new();
-    let (mut permitopen, mut permitlisten) = (0usize, 0usize);
-    let mut i = start;
+    let mut seen = Seen::default();
+    let mut rest = tail(s, start);
     let problem = |from: usize, to: usize, message: String| Problem {
         span: Span::new(base + from, base + to),
         message,
         kind: ProblemKind::Options,
     };
-    while !matches!(at(s, i), 0 | b' ' | b'\t') {
-        let opt_start = i;
-        if let Some((kind, end)) = opt_flag(s, i) {
-            options.push(KeyOption { span: Span::new(base + i, base + end), value_span: None, kind });
-            i = end;
-        } else if let Some(&name) = VALUED.iter().find(|n| starts_with_ci(s, i, n) && at(s, i + n.len()) == b'=') {
-            let value_at = i + name.len() + 1;
-            let (value, end) = match opt_dequote(s, value_at) {
-                Ok(v) => v,
-                Err(why) => {
-                    let to = if why == "missing start quote" {
-                        word_end(s, i)
-                    } else {
-                        span_trimmed(s, 0, i, s.len()).end as usize
-                    };
-                    let msg = match why {
-                        "missing start quote" => format!("`{name}=` needs a double-quoted value: {SKIPS}"),
-                        _ => format!("`{name}=` value has no closing quote: {SKIPS}"),
-                    };
-                    return Err((options, problem(i, to, msg)));
-                }
-            };
-            let value_span = Span::new(base + value_at, base + end);
-            let text = String::from_utf8_lossy(&value).into_owned();
-            let fail = |msg: String| problem(opt_start, end, msg);
-            let has = |options: &[KeyOption], pred: fn(&OptionKind) -> bool| options.iter().any(|o| pred(&o.kind));
-            let kind = match name {
-                "command" => {
-                    if has(&options, |k| matches!(k, OptionKind::Command(_))) {
-                        return Err((options, fail(format!("second `command=` option: {SKIPS}"))));
-                    }
-                    OptionKind::Command(text)
-                }
-                "principals" => {
-                    if has(&options, |k| matches!(k, OptionKind::Principals(_))) {
-                        return Err((options, fail(format!("second `principals=` option: {SKIPS}"))));
-                    }
-                    OptionKind::Principals(text)
-                }
-                "from" => {
-                    if has(&options, |k| matches!(k, OptionKind::From(_))) {
-                        return Err((options, fail(format!("second `from=` option: {SKIPS}"))));
-                    }
-                    OptionKind::From(from_patterns(&text))
-                }
-                "expiry-time" => match parse_absolute_time(&value) {
-                    Some(t) if t.epoch != 0 => OptionKind::ExpiryTime(t),
-                    _ => {
-                        return Err((
-                            options,
-                            fail(format!("`expiry-time` `{}` is not YYYYMMDD[HHMM[SS]][Z]: {SKIPS}", show(&value))),
-                        ));
-                    }
-                },
-                "environment" => {
-                    if env_names.len() > ENV_MAX {
-                        return Err((options, fail(format!("more than {ENV_MAX} `environment=` options: {SKIPS}"))));
-                    }
-                    let Some(eq) = value.iter().position(|&b| b == b'=') else {
-                        return Err((options, fail(format!("`environment=` value has no `=`: {SKIPS}"))));
-                    };
-                    let var = value.get(..eq).unwrap_or_default();
-                    if var.is_empty() || !var.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_') {
-                        return Err((
-                            options,
-                            fail(format!("`{}` is not a valid environment variable name: {SKIPS}", show(var))),
-                        ));
-                    }
-                    if !env_names.iter().any(|n| n.as_slice() == var) {
-                        env_names.push(var.to_vec());
-                    }
-                    OptionKind::Environment {
-                        name: String::from_utf8_lossy(var).into_owned(),
-                        value: String::from_utf8_lossy(value.get(eq + 1..).unwrap_or_default()).into_owned(),
-                    }
-                }
-                "permitopen" | "permitlisten" => {
-                    let listen = name == "permitlisten";
-                    let count = if listen { &mut permitlisten } else { &mut permitopen };
-                    if *count > PERMIT_MAX {
-                        return Err((options, fail(format!("more than {PERMIT_MAX} `{name}=` options: {SKIPS}"))));
-                    }
-                    let target = if listen && !value.contains(&b':') { format!("*:{text}") } else { text };
-                    if let Err(why) = check_permit(target.as_bytes()) {
-                        return Err((options, fail(format!("`{name}=\"{}\"`: {why}: {SKIPS}", show(&value)))));
-                    }
-                    *count += 1;
-                    if listen { OptionKind::PermitListen(target) } else { OptionKind::PermitOpen(target) }
-                }
-                _ => match a2tun(&value) {
-                    Some(t) => OptionKind::Tunnel(t),
-                    None => {
-                        return Err((
-                            options,
-                            fail(format!("`tunnel=` `{}` is not a device number or `any`: {SKIPS}", show(&value))),
-                        ));
-                    }
-                },
-            };
+    while field_end(rest).is_err() {
+        let opt_start = s.offset(rest);
+        if let Ok((after, kind)) = flag_option(rest) {
             options.push(KeyOption {
-                span: Span::new(base + opt_start, base + end),
-                value_span: Some(value_span),
+                span: Span::new(base + opt_start, base + s.offset(after)),
+                value_span: None,
                 kind,
             });
-            i = end;
+            rest = after;
+        } else if let Ok((value_input, name)) = valued_option_name(rest) {
+            let (after, value) = match quoted_value(value_input) {
+                Ok(parsed) => parsed,
+                Err(nom::Err::Failure(_)) => {
+                    let to = span_trimmed(s, 0, opt_start, s.len()).end as usize;
+                    let message = format!("`{}=` value has no closing quote: {SKIPS}", name.name());
+                    return Err((options, problem(opt_start, to, message)));
+                }
+                Err(_) => {
+                    let message = format!("`{}=` needs a double-quoted value: {SKIPS}", name.name());
+                    return Err((options, problem(opt_start, word_end(s, opt_start), message)));
+                }
+            };
+            let end = s.offset(after);
+            match valued_option(name, &value, &options, &mut seen) {
+                Ok(kind) => options.push(KeyOption {
+                    span: Span::new(base + opt_start, base + end),
+                    value_span: Some(Span::new(base + s.offset(value_input), base + end)),
+                    kind,
+                }),
+                Err(message) => return Err((options, problem(opt_start, end, message))),
+            }
+            rest = after;
         }
-        match at(s, i) {
-            0 | b' ' | b'\t' => break,
-            b',' => {}
-            _ => {
+        match option_separator(rest) {
+            Ok((_, Separator::End)) => break,
+            // A comma with nothing after it (not even a blank).
+            Ok(([], Separator::Comma)) => {
+                let comma = s.offset(rest);
+                return Err((options, problem(comma, comma + 1, format!("options end with a comma: {SKIPS}"))));
+            }
+            Ok((after, Separator::Comma)) => rest = after,
+            Err(_) => {
                 let end = word_end(s, opt_start);
                 let word = s.get(opt_start..end).unwrap_or_default();
                 return Err((options, problem(opt_start, end, format!("unknown option `{}`: {SKIPS}", show(word)))));
             }
         }
-        i += 1;
-        if at(s, i) == 0 {
-            return Err((options, problem(i - 1, i, format!("options end with a comma: {SKIPS}"))));
-        }
     }
     Ok(options)
+}
+
+/// What sshd makes of an option's dequoted value, or why it refuses it (`seen` counts across the
+/// line; `options` are the ones before, for duplicates).
+fn valued_option(name: Valued, value: &[u8], options: &[KeyOption], seen: &mut Seen) -> Result<OptionKind, String> {
+    let text = String::from_utf8_lossy(value).into_owned();
+    let has = |pred: fn(&OptionKind) -> bool| options.iter().any(|o| pred(&o.kind));
+    let second = || Err(format!("second `{}=` option: {SKIPS}", name.name()));
+    Ok(match name {
+        Valued::Command if has(|k| matches!(k, OptionKind::Command(_))) => return second(),
+        Valued::Command => OptionKind::Command(text),
+        Valued::Principals if has(|k| matches!(k, OptionKind::Principals(_))) => return second(),
+        Valued::Principals => OptionKind::Principals(text),
+        Valued::From if has(|k| matches!(k, OptionKind::From(_))) => return second(),
+        Valued::From => OptionKind::From(from_patterns(&text)),
+        Valued::ExpiryTime => match parse_absolute_time(value) {
+            Some(t) if t.epoch != 0 => OptionKind::ExpiryTime(t),
+            _ => return Err(format!("`expiry-time` `{}` is not YYYYMMDD[HHMM[SS]][Z]: {SKIPS}", show(value))),
+        },
+        Valued::Environment => {
+            if seen.env_names.len() > ENV_MAX {
+                return Err(format!("more than {ENV_MAX} `environment=` options: {SKIPS}"));
+            }
+            let Ok((_, (var, val))) = env_assignment(value) else {
+                return Err(format!("`environment=` value has no `=`: {SKIPS}"));
+            };
+            if all_consuming(env_name).parse(var).is_err() {
+                return Err(format!("`{}` is not a valid environment variable name: {SKIPS}", show(var)));
+            }
+            if !seen.env_names.iter().any(|n| n.as_slice() == var) {
+                seen.env_names.push(var.to_vec());
+            }
+            OptionKind::Environment {
+                name: String::from_utf8_lossy(var).into_owned(),
+                value: String::from_utf8_lossy(val).into_owned(),
+            }
+        }
+        Valued::PermitOpen | Valued::PermitListen => {
+            let listen = name == Valued::PermitListen;
+            let count = if listen { &mut seen.permitlisten } else { &mut seen.permitopen };
+            if *count > PERMIT_MAX {
+                return Err(format!("more than {PERMIT_MAX} `{}=` options: {SKIPS}", name.name()));
+            }
+            let target = if listen && !value.contains(&b':') { format!("*:{text}") } else { text };
+            if let Err(why) = check_permit(target.as_bytes()) {
+                return Err(format!("`{}=\"{}\"`: {why}: {SKIPS}", name.name(), show(value)));
+            }
+            *count += 1;
+            if listen { OptionKind::PermitListen(target) } else { OptionKind::PermitOpen(target) }
+        }
+        Valued::Tunnel => match a2tun(value) {
+            Some(t) => OptionKind::Tunnel(t),
+            None => return Err(format!("`tunnel=` `{}` is not a device number or `any`: {SKIPS}", show(value))),
+        },
+    })
+}
+
+/// `environment="NAME=value"`: the name before the first `=` and the value after it.
+fn env_assignment(input: &[u8]) -> Res<'_, (&[u8], &[u8])> {
+    context("environment assignment", separated_pair(take_till(|b| b == b'='), char('='), rest)).parse(input)
+}
+
+/// A variable name sshd accepts: letters, digits and `_`.
+fn env_name(input: &[u8]) -> Res<'_, &[u8]> {
+    context("environment variable name", take_till1(|b: u8| !(b.is_ascii_alphanumeric() || b == b'_'))).parse(input)
 }
 
 fn from_patterns(list: &str) -> Vec<FromPattern> {
@@ -1089,52 +1034,16 @@ fn cidr_error(pattern: &str) -> Option<&'static str> {
 }
 
 /// glibc `inet_aton_exact` (what getaddrinfo(AI_NUMERICHOST) uses for IPv4): one to four parts,
-/// decimal, octal (`0…`) or hex (`0x…`), the last part filling the remaining bytes.
+/// the last part filling the remaining bytes.
 fn inet_aton(s: &[u8]) -> Option<u32> {
-    let mut parts: Vec<u64> = Vec::new();
-    let mut i = 0usize;
-    loop {
-        if !at(s, i).is_ascii_digit() {
-            return None;
-        }
-        let mut base = 10u64;
-        if at(s, i) == b'0' {
-            base = 8;
-            i += 1;
-            if matches!(at(s, i), b'x' | b'X') {
-                base = 16;
-                i += 1;
-            }
-        }
-        let mut value = 0u64;
-        loop {
-            let c = at(s, i);
-            let digit = match c {
-                b'0'..=b'9' if base != 8 || c < b'8' => u64::from(c - b'0'),
-                b'8' | b'9' => return None,
-                b'a'..=b'f' if base == 16 => u64::from(c - b'a' + 10),
-                b'A'..=b'F' if base == 16 => u64::from(c - b'A' + 10),
-                _ => break,
-            };
-            value = value.checked_mul(base)?.checked_add(digit)?;
-            if value > u64::from(u32::MAX) {
-                return None;
-            }
-            i += 1;
-        }
-        parts.push(value);
-        match at(s, i) {
-            b'.' if parts.len() < 4 => i += 1,
-            0 if i == s.len() => break,
-            _ => return None,
-        }
-    }
+    let (_, parts) = aton_parts(s).ok()?;
     let (last, head) = parts.split_last()?;
     let limit = match head.len() {
         0 => u64::from(u32::MAX),
         1 => 0xff_ffff,
         2 => 0xffff,
-        _ => 0xff,
+        3 => 0xff,
+        _ => return None,
     };
     if *last > limit || head.iter().any(|&p| p > 0xff) {
         return None;
@@ -1146,27 +1055,63 @@ fn inet_aton(s: &[u8]) -> Option<u32> {
     u32::try_from(value).ok()
 }
 
+/// The whole text as dot-separated `inet_aton` parts (any number of them; more than four is the
+/// caller's refusal).
+fn aton_parts(input: &[u8]) -> Res<'_, Vec<u64>> {
+    context("IPv4 address", all_consuming(separated_list1(char('.'), aton_part))).parse(input)
+}
+
+/// One `inet_aton` part: `0x` hex, `0` octal or decimal (`strtoul` base 0; `0x` alone is 0), at
+/// most 2³²-1.
+fn aton_part(input: &[u8]) -> Res<'_, u64> {
+    let number = |(digits, radix): (&[u8], u32)| {
+        digits.iter().try_fold(0u64, |n, &d| {
+            let n = n * u64::from(radix) + u64::from(char::from(d).to_digit(radix)?);
+            (n <= u64::from(u32::MAX)).then_some(n)
+        })
+    };
+    context(
+        "address part",
+        map_opt(
+            alt((
+                map(preceded(tag_no_case("0x"), hex_digit0), |d| (d, 16)),
+                map(preceded(char('0'), oct_digit0), |d| (d, 8)),
+                map(digit1, |d| (d, 10)),
+            )),
+            number,
+        ),
+    )
+    .parse(input)
+}
+
 /// `handle_permit`'s check: `host:port` (or `host/port`, `[v6]:port`), port a number 1-65535, a
 /// known service name, or `*`.
 fn check_permit(target: &[u8]) -> Result<(), &'static str> {
-    // hpdelim2
-    let delim = if at(target, 0) == b'[' {
-        let close = target.iter().position(|&b| b == b']').ok_or("invalid permission hostname")?;
-        match at(target, close + 1) {
-            0 if close + 1 == target.len() => None,
-            b':' | b'/' => Some(close + 1),
-            _ => return Err("invalid permission hostname"),
-        }
-    } else {
-        target.iter().position(|&b| b == b':' || b == b'/')
-    };
-    let host_len = delim.unwrap_or(target.len());
-    if host_len >= NI_MAXHOST {
+    let (after_host, host) = permit_host(target).map_err(|_| "invalid permission hostname")?;
+    if host.len() >= NI_MAXHOST {
         return Err("invalid permission hostname");
     }
-    let Some(d) = delim else { return Err("invalid permission port") };
-    let port = target.get(d + 1..).unwrap_or_default();
+    let Ok((_, Some(port))) = permit_port(after_host) else { return Err("invalid permission port") };
     if port == b"*" || a2port(port).is_some_and(|p| p > 0) { Ok(()) } else { Err("invalid permission port") }
+}
+
+/// `hpdelim2`'s host: `[…]` up to the first `]`, which must end the text or stand before the
+/// delimiter (cut: anything else is a bad host), or everything before the first `:` or `/`.
+fn permit_host(input: &[u8]) -> Res<'_, &[u8]> {
+    let delimiter_or_end = || peek(alt((eof, recognize(one_of(":/")))));
+    context(
+        "permission host",
+        alt((
+            recognize(preceded(char('['), cut((take_till(|b| b == b']'), char(']'), delimiter_or_end())))),
+            take_till(|b| b == b':' || b == b'/'),
+        )),
+    )
+    .parse(input)
+}
+
+/// The port after `hpdelim2`'s delimiter (`:` or `/`), if there is a delimiter.
+fn permit_port(input: &[u8]) -> Res<'_, Option<&[u8]>> {
+    context("permission port", opt(preceded(one_of(":/"), rest))).parse(input)
 }
 
 /// `a2port`: a number 0-65535 or a TCP service name. sshd asks getservbyname(), i.e. the host's
@@ -1210,84 +1155,65 @@ fn a2tun(s: &[u8]) -> Option<Option<u32>> {
 /// OpenBSD `strtonum` over `strtoll(…, 10)`: leading white space and a sign allowed, nothing after
 /// the digits.
 fn strtonum(s: &[u8], min: i64, max: i64) -> Option<i64> {
-    let mut i = 0;
-    while is_space(at(s, i)) {
-        i += 1;
-    }
-    let negative = at(s, i) == b'-';
-    if matches!(at(s, i), b'+' | b'-') {
-        i += 1;
-    }
-    let digits = s.get(i..).unwrap_or_default();
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
+    let (_, (sign, digits)) = decimal(s).ok()?;
     let mut value: i128 = 0;
     for &d in digits {
         value = (value * 10 + i128::from(d - b'0')).min(i128::from(i64::MAX) + 1);
     }
-    if negative {
+    if sign == Some('-') {
         value = -value;
     }
     (i128::from(min)..=i128::from(max)).contains(&value).then_some(value as i64)
 }
 
+/// The whole text as `strtoll(…, 10)` reads a number: white space, a sign, decimal digits.
+fn decimal(input: &[u8]) -> Res<'_, (Option<char>, &[u8])> {
+    context("decimal number", all_consuming(preceded(take_while(is_space), (opt(one_of("+-")), digit1)))).parse(input)
+}
+
 /// `parse_absolute_time`: `YYYYMMDD`, `YYYYMMDDHHMM` or `YYYYMMDDHHMMSS`, optionally ending `Z` or
 /// `UTC` (any case), read with glibc strptime's number rules and normalised as mktime does.
 pub fn parse_absolute_time(s: &[u8]) -> Option<ExpiryTime> {
-    let mut l = s.len();
-    let mut utc = false;
-    if l > 1 && s.get(l - 1..).is_some_and(|t| t.eq_ignore_ascii_case(b"z")) {
-        utc = true;
-        l -= 1;
-    } else if l > 3 && s.get(l - 3..).is_some_and(|t| t.eq_ignore_ascii_case(b"utc")) {
-        utc = true;
-        l -= 3;
-    }
-    let field = |from: usize, to: usize| s.get(from..to).unwrap_or_default();
-    // (text, lowest, highest, most digits) per field, as strptime's get_number reads them.
-    let mut fields = vec![(field(0, 4), 0, 9999, 4), (field(4, 6), 1, 12, 2), (field(6, 8), 1, 31, 2)];
-    match l {
-        8 => {}
-        12 => fields.extend([(field(8, 10), 0, 23, 2), (field(10, 12), 0, 59, 2)]),
-        14 => fields.extend([(field(8, 10), 0, 23, 2), (field(10, 12), 0, 59, 2), (field(12, 14), 0, 61, 2)]),
-        _ => return None,
-    }
-    let mut values = [0i64; 6];
-    for (k, (text, lo, hi, width)) in fields.into_iter().enumerate() {
-        let v = strptime_number(text, lo, hi, width)?;
-        if let Some(slot) = values.get_mut(k) {
-            *slot = v;
-        }
-    }
-    let [year, month, day, hour, minute, second] = values;
+    let (_, ((year, month, day), time, zone)) = absolute_time(s).ok()?;
+    let (hour, minute, second) = time.map_or((0, 0, 0), |(h, m, s)| (h, m, s.unwrap_or(0)));
     let days = days_from_civil(year, month, 1) + day - 1;
     let epoch = days * 86400 + hour * 3600 + minute * 60 + second;
-    (epoch >= 0).then_some(ExpiryTime { epoch, utc })
+    (epoch >= 0).then_some(ExpiryTime { epoch, utc: zone.is_some() })
 }
 
-/// glibc strptime `get_number`: white space, then up to `width` digits (stopping early once
-/// another digit would exceed `hi`), within `lo..=hi`; the whole field must be used, since the
-/// next character of the format is a literal separator.
-fn strptime_number(text: &[u8], lo: i64, hi: i64, width: usize) -> Option<i64> {
-    let mut i = 0;
-    while is_space(at(text, i)) {
-        i += 1;
-    }
-    if !at(text, i).is_ascii_digit() {
-        return None;
-    }
-    let mut value = 0i64;
-    let mut n = width;
-    loop {
-        value = value * 10 + i64::from(at(text, i) - b'0');
-        i += 1;
-        n -= 1;
-        if n == 0 || value * 10 > hi || !at(text, i).is_ascii_digit() {
-            break;
-        }
-    }
-    (i == text.len() && (lo..=hi).contains(&value)).then_some(value)
+/// The date, the optional time (with optional seconds) and the optional `Z`/`UTC`: sshd strips
+/// the zone from the end and then chooses the format by length (8, 12 or 14), which comes to the
+/// same fixed-width fields.
+type TimeFields<'a> = ((i64, i64, i64), Option<(i64, i64, Option<i64>)>, Option<&'a [u8]>);
+
+fn absolute_time(input: &[u8]) -> Res<'_, TimeFields<'_>> {
+    context(
+        "absolute time",
+        all_consuming((
+            (time_field(4, 0, 9999), time_field(2, 1, 12), time_field(2, 1, 31)),
+            opt((time_field(2, 0, 23), time_field(2, 0, 59), opt(time_field(2, 0, 61)))),
+            opt(alt((tag_no_case("z"), tag_no_case("utc")))),
+        )),
+    )
+    .parse(input)
+}
+
+/// One fixed-width field (sshd copies it with `%.Ns` between literal separators) read as glibc
+/// strptime's `get_number` reads it: white space, then digits to the end of the field, within
+/// `lo..=hi`. (`get_number` also stops early once another digit would pass `hi`; in a field that
+/// must be used up that changes nothing, since the whole number would be out of range.)
+fn time_field<'a>(
+    width: usize,
+    lo: i64,
+    hi: i64,
+) -> impl Parser<&'a [u8], Output = i64, Error = nom::error::Error<&'a [u8]>> {
+    let number = move |field: &'a [u8]| {
+        let (_, digits) =
+            all_consuming(preceded(take_while(is_space), digit1::<_, nom::error::Error<_>>)).parse(field).ok()?;
+        let value = digits.iter().fold(0i64, |v, &d| v * 10 + i64::from(d - b'0'));
+        (lo..=hi).contains(&value).then_some(value)
+    };
+    context("time field", map_opt(take(width), number))
 }
 
 /// Days from 1970-01-01 to the given proleptic Gregorian date (month 1-12; days past the end of
@@ -1302,5 +1228,6 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+mod big;
 #[cfg(test)]
 mod tests;

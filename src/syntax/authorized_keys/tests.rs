@@ -426,3 +426,374 @@ fn only_options_file() {
     assert_eq!(ast.lines.len(), 3);
     assert!(ast.lines.iter().all(|e| e.key.is_none() && e.problems.len() == 1));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Grammar elements, one test per parser
+
+/// `(rest, output)` of a parser that must succeed.
+fn ok<'a, O>(parsed: Res<'a, O>) -> (&'a [u8], O) {
+    parsed.unwrap_or_else(|e| panic!("parser failed: {e:?}"))
+}
+
+#[test]
+fn raw_line_keeps_its_newline_and_stops_at_the_end() {
+    assert_eq!(ok(raw_line(b"ab\ncd")), (&b"cd"[..], &b"ab\n"[..]));
+    assert_eq!(ok(raw_line(b"\n")), (&b""[..], &b"\n"[..]));
+    assert_eq!(ok(raw_line(b"last")), (&b""[..], &b"last"[..]));
+    assert!(raw_line(b"").is_err());
+}
+
+#[test]
+fn c_string_ends_at_nul() {
+    assert_eq!(ok(c_string(b"ab\0cd\n")).1, b"ab");
+    assert_eq!(ok(c_string(b"ab\n")).1, b"ab\n");
+    assert_eq!(ok(c_string(b"\0")).1, b"");
+}
+
+#[test]
+fn blanks_are_spaces_and_tabs_only() {
+    assert_eq!(ok(blanks(b" \t x")), (&b"x"[..], &b" \t "[..]));
+    assert_eq!(ok(blanks(b"\rx")).1, b"");
+    assert_eq!(skip_blanks(b"a  b", 1), 3);
+    assert_eq!(skip_blanks(b"a", 5), 5);
+}
+
+#[test]
+fn blank_ahead_is_not_consumed() {
+    assert_eq!(ok(blank_ahead(b"\tx")), (&b"\tx"[..], '\t'));
+    assert!(blank_ahead(b"x").is_err());
+    assert!(blank_ahead(b"").is_err());
+    assert!(blank_ahead(b"\r").is_err());
+}
+
+#[test]
+fn word_runs_to_a_blank() {
+    assert_eq!(ok(word(b"ssh-rsa AAAA")), (&b" AAAA"[..], &b"ssh-rsa"[..]));
+    assert_eq!(ok(word(b"a\r\n")).1, b"a\r\n");
+    assert_eq!(ok(word(b" x")).1, b"");
+}
+
+#[test]
+fn ignored_line_is_a_comment_or_white_space() {
+    for line in [&b""[..], b"\n", b"  \t\n", b"\r\n", b" \x0b\x0c\r\n", b"# x\n", b"\t#"] {
+        assert!(ignored_line(line).is_ok(), "{line:?}");
+    }
+    for line in [&b"x\n"[..], b" ssh-rsa\n", b" \r x"] {
+        assert!(ignored_line(line).is_err(), "{line:?}");
+    }
+}
+
+#[test]
+fn options_field_steps_over_quotes() {
+    let field = |s: &[u8]| options_field(s).ok().map(|(_, f)| String::from_utf8_lossy(f).into_owned());
+    assert_eq!(field(b"restrict,pty ssh-rsa").as_deref(), Some("restrict,pty"));
+    assert_eq!(field(b"command=\"a b\" key").as_deref(), Some("command=\"a b\""));
+    assert_eq!(field(b"command=\"a \\\" b\" key").as_deref(), Some("command=\"a \\\" b\""));
+    // `\"` outside quotes neither opens a quote nor lets a blank in.
+    assert_eq!(field(b"from=\\\"a b\\\" key").as_deref(), Some("from=\\\"a"));
+    assert_eq!(field(b"a\\b\tc").as_deref(), Some("a\\b"));
+    assert_eq!(field(b"\"\"x y").as_deref(), Some("\"\"x"));
+    assert_eq!(field(b"x\n").as_deref(), Some("x\n"));
+    // An open quote at the end of the line is a failure, not a shorter field.
+    assert!(matches!(options_field(b"command=\"ls key\n"), Err(nom::Err::Failure(_))));
+    assert!(matches!(options_field(b"a=\"x\\\""), Err(nom::Err::Failure(_))));
+}
+
+#[test]
+fn quoted_run_needs_its_closing_quote() {
+    assert_eq!(ok(quoted_run(b"\"a b\"c")), (&b"c"[..], &b"\"a b\""[..]));
+    assert_eq!(ok(quoted_run(b"\"\\\"\"")).1, b"\"\\\"\"");
+    assert!(matches!(quoted_run(b"x"), Err(nom::Err::Error(_))));
+    assert!(matches!(quoted_run(b"\"abc"), Err(nom::Err::Failure(_))));
+}
+
+#[test]
+fn quoted_piece_kinds() {
+    assert_eq!(ok(quoted_piece(b"\\\"x")).1, b"\\\"");
+    assert_eq!(ok(quoted_piece(b"\\x")).1, b"\\");
+    assert_eq!(ok(quoted_piece(b"ab c\\\"")).1, b"ab c");
+    assert!(quoted_piece(b"\"").is_err());
+    assert!(quoted_piece(b"").is_err());
+}
+
+#[test]
+fn key_type_needs_a_blank_after_it() {
+    assert_eq!(ok(key_type(b"ssh-rsa\tAAAA")), (&b"\tAAAA"[..], &b"ssh-rsa"[..]));
+    assert!(key_type(b"ssh-rsa").is_err());
+    assert!(key_type(b"ssh-rsa\n").is_err());
+}
+
+#[test]
+fn key_data_needs_something_after_the_blanks() {
+    assert_eq!(ok(key_data(b" \tAAAA= c")), (&b" c"[..], &b"AAAA="[..]));
+    assert_eq!(ok(key_data(b" AAAA\r\n")).1, b"AAAA\r\n");
+    assert!(key_data(b"   ").is_err());
+    assert!(key_data(b"").is_err());
+}
+
+#[test]
+fn flag_option_prefixes_and_negation() {
+    assert_eq!(ok(flag_option(b"restrict,")), (&b","[..], OptionKind::Restrict));
+    assert_eq!(ok(flag_option(b"Cert-Authority")).1, OptionKind::CertAuthority);
+    assert_eq!(ok(flag_option(b"NO-PTY")).1, OptionKind::Flag { flag: Flag::Pty, allow: false });
+    assert_eq!(ok(flag_option(b"x11-forwarding")).1, OptionKind::Flag { flag: Flag::X11Forwarding, allow: true });
+    // A prefix match: what follows is the separator's business.
+    assert_eq!(ok(flag_option(b"ptyx")), (&b"x"[..], OptionKind::Flag { flag: Flag::Pty, allow: true }));
+    assert!(flag_option(b"no-restrict").is_err());
+    assert!(flag_option(b"no-cert-authority").is_err());
+    assert!(flag_option(b"command=\"x\"").is_err());
+}
+
+#[test]
+fn permission_takes_no_prefix() {
+    let mut p = permission("user-rc", Flag::UserRc);
+    assert_eq!(
+        p.parse(&b"no-USER-RC"[..]).ok().map(|(_, k)| k),
+        Some(OptionKind::Flag { flag: Flag::UserRc, allow: false })
+    );
+    assert_eq!(
+        p.parse(&b"user-rc"[..]).ok().map(|(_, k)| k),
+        Some(OptionKind::Flag { flag: Flag::UserRc, allow: true })
+    );
+    assert!(p.parse(&b"no-pty"[..]).is_err());
+}
+
+#[test]
+fn valued_option_name_needs_the_equals_sign() {
+    assert_eq!(ok(valued_option_name(b"Command=\"x\"")), (&b"\"x\""[..], Valued::Command));
+    assert_eq!(ok(valued_option_name(b"permitlisten=")).1, Valued::PermitListen);
+    assert_eq!(ok(valued_option_name(b"expiry-time=")).1, Valued::ExpiryTime);
+    assert!(valued_option_name(b"command \"x\"").is_err());
+    assert!(valued_option_name(b"commands=\"x\"").is_err());
+    assert_eq!(Valued::Tunnel.name(), "tunnel");
+}
+
+#[test]
+fn quoted_value_unescapes_and_cuts() {
+    assert_eq!(ok(quoted_value(b"\"echo \\\"hi\\\"\",x")), (&b",x"[..], b"echo \"hi\"".to_vec()));
+    assert_eq!(ok(quoted_value(b"\"a\\b\"")).1, b"a\\b".to_vec());
+    assert_eq!(ok(quoted_value(b"\"\"")).1, Vec::<u8>::new());
+    assert!(matches!(quoted_value(b"ls"), Err(nom::Err::Error(_))), "no opening quote");
+    assert!(matches!(quoted_value(b"\"ls"), Err(nom::Err::Failure(_))), "no closing quote");
+    assert!(matches!(quoted_value(b"\"ls\\\""), Err(nom::Err::Failure(_))), "escaped quote does not close");
+}
+
+#[test]
+fn field_end_is_a_blank_or_the_end() {
+    assert!(field_end(b"").is_ok());
+    assert_eq!(ok(field_end(b" key")).0, b" key");
+    assert!(field_end(b"\tkey").is_ok());
+    assert!(field_end(b",").is_err());
+    assert!(field_end(b"\n").is_err());
+}
+
+#[test]
+fn option_separator_comma_or_end() {
+    assert_eq!(ok(option_separator(b",pty")), (&b"pty"[..], Separator::Comma));
+    assert_eq!(ok(option_separator(b",")), (&b""[..], Separator::Comma));
+    assert_eq!(ok(option_separator(b" key")), (&b" key"[..], Separator::End));
+    assert_eq!(ok(option_separator(b"")).1, Separator::End);
+    assert!(option_separator(b"x").is_err());
+    assert!(option_separator(b"=\"x\"").is_err());
+}
+
+#[test]
+fn option_word_for_error_spans() {
+    assert_eq!(ok(option_word(b"bogus,pty")).1, b"bogus");
+    assert_eq!(ok(option_word(b"command=\"a b\"")).1, b"command=\"a");
+    assert_eq!(ok(option_word(b"x\r\n")).1, b"x");
+    assert_eq!(word_end(b"ab,c", 0), 2);
+    assert_eq!(word_end(b",c", 0), 1, "at least one byte");
+    assert_eq!(word_end(b"ab", 2), 2, "never past the text");
+}
+
+#[test]
+fn valued_option_checks_values() {
+    let mut seen = Seen::default();
+    let kind = |name, value: &[u8], seen: &mut Seen| valued_option(name, value, &[], seen);
+    assert_eq!(kind(Valued::Command, b"ls", &mut seen), Ok(OptionKind::Command("ls".into())));
+    assert_eq!(kind(Valued::PermitListen, b"2222", &mut seen), Ok(OptionKind::PermitListen("*:2222".into())));
+    assert_eq!(kind(Valued::PermitListen, b"h:22", &mut seen), Ok(OptionKind::PermitListen("h:22".into())));
+    assert_eq!(seen.permitlisten, 2);
+    assert_eq!(kind(Valued::Tunnel, b"any", &mut seen), Ok(OptionKind::Tunnel(None)));
+    assert!(kind(Valued::ExpiryTime, b"19700101", &mut seen).is_err(), "epoch 0 is refused");
+    assert_eq!(
+        kind(Valued::Environment, b"A=b=c", &mut seen),
+        Ok(OptionKind::Environment { name: "A".into(), value: "b=c".into() })
+    );
+    assert_eq!(seen.env_names, vec![b"A".to_vec()]);
+    let earlier = [KeyOption { span: Span::default(), value_span: None, kind: OptionKind::From(Vec::new()) }];
+    let second = valued_option(Valued::From, b"*", &earlier, &mut seen);
+    assert!(second.is_err_and(|m| m.starts_with("second `from=`")));
+}
+
+#[test]
+fn env_assignment_splits_at_the_first_equals() {
+    assert_eq!(ok(env_assignment(b"A=b=c")).1, (&b"A"[..], &b"b=c"[..]));
+    assert_eq!(ok(env_assignment(b"=x")).1, (&b""[..], &b"x"[..]));
+    assert!(env_assignment(b"NOEQUALS").is_err());
+}
+
+#[test]
+fn env_name_letters_digits_underscore() {
+    assert_eq!(ok(env_name(b"A_1-x")), (&b"-x"[..], &b"A_1"[..]));
+    assert!(env_name(b"-x").is_err());
+    assert!(env_name(b"").is_err());
+}
+
+#[test]
+fn aton_part_bases() {
+    assert_eq!(ok(aton_part(b"10.")), (&b"."[..], 10));
+    assert_eq!(ok(aton_part(b"0x1F")).1, 31);
+    assert_eq!(ok(aton_part(b"0X")).1, 0);
+    assert_eq!(ok(aton_part(b"010")).1, 8);
+    assert_eq!(ok(aton_part(b"09")), (&b"9"[..], 0), "octal stops at 9, which then fails the address");
+    assert_eq!(ok(aton_part(b"4294967295")).1, 4_294_967_295);
+    assert!(aton_part(b"4294967296").is_err());
+    assert!(aton_part(b"x1").is_err());
+}
+
+#[test]
+fn aton_parts_whole_text() {
+    assert_eq!(ok(aton_parts(b"1.2.3.4.5")).1, vec![1, 2, 3, 4, 5]);
+    assert!(aton_parts(b"1.2.").is_err());
+    assert!(aton_parts(b"").is_err());
+    assert!(aton_parts(b"1 ").is_err());
+}
+
+#[test]
+fn permit_host_forms() {
+    assert_eq!(ok(permit_host(b"host:22")), (&b":22"[..], &b"host"[..]));
+    assert_eq!(ok(permit_host(b"h/22")).1, b"h");
+    assert_eq!(ok(permit_host(b"[::1]:22")), (&b":22"[..], &b"[::1]"[..]));
+    assert_eq!(ok(permit_host(b"[::1]")).1, b"[::1]");
+    assert_eq!(ok(permit_host(b"host")).1, b"host");
+    assert!(matches!(permit_host(b"[::1"), Err(nom::Err::Failure(_))));
+    assert!(matches!(permit_host(b"[::1]x:22"), Err(nom::Err::Failure(_))));
+}
+
+#[test]
+fn permit_port_after_the_delimiter() {
+    assert_eq!(ok(permit_port(b":22")).1, Some(&b"22"[..]));
+    assert_eq!(ok(permit_port(b"/*")).1, Some(&b"*"[..]));
+    assert_eq!(ok(permit_port(b":")).1, Some(&b""[..]));
+    assert_eq!(ok(permit_port(b"")).1, None);
+}
+
+#[test]
+fn check_permit_ports() {
+    assert_eq!(check_permit(b"host:22"), Ok(()));
+    assert_eq!(check_permit(b"[::1]:ssh"), Ok(()));
+    assert_eq!(check_permit(b"h/*"), Ok(()));
+    assert_eq!(check_permit(b"host:0"), Err("invalid permission port"));
+    assert_eq!(check_permit(b"host"), Err("invalid permission port"));
+    assert_eq!(check_permit(b"[::1"), Err("invalid permission hostname"));
+    let long = format!("{}:22", "h".repeat(NI_MAXHOST));
+    assert_eq!(check_permit(long.as_bytes()), Err("invalid permission hostname"));
+}
+
+#[test]
+fn decimal_as_strtoll_reads_it() {
+    assert_eq!(ok(decimal(b" \t+7")).1, (Some('+'), &b"7"[..]));
+    assert_eq!(ok(decimal(b"-12")).1, (Some('-'), &b"12"[..]));
+    assert!(decimal(b"7 ").is_err());
+    assert!(decimal(b"+").is_err());
+    assert!(decimal(b"0x10").is_err());
+    assert_eq!(strtonum(b"  +7", 0, 10), Some(7));
+    assert_eq!(strtonum(b"-1", 0, 10), None);
+    assert_eq!(strtonum(b"99999999999999999999999", 0, i64::MAX), None);
+    assert_eq!(a2port(b"ssh"), Some(22));
+    assert_eq!(a2tun(b"AnY"), Some(None));
+}
+
+#[test]
+fn absolute_time_fields_and_zone() {
+    let fields = |s: &[u8]| absolute_time(s).ok().map(|(_, f)| (f.0, f.1, f.2.is_some()));
+    assert_eq!(fields(b"20300101"), Some(((2030, 1, 1), None, false)));
+    assert_eq!(fields(b"203001010203utc"), Some(((2030, 1, 1), Some((2, 3, None)), true)));
+    assert_eq!(fields(b"20300101020304Z"), Some(((2030, 1, 1), Some((2, 3, Some(4))), true)));
+    assert_eq!(fields(b"2030010102"), None, "10 characters");
+    assert_eq!(fields(b"20300101Zutc"), None);
+    assert_eq!(fields(b"20300101 Z"), None);
+}
+
+#[test]
+fn time_field_reads_a_whole_fixed_width_number() {
+    let mut month = time_field(2, 1, 12);
+    assert_eq!(month.parse(&b"12x"[..]).ok(), Some((&b"x"[..], 12)));
+    assert_eq!(month.parse(&b" 9"[..]).ok().map(|(_, v)| v), Some(9));
+    assert!(month.parse(&b"13"[..]).is_err());
+    assert!(month.parse(&b"00"[..]).is_err());
+    assert!(month.parse(&b"9 "[..]).is_err(), "the field must be used up");
+    assert!(month.parse(&b"1"[..]).is_err(), "too short");
+}
+
+#[test]
+fn from_patterns_split_and_negate() {
+    let p = from_patterns("a,!b,,");
+    let got: Vec<(bool, &str)> = p.iter().map(|f| (f.negated, f.pattern.as_str())).collect();
+    assert_eq!(got, vec![(false, "a"), (true, "b"), (false, ""), (false, "")]);
+}
+
+#[test]
+fn random_input_never_panics() {
+    // Bytes that matter to the grammar, and key material, in random order and length.
+    let pieces: &[&[u8]] = &[
+        b" ",
+        b"\t",
+        b"\n",
+        b"\r",
+        b"\0",
+        b"\"",
+        b"\\",
+        b",",
+        b"=",
+        b"#",
+        b"\xff",
+        b"no-",
+        b"command=",
+        b"from=\"",
+        b"permitopen=\"[",
+        b"]:",
+        b"expiry-time=\"2030",
+        b"environment=\"",
+        b"tunnel=\"",
+        b"ssh-ed25519",
+        b"ssh-rsa",
+        b"ecdsa-sha2-nistp521",
+        b"AAAA",
+        b"==",
+        b"1.2.3.4/",
+        b"restrict",
+    ];
+    let blobs: Vec<&str> = [ED25519, ECDSA256, ECDSA521, CERT, RSA2048].iter().map(|k| blob_of(k)).collect();
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    for _ in 0..3000 {
+        let mut input = Vec::new();
+        for _ in 0..next(24) {
+            match next(10) {
+                0 => {
+                    let b = blobs[next(blobs.len())].as_bytes();
+                    let cut = next(b.len() + 1);
+                    input.extend(&b[..cut]);
+                }
+                1 => input.push(next(256) as u8),
+                _ => input.extend(pieces[next(pieces.len())]),
+            }
+        }
+        let ast = parse(&input);
+        for e in &ast.lines {
+            let all = [Some(e.span), e.options_span, e.comment].into_iter().flatten();
+            let all = all.chain(e.problems.iter().map(|p| p.span)).chain(e.options.iter().map(|o| o.span));
+            for span in all {
+                assert!(span.start <= span.end && span.end as usize <= input.len(), "{input:?}: {span:?}");
+            }
+        }
+    }
+}
