@@ -434,6 +434,28 @@ fn readme_configuration_reference_is_fresh() {
     );
 }
 
+/// The README's JSON schema block is the one documented in `src/report/json.rs`.
+#[test]
+fn readme_json_schema_matches_the_writer() {
+    let text_block = |text: &str| -> Option<String> {
+        let start = text.find("```text\n")? + "```text\n".len();
+        let end = start + text.get(start..)?.find("```")?;
+        Some(text.get(start..end)?.to_string())
+    };
+    let module = std::fs::read_to_string(crate_root().join("src/report/json.rs")).unwrap_or_default();
+    let doc: String = module
+        .lines()
+        .filter_map(|l| l.strip_prefix("//!"))
+        .map(|l| format!("{}\n", l.strip_prefix(' ').unwrap_or(l)))
+        .collect();
+    let readme = std::fs::read_to_string(crate_root().join("README.md")).unwrap_or_default();
+    let section = readme.split("## JSON schema").nth(1).unwrap_or_default();
+    let (Some(want), Some(have)) = (text_block(&doc), text_block(section)) else {
+        panic!("no ```text block in src/report/json.rs's module doc or README's \"JSON schema\" section");
+    };
+    assert_eq!(have, want, "README.md's JSON schema differs from src/report/json.rs: copy the block over");
+}
+
 #[test]
 fn rules_md_is_fresh() {
     let generated = sshlint(&["rules", "--format", "markdown"], None).0;
