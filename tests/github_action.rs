@@ -9,9 +9,6 @@
 //! stand-in that installs the sshlint built for this test run, so a wrong flag or path in a step
 //! fails here. An expression or condition this test does not model fails the test: teach it.
 //!
-//! Until this build has `--format sarif`, the lint step can only be checked to run and to report
-//! sshlint's usage error (exit 2); the test says so and checks the SARIF report once it exists.
-//!
 //! Without python3 and PyYAML the test prints why and passes, unless `SSHLINT_REQUIRE_ORACLES=1`.
 
 mod support;
@@ -287,11 +284,6 @@ fn text(out: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
-fn sarif_supported() -> bool {
-    let out = Command::new(BIN).arg("--help").output().expect("sshlint --help");
-    String::from_utf8_lossy(&out.stdout).contains("--sarif-base")
-}
-
 #[test]
 fn action_yml_declares_what_it_uses() {
     let Some(action) = load_action("action_yml_declares_what_it_uses") else { return };
@@ -344,32 +336,19 @@ fn action_reports_and_fails_on_findings() {
 
     let upload = step(&results, |r| r.with.contains_key("sarif_file"), "upload-sarif");
     let last = results.last().and_then(|r| r.out.as_ref()).expect("the last step ran");
-    if sarif_supported() {
-        let sarif_path = tmp.path().join("runner-temp/sshlint.sarif");
-        assert!(
-            upload.ran && upload.with["sarif_file"] == sarif_path.to_string_lossy(),
-            "upload-sarif runs on the report"
-        );
-        let doc: Value = serde_json::from_slice(&fs::read(&sarif_path).expect("SARIF report")).expect("SARIF is JSON");
-        assert_eq!(doc["version"], "2.1.0");
-        let results = doc["runs"][0]["results"].as_array().expect("SARIF results");
-        let hit = results.iter().find(|r| r["ruleId"] == "SSHD001").expect("SSHD001 in SARIF");
-        let uri = s(&hit["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]);
-        assert!(
-            uri.ends_with("hosts/web/etc/ssh/sshd_config") && !uri.starts_with('/') && !uri.starts_with("file:"),
-            "--sarif-base makes the URI relative to the workspace: {uri}"
-        );
-        assert_eq!(last.status, Some(1), "the action fails with sshlint's exit code:\n{}", text(last));
-        assert_eq!((output("exit-code"), output("sarif")), ("1".into(), sarif_path.to_string_lossy().into_owned()));
-    } else {
-        eprintln!(
-            "action_reports_and_fails_on_findings: this sshlint has no --format sarif yet: checked that the lint step runs and reports sshlint's usage error"
-        );
-        assert!(text(out).contains("sarif"), "sshlint refuses `--format sarif`:\n{}", text(out));
-        assert!(!upload.ran, "no report, no upload");
-        assert_eq!(last.status, Some(2), "the action fails with sshlint's exit code:\n{}", text(last));
-        assert_eq!((output("exit-code"), output("sarif")), ("2".into(), String::new()));
-    }
+    let sarif_path = tmp.path().join("runner-temp/sshlint.sarif");
+    assert!(upload.ran && upload.with["sarif_file"] == sarif_path.to_string_lossy(), "upload-sarif runs on the report");
+    let doc: Value = serde_json::from_slice(&fs::read(&sarif_path).expect("SARIF report")).expect("SARIF is JSON");
+    assert_eq!(doc["version"], "2.1.0");
+    let results = doc["runs"][0]["results"].as_array().expect("SARIF results");
+    let hit = results.iter().find(|r| r["ruleId"] == "SSHD001").expect("SSHD001 in SARIF");
+    let uri = s(&hit["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]);
+    assert!(
+        uri.ends_with("hosts/web/etc/ssh/sshd_config") && !uri.starts_with('/') && !uri.starts_with("file:"),
+        "--sarif-base makes the URI relative to the workspace: {uri}"
+    );
+    assert_eq!(last.status, Some(1), "the action fails with sshlint's exit code:\n{}", text(last));
+    assert_eq!((output("exit-code"), output("sarif")), ("1".into(), sarif_path.to_string_lossy().into_owned()));
 }
 
 /// A clean host through a glob, `args` passed on, no upload and no annotations, sshlint already
@@ -406,9 +385,5 @@ fn action_passes_a_clean_host() {
     let out = lint.out.as_ref().expect("the lint step ran");
     assert!(!String::from_utf8_lossy(&out.stdout).contains("::"), "annotations: false:\n{}", text(out));
     let last = results.last().and_then(|r| r.out.as_ref()).expect("the last step ran");
-    if sarif_supported() {
-        assert_eq!(last.status, Some(0), "a clean host passes:\n{}\nlint step:\n{}", text(last), text(out));
-    } else {
-        assert_eq!(last.status, Some(2), "sshlint's usage error until --format sarif exists:\n{}", text(last));
-    }
+    assert_eq!(last.status, Some(0), "a clean host passes:\n{}\nlint step:\n{}", text(last), text(out));
 }
