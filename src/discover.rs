@@ -268,11 +268,14 @@ pub fn read_bounded(path: &Path) -> Result<Vec<u8>, ReadError> {
 pub struct HostRoot {
     pub dir: PathBuf,
     /// lstat results by real path: `Some(target)` for a symlink, `None` otherwise.
-    links: std::cell::RefCell<std::collections::HashMap<PathBuf, Option<PathBuf>>>,
+    links: std::cell::RefCell<rustc_hash::FxHashMap<std::ffi::OsString, Option<PathBuf>>>,
     /// Directory listings by real path (`None`: not a readable directory).
-    dirs: std::cell::RefCell<std::collections::HashMap<PathBuf, Option<std::rc::Rc<Vec<Entry>>>>>,
+    dirs: std::cell::RefCell<rustc_hash::FxHashMap<std::ffi::OsString, Option<std::rc::Rc<Vec<Entry>>>>>,
     /// Directories that exist but could not be listed (permission denied).
     denied: std::cell::RefCell<Vec<PathBuf>>,
+    /// Real paths known not to be directories (missing, or a file): nothing lies under them, so
+    /// lookups below them need no syscall.
+    absent: std::cell::RefCell<rustc_hash::FxHashSet<std::ffi::OsString>>,
     /// The root directory, opened on first use for `fstatat`.
     fd: std::cell::OnceCell<std::rc::Rc<fs::File>>,
 }
@@ -302,20 +305,30 @@ impl HostRoot {
             links: Default::default(),
             dirs: Default::default(),
             denied: Default::default(),
+            absent: Default::default(),
             fd: Default::default(),
         }
     }
 
     /// The entries of a real directory, read once.
     fn listing(&self, dir: &Path) -> Option<std::rc::Rc<Vec<Entry>>> {
-        if let Some(hit) = self.dirs.borrow().get(dir) {
+        if let Some(hit) = self.dirs.borrow().get(dir.as_os_str()) {
             return hit.clone();
         }
+        if dir.parent().is_some_and(|p| self.absent.borrow().contains(p.as_os_str())) {
+            self.absent.borrow_mut().insert(dir.as_os_str().to_owned());
+            self.dirs.borrow_mut().insert(dir.as_os_str().to_owned(), None);
+            return None;
+        }
         let read = fs::read_dir(dir);
-        if let Err(e) = &read
-            && e.kind() == std::io::ErrorKind::PermissionDenied
-        {
-            self.denied.borrow_mut().push(dir.to_path_buf());
+        match &read {
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                self.denied.borrow_mut().push(dir.to_path_buf())
+            }
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory) => {
+                self.absent.borrow_mut().insert(dir.as_os_str().to_owned());
+            }
+            _ => {}
         }
         let list = read.ok().map(|rd| {
             let mut v: Vec<Entry> = rd
@@ -328,29 +341,42 @@ impl HostRoot {
             v.sort_by(|a, b| a.name.cmp(&b.name));
             std::rc::Rc::new(v)
         });
-        self.dirs.borrow_mut().insert(dir.to_path_buf(), list.clone());
+        self.dirs.borrow_mut().insert(dir.as_os_str().to_owned(), list.clone());
         list
     }
 
+    /// Whether `dir` (a real path) holds an entry `name`, as `lstat` sees it (a dangling symlink
+    /// counts): from the directory's listing when it has one.
+    fn entry_exists(&self, dir: &Path, name: &str) -> bool {
+        match self.listing(dir) {
+            Some(list) => list.binary_search_by(|e| e.name.as_str().cmp(name)).is_ok(),
+            None if self.absent.borrow().contains(dir.as_os_str()) => false,
+            None => fs::symlink_metadata(dir.join(name)).is_ok(),
+        }
+    }
+
     fn link_target(&self, path: &Path) -> Result<Option<PathBuf>, ReadError> {
-        if let Some(hit) = self.links.borrow().get(path) {
+        if let Some(hit) = self.links.borrow().get(path.as_os_str()) {
             return Ok(hit.clone());
         }
-        // A parent listing answers "missing" and "not a symlink" without a syscall.
-        if let (Some(parent), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str()))
-            && let Some(list) = self.listing(parent)
-        {
-            match list.binary_search_by(|e| e.name.as_str().cmp(name)) {
-                Err(_) => return Ok(None),
-                Ok(i) if !list[i].symlink => return Ok(None),
-                Ok(_) => {}
+        // A parent listing answers "missing" and "not a symlink" without a syscall, and so does
+        // a parent that is not a directory at all.
+        if let (Some(parent), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) {
+            match self.listing(parent) {
+                Some(list) => match list.binary_search_by(|e| e.name.as_str().cmp(name)) {
+                    Err(_) => return Ok(None),
+                    Ok(i) if !list[i].symlink => return Ok(None),
+                    Ok(_) => {}
+                },
+                None if self.absent.borrow().contains(parent.as_os_str()) => return Ok(None),
+                None => {}
             }
         }
         let target = match fs::symlink_metadata(path) {
             Ok(m) if m.file_type().is_symlink() => Some(fs::read_link(path).map_err(|e| io_error(&e))?),
             _ => None,
         };
-        self.links.borrow_mut().insert(path.to_path_buf(), target.clone());
+        self.links.borrow_mut().insert(path.as_os_str().to_owned(), target.clone());
         Ok(target)
     }
 
@@ -480,7 +506,7 @@ impl HostRoot {
                         // glob(3) checks a literal name with lstat: a dangling or looping
                         // symlink still matches (and then fails to open, as in sshd).
                         let parent = self.resolve(if base.is_empty() { "/" } else { base });
-                        if parent.is_ok_and(|d| fs::symlink_metadata(d.join(comp)).is_ok()) {
+                        if parent.is_ok_and(|d| self.entry_exists(&d, comp)) {
                             next.push(p);
                         }
                     } else {
@@ -846,6 +872,25 @@ fn is_skipped_dir(e: &walkdir::DirEntry) -> bool {
 
 #[cfg(test)]
 mod tests {
+    /// Lookups under a path that is missing or a file answer "absent" from the cache; entries
+    /// (a dangling symlink too) are still found from listings.
+    #[test]
+    fn absent_directories_and_listed_entries() {
+        let t = crate::testing::TempTree::new(&[
+            ("lib", "a file, not a directory\n"),
+            ("etc/ssh/sshd_config", "Port 22\n"),
+        ]);
+        let _ = std::os::unix::fs::symlink("/nowhere", t.path().join("etc/ssh/dangling"));
+        let root = super::HostRoot::new(t.path());
+        assert!(root.glob("/lib/systemd/system/ssh.socket").is_empty());
+        assert!(root.glob("/usr/lib/systemd/system/ssh.socket").is_empty());
+        assert!(root.glob("/usr/lib/systemd/system/ssh.socket").is_empty(), "cached");
+        assert_eq!(root.glob("/etc/ssh/dangling"), ["/etc/ssh/dangling"]);
+        assert_eq!(root.glob("/etc/ssh/sshd_config"), ["/etc/ssh/sshd_config"]);
+        assert!(root.resolve("/etc/ssh/sshd_config").is_ok_and(|p| p.is_file()));
+        assert!(root.resolve("/lib/x").is_ok_and(|p| !p.exists()));
+    }
+
     #[test]
     fn path_globs() {
         use super::path_glob;
