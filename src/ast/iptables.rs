@@ -753,8 +753,9 @@ pub fn is_target_extension(name: &str) -> bool {
         && TARGET_EXTENSIONS.binary_search_by(|t| t.len().cmp(&b.len()).then_with(|| t.cmp(&name))).is_ok()
 }
 
-/// TCP port names of a stock /etc/services: what iptables accepts for a port on a machine
-/// without the audited root's own table.
+/// TCP port names (and aliases) of a stock Debian netbase /etc/services: what getservbyname()
+/// answers for a port, as iptables and sshd's `a2port` use it, on a machine without the audited
+/// root's own table.
 pub const SERVICES: &[(&str, u16)] = &[
     ("ssh", 22),
     ("ftp", 21),
@@ -767,10 +768,12 @@ pub const SERVICES: &[(&str, u16)] = &[
     ("pop3", 110),
     ("ntp", 123),
     ("imap2", 143),
+    ("imap", 143),
     ("snmp", 161),
     ("ldap", 389),
     ("https", 443),
     ("submission", 587),
+    ("ldaps", 636),
     ("imaps", 993),
     ("pop3s", 995),
     ("openvpn", 1194),
@@ -784,6 +787,7 @@ pub const SERVICES: &[(&str, u16)] = &[
     ("microsoft-ds", 445),
     ("syslog", 514),
     ("rsync", 873),
+    ("x11", 6000),
 ];
 
 #[cfg(test)]

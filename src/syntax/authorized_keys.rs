@@ -1115,33 +1115,13 @@ fn permit_port(input: &[u8]) -> Res<'_, Option<&[u8]>> {
 }
 
 /// `a2port`: a number 0-65535 or a TCP service name. sshd asks getservbyname(), i.e. the host's
-/// /etc/services; sshlint knows the names Debian's netbase lists for the usual services.
+/// /etc/services; sshlint knows the names Debian's netbase lists for the usual services
+/// ([`crate::ast::iptables::SERVICES`], the table iptables port names are read with).
 fn a2port(s: &[u8]) -> Option<i64> {
     if let Some(n) = strtonum(s, 0, 65535) {
         return Some(n);
     }
-    const SERVICES: &[(&str, i64)] = &[
-        ("ftp", 21),
-        ("ssh", 22),
-        ("telnet", 23),
-        ("smtp", 25),
-        ("domain", 53),
-        ("http", 80),
-        ("www", 80),
-        ("pop3", 110),
-        ("imap2", 143),
-        ("imap", 143),
-        ("ldap", 389),
-        ("https", 443),
-        ("submission", 587),
-        ("ldaps", 636),
-        ("imaps", 993),
-        ("pop3s", 995),
-        ("mysql", 3306),
-        ("postgresql", 5432),
-        ("x11", 6000),
-    ];
-    SERVICES.iter().find(|(name, _)| name.as_bytes() == s).map(|&(_, port)| port)
+    crate::ast::iptables::SERVICES.iter().find(|(name, _)| name.as_bytes() == s).map(|&(_, port)| i64::from(port))
 }
 
 /// `a2tun(s, NULL)`: `any` (`Some(None)`) or 0..=2147483645.
