@@ -34,7 +34,7 @@ const NOBODY: u32 = 65534;
 
 /// bad_input accepts any of several exit codes (see [`FINDINGS_OR_IO`]).
 impl Output {
-    fn assert_exit(&self, allowed: &[i32]) {
+    fn assert_exit_one_of(&self, allowed: &[i32]) {
         self.assert_no_crash();
         assert!(
             self.code().is_some_and(|c| allowed.contains(&c)),
@@ -249,14 +249,14 @@ fn audit_with(tree: &Path, target: &Path, root_flag: bool, exit: &[i32], user: U
     };
     let before = snapshot(tree);
     let json_out = run(mk(&["--format", "json"]), None);
-    json_out.assert_exit(exit);
+    json_out.assert_exit_one_of(exit);
     let doc = json_out.json();
     check_doc(&doc, &json_out.what);
     assert_unchanged(&before, &snapshot(tree), &json_out.what);
     let mut human_text = String::new();
     if human {
         let h = run(mk(&["--color", "never"]), None);
-        h.assert_exit(&[json_out.code().unwrap_or(-1)]);
+        h.assert_exit_one_of(&[json_out.code().unwrap_or(-1)]);
         human_text = h.stdout();
         assert!(!human_text.contains('\u{1b}'), "{}: ANSI escapes with --color never", h.what);
         let last = human_text.lines().last().unwrap_or("");
@@ -525,7 +525,7 @@ fn sparse_1gb_sshd_config_is_not_read() {
     cmd.args(["-c", "ulimit -v 524288 && exec \"$0\" \"$@\"", BIN, "--openssh", "9.2", "--format", "json", "--root"]);
     cmd.arg(t.path());
     let out = run(cmd, None);
-    out.assert_exit(FINDINGS_OR_IO);
+    out.assert_exit_one_of(FINDINGS_OR_IO);
     check_doc(&out.json(), &out.what);
 }
 
@@ -983,7 +983,7 @@ fn lint_stdin(input: &[u8], extra: &[&str]) -> Output {
 fn stdin_garbage() {
     let (input, last) = garbage(3000, 0x5eed_0002);
     let out = lint_stdin(&input, &["--format", "json"]);
-    out.assert_exit(&[1]);
+    out.assert_exit_one_of(&[1]);
     let doc = out.json();
     check_doc(&doc, &out.what);
     assert_eq!(doc["files"], serde_json::json!([{"path": "<stdin>", "kind": "sshd_config"}]));
@@ -994,7 +994,7 @@ fn stdin_garbage() {
         .any(|f| f["code"] == "SSHD001" && f["path"] == "<stdin>" && f["line"] == last);
     assert!(hit, "no SSHD001 at <stdin>:{last}: {}", doc["findings"]);
     let human = lint_stdin(&input, &["--color", "never"]);
-    human.assert_exit(&[1]);
+    human.assert_exit_one_of(&[1]);
     let last_line = human.stdout().lines().last().unwrap_or("").to_string();
     assert_eq!(parse_summary(&last_line), Some(summary_of(&doc)), "{last_line:?}");
 }
@@ -1002,12 +1002,12 @@ fn stdin_garbage() {
 #[test]
 fn stdin_empty() {
     let out = lint_stdin(b"", &["--format", "json"]);
-    out.assert_exit(&[0]);
+    out.assert_exit_one_of(&[0]);
     let doc = out.json();
     check_doc(&doc, &out.what);
     assert_eq!(doc["findings"], serde_json::json!([]));
     let human = lint_stdin(b"", &["--color", "never"]);
-    human.assert_exit(&[0]);
+    human.assert_exit_one_of(&[0]);
     assert_eq!(human.stdout().lines().last().map(parse_summary), Some(Some([0, 0, 0, 1, 0])), "{}", human.stdout());
 }
 
@@ -1018,7 +1018,7 @@ fn stdin_with_includes_and_nul() {
         b"Port 22\nInclude /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin\0 yes\nPort 2222\n",
         &["--format", "json"],
     );
-    out.assert_exit(&[1]);
+    out.assert_exit_one_of(&[1]);
     let doc = out.json();
     check_doc(&doc, &out.what);
     let hit = doc["findings"].as_array().into_iter().flatten().any(|f| f["code"] == "SSHD001" && f["line"] == 3);
@@ -1121,7 +1121,7 @@ fn firewall_unmodelled_module_is_conditional_not_accept() {
         ]),
         None,
     );
-    out.assert_exit(&[1]);
+    out.assert_exit_one_of(&[1]);
     let doc = out.json();
     assert_eq!(doc["verdict"], "conditional", "{doc}");
     let detail = doc["stages"][0]["detail"].as_str().unwrap_or("");

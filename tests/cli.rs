@@ -20,22 +20,6 @@ use std::time::Instant;
 // ---------------------------------------------------------------------------------------------
 // Running the binary
 
-/// cli.rs expects one exact exit code per run.
-impl Output {
-    fn assert_exit(&self, code: i32) -> &Output {
-        self.assert_no_crash();
-        assert_eq!(
-            self.code(),
-            Some(code),
-            "{}: exit code\nstdout:\n{}\nstderr:\n{}",
-            self.what,
-            self.stdout(),
-            self.stderr()
-        );
-        self
-    }
-}
-
 /// `sshlint ARGS…` with a timeout.
 fn lint<S: AsRef<OsStr>>(args: &[S]) -> Output {
     run(sshlint(args), None)

@@ -36,21 +36,6 @@ fn manifest() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-impl Output {
-    fn assert_exit(&self, code: i32) -> &Output {
-        self.assert_no_crash();
-        assert_eq!(
-            self.code(),
-            Some(code),
-            "{}: exit code\nstdout:\n{}\nstderr:\n{}",
-            self.what,
-            tail(&self.stdout()),
-            self.stderr()
-        );
-        self
-    }
-}
-
 /// `sshlint ARGS…` run in `dir`.
 fn lint_in<S: AsRef<OsStr>>(dir: &Path, args: &[S]) -> Output {
     let mut cmd = sshlint(args);

@@ -169,6 +169,20 @@ impl Output {
         assert!(!self.stderr().contains("panicked"), "{}: panicked\nstderr:\n{}", self.what, tail(&self.stderr()));
     }
 
+    /// Exactly this exit code, and no crash.
+    pub fn assert_exit(&self, code: i32) -> &Output {
+        self.assert_no_crash();
+        assert_eq!(
+            self.code(),
+            Some(code),
+            "{}: exit code\nstdout:\n{}\nstderr:\n{}",
+            self.what,
+            tail(&self.stdout()),
+            self.stderr()
+        );
+        self
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.stdout).unwrap_or_else(|e| {
             panic!(
